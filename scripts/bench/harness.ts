@@ -16,16 +16,18 @@ export interface BenchResult {
   readonly met: boolean;
 }
 
-export function result(
-  r: Omit<BenchResult, 'met' | 'ratio'> & { ratio?: number },
-): BenchResult {
+export function result(r: Omit<BenchResult, 'met' | 'ratio'> & { ratio?: number }): BenchResult {
   const ratio = r.ratio ?? r.subject.value / r.baseline.value;
   const met = r.higherIsBetter ? ratio >= r.goal : ratio <= r.goal;
   return { ...r, ratio, met };
 }
 
 /** Run `fn` repeatedly for at least `ms` milliseconds; returns operations per second. */
-export async function rate(fn: () => unknown | Promise<unknown>, opsPerCall: number, ms: number): Promise<number> {
+export async function rate(
+  fn: () => unknown | Promise<unknown>,
+  opsPerCall: number,
+  ms: number,
+): Promise<number> {
   // Warm up so the JIT has compiled the hot path before we time it.
   const warmEnd = performance.now() + Math.min(200, ms / 4);
   while (performance.now() < warmEnd) await fn();

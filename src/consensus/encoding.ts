@@ -63,7 +63,10 @@ class Reader {
   }
   private need(n: number): void {
     if (this.off + n > this.bytes.length) {
-      throw new RuleError('BAD_ENCODING', `${this.what} is truncated: needs ${this.off + n} bytes, has ${this.bytes.length}`);
+      throw new RuleError(
+        'BAD_ENCODING',
+        `${this.what} is truncated: needs ${this.off + n} bytes, has ${this.bytes.length}`,
+      );
     }
   }
   u8(): number {
@@ -103,7 +106,8 @@ function checkU64(v: bigint, field: string): void {
   if (v < 0n || v > MAX_U64) throw new RuleError('BAD_ENCODING', `${field} is not a u64: ${v}`);
 }
 function checkU32(v: number, field: string): void {
-  if (!Number.isInteger(v) || v < 0 || v > MAX_U32) throw new RuleError('BAD_ENCODING', `${field} is not a u32: ${v}`);
+  if (!Number.isInteger(v) || v < 0 || v > MAX_U32)
+    throw new RuleError('BAD_ENCODING', `${field} is not a u32: ${v}`);
 }
 
 function writeUnsigned(w: Writer, tx: UnsignedTx): void {
@@ -222,7 +226,10 @@ export function encodeBlock(block: Block): Uint8Array {
  */
 export function decodeBlock(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGER): Block {
   if (bytes.length > maxBytes) {
-    throw new RuleError('BLOCK_TOO_LARGE', `block is ${bytes.length} bytes, more than the limit of ${maxBytes}`);
+    throw new RuleError(
+      'BLOCK_TOO_LARGE',
+      `block is ${bytes.length} bytes, more than the limit of ${maxBytes}`,
+    );
   }
   const r = new Reader(bytes, 'block');
   const header = readHeader(r);

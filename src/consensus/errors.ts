@@ -62,6 +62,10 @@ export function isRuleError(e: unknown): e is RuleError {
 }
 
 /** Throw a RuleError unless `condition` holds: keeps rule checks to one readable line each. */
-export function ensure(condition: boolean, code: RuleCode, message: string | (() => string)): asserts condition {
+export function ensure(
+  condition: boolean,
+  code: RuleCode,
+  message: string | (() => string),
+): asserts condition {
   if (!condition) throw new RuleError(code, typeof message === 'function' ? message() : message);
 }
