@@ -39,6 +39,8 @@ export const RULE_CODES = {
   // Chains
   WRONG_CHAIN: null, // a different genesis: another network entirely
   BAD_GENESIS: null, // genesis.json is malformed
+  // Addresses (user input: wallet, CLI, API, genesis.json)
+  BAD_ADDRESS: null, // not a valid bech32m address for this chain
 } as const satisfies Record<string, string | null>;
 
 export type RuleCode = keyof typeof RULE_CODES;
