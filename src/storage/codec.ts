@@ -1,0 +1,175 @@
+// Value codecs for the records in layout.ts. Fixed sizes, big-endian integers, strict decoders: a stored
+// value either decodes to exactly one record or fails with StorageError('CORRUPT_RECORD') naming what broke.
+// Encoders reject values that do not fit with StorageError('BAD_ARGUMENT'), so a bad value never reaches disk.
+import { bigIntToBytes, bytesToBigInt } from '../consensus/bytes.js';
+import { decodeHeader, encodeHeader } from '../consensus/encoding.js';
+import {
+  type Account,
+  type BlockHeader,
+  HASH_BYTES,
+  type Hash,
+  HEADER_BYTES,
+  MAX_U32,
+  MAX_U64,
+} from '../consensus/types.js';
+import { StorageError } from './errors.js';
+
+/**
+ * How far a header has been validated. Core keeps the same ladder in CBlockIndex::nStatus
+ * (BLOCK_VALID_TREE … BLOCK_VALID_SCRIPTS, BLOCK_FAILED_VALID / BLOCK_FAILED_CHILD).
+ */
+export type HeaderStatus =
+  /** the header passed every header check (PoW, difficulty, time); its body is unknown or unchecked */
+  | 'valid-header'
+  /** the whole block was connected successfully at least once */
+  | 'valid'
+  /** the block, or an ancestor, broke a rule: never connect it or anything built on it */
+  | 'invalid';
+
+/** One node of the block tree (Core: CBlockIndex). Height lives in the header. */
+export interface HeaderEntry {
+  readonly header: BlockHeader;
+  readonly hash: Hash;
+  /** Sum of the work of every block from genesis up to and including this one (Core: nChainWork). */
+  readonly chainWork: bigint;
+  readonly status: HeaderStatus;
+  /** The block body is in the `b` sublevel (Core: BLOCK_HAVE_DATA). */
+  readonly hasBody: boolean;
+}
+
+/** Where a main-chain tx is: its block and its position in the block's tx list. */
+export interface TxLocation {
+  readonly blockHash: Hash;
+  readonly index: number;
+}
+
+const CHAIN_WORK_BYTES = 32;
+/** header 112 ‖ chainWork 32 ‖ status 1 ‖ flags 1 */
+export const HEADER_ENTRY_BYTES = HEADER_BYTES + CHAIN_WORK_BYTES + 2;
+/** balance u64 ‖ nonce u64 */
+export const ACCOUNT_BYTES = 16;
+/** block hash 32 ‖ index u32 */
+export const TX_LOCATION_BYTES = HASH_BYTES + 4;
+
+// The status byte. Values are part of the on-disk format: append, never renumber.
+const STATUS_CODES: readonly HeaderStatus[] = ['valid-header', 'valid', 'invalid'];
+const FLAG_HAS_BODY = 0x01;
+const KNOWN_FLAGS = FLAG_HAS_BODY;
+
+function corrupt(what: string, why: string): StorageError {
+  return new StorageError('CORRUPT_RECORD', `stored ${what} is corrupt: ${why}`);
+}
+
+/** Throw BAD_ARGUMENT unless `bytes` has exactly `length` bytes. */
+export function expectLength(bytes: Uint8Array, length: number, what: string): void {
+  if (!(bytes instanceof Uint8Array) || bytes.length !== length) {
+    const got = bytes instanceof Uint8Array ? `${bytes.length} bytes` : typeof bytes;
+    throw new StorageError('BAD_ARGUMENT', `${what} must be ${length} bytes, got ${got}`);
+  }
+}
+
+export function encodeHeaderEntry(entry: HeaderEntry): Uint8Array {
+  expectLength(entry.hash, HASH_BYTES, 'header entry hash');
+  const status = STATUS_CODES.indexOf(entry.status);
+  if (status < 0) throw new StorageError('BAD_ARGUMENT', `unknown header status: ${String(entry.status)}`);
+  let header: Uint8Array;
+  let work: Uint8Array;
+  try {
+    header = encodeHeader(entry.header);
+    work = bigIntToBytes(entry.chainWork, CHAIN_WORK_BYTES);
+  } catch (e) {
+    throw new StorageError('BAD_ARGUMENT', `header entry cannot be encoded: ${(e as Error).message}`, {
+      cause: e,
+    });
+  }
+  const out = new Uint8Array(HEADER_ENTRY_BYTES);
+  out.set(header, 0);
+  out.set(work, HEADER_BYTES);
+  out[HEADER_BYTES + CHAIN_WORK_BYTES] = status;
+  out[HEADER_BYTES + CHAIN_WORK_BYTES + 1] = entry.hasBody ? FLAG_HAS_BODY : 0;
+  return out;
+}
+
+/** `hash` is the record's key: storing it again in the value would waste 32 bytes per header. */
+export function decodeHeaderEntry(hash: Uint8Array, bytes: Uint8Array): HeaderEntry {
+  if (hash.length !== HASH_BYTES) throw corrupt('header entry', `key is ${hash.length} bytes, not 32`);
+  if (bytes.length !== HEADER_ENTRY_BYTES) {
+    throw corrupt('header entry', `${bytes.length} bytes, expected ${HEADER_ENTRY_BYTES}`);
+  }
+  let header: BlockHeader;
+  try {
+    header = decodeHeader(bytes.subarray(0, HEADER_BYTES));
+  } catch (e) {
+    throw corrupt('header entry', (e as Error).message);
+  }
+  const chainWork = bytesToBigInt(bytes.subarray(HEADER_BYTES, HEADER_BYTES + CHAIN_WORK_BYTES));
+  const statusByte = bytes[HEADER_BYTES + CHAIN_WORK_BYTES]!;
+  const status = STATUS_CODES[statusByte];
+  if (status === undefined) throw corrupt('header entry', `unknown status byte ${statusByte}`);
+  const flags = bytes[HEADER_BYTES + CHAIN_WORK_BYTES + 1]!;
+  if ((flags & ~KNOWN_FLAGS) !== 0)
+    throw corrupt('header entry', `unknown flag bits 0x${flags.toString(16)}`);
+  return { header, hash: new Uint8Array(hash), chainWork, status, hasBody: (flags & FLAG_HAS_BODY) !== 0 };
+}
+
+export function encodeAccount(account: Account): Uint8Array {
+  for (const [field, v] of [
+    ['balance', account.balance],
+    ['nonce', account.nonce],
+  ] as const) {
+    if (typeof v !== 'bigint' || v < 0n || v > MAX_U64) {
+      throw new StorageError('BAD_ARGUMENT', `account ${field} is not a u64: ${String(v)}`);
+    }
+  }
+  const out = new Uint8Array(ACCOUNT_BYTES);
+  const view = new DataView(out.buffer);
+  view.setBigUint64(0, account.balance);
+  view.setBigUint64(8, account.nonce);
+  return out;
+}
+
+export function decodeAccount(bytes: Uint8Array): Account {
+  if (bytes.length !== ACCOUNT_BYTES) throw corrupt('account', `${bytes.length} bytes, expected 16`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, ACCOUNT_BYTES);
+  return { balance: view.getBigUint64(0), nonce: view.getBigUint64(8) };
+}
+
+export function encodeTxLocation(blockHash: Hash, index: number): Uint8Array {
+  expectLength(blockHash, HASH_BYTES, 'tx location block hash');
+  const out = new Uint8Array(TX_LOCATION_BYTES);
+  out.set(blockHash, 0);
+  new DataView(out.buffer).setUint32(HASH_BYTES, checkedU32(index, 'tx index in block'));
+  return out;
+}
+
+export function decodeTxLocation(bytes: Uint8Array): TxLocation {
+  if (bytes.length !== TX_LOCATION_BYTES) {
+    throw corrupt('tx location', `${bytes.length} bytes, expected ${TX_LOCATION_BYTES}`);
+  }
+  const index = new DataView(bytes.buffer, bytes.byteOffset, TX_LOCATION_BYTES).getUint32(HASH_BYTES);
+  return { blockHash: bytes.slice(0, HASH_BYTES), index };
+}
+
+export function encodeU32(value: number, what: string): Uint8Array {
+  const out = new Uint8Array(4);
+  new DataView(out.buffer).setUint32(0, checkedU32(value, what));
+  return out;
+}
+
+export function decodeU32(bytes: Uint8Array, what: string): number {
+  if (bytes.length !== 4) throw corrupt(what, `${bytes.length} bytes, expected 4`);
+  return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+}
+
+/** A stored 32-byte hash or digest. */
+export function decodeHash(bytes: Uint8Array, what: string): Hash {
+  if (bytes.length !== HASH_BYTES) throw corrupt(what, `${bytes.length} bytes, expected ${HASH_BYTES}`);
+  return new Uint8Array(bytes);
+}
+
+function checkedU32(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_U32) {
+    throw new StorageError('BAD_ARGUMENT', `${what} is not a u32: ${value}`);
+  }
+  return value;
+}

@@ -1,0 +1,33 @@
+// Storage errors are data too, like RuleError: a stable `code` to match on and a message for a human. They
+// are not consensus failures, so they are not RuleErrors: a corrupt record or a locked datadir says
+// nothing about whether a block is valid.
+
+export type StorageErrorCode =
+  /** another process (or this one) already has the datadir open */
+  | 'DATADIR_LOCKED'
+  /** the datadir was written by a newer Cairn with a storage schema this build does not know */
+  | 'SCHEMA_TOO_NEW'
+  /** the datadir has an older schema and no migration exists for it */
+  | 'SCHEMA_TOO_OLD'
+  /** a stored record does not decode: disk corruption or a bug in whoever wrote it */
+  | 'CORRUPT_RECORD'
+  /** a caller passed a value that cannot be stored (wrong length, out of range) */
+  | 'BAD_ARGUMENT'
+  /** a ChainBatch was written twice */
+  | 'BATCH_WRITTEN';
+
+export class StorageError extends Error {
+  override readonly name: string = 'StorageError';
+
+  constructor(
+    readonly code: StorageErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isStorageError(e: unknown): e is StorageError {
+  return e instanceof StorageError;
+}

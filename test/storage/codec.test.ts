@@ -1,0 +1,156 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compareBytes } from '../../src/consensus/bytes.js';
+import { encodeHeader } from '../../src/consensus/encoding.js';
+import type { BlockHeader } from '../../src/consensus/types.js';
+import {
+  ACCOUNT_BYTES,
+  decodeAccount,
+  decodeHeaderEntry,
+  decodeTxLocation,
+  encodeAccount,
+  encodeHeaderEntry,
+  encodeTxLocation,
+  HEADER_ENTRY_BYTES,
+  type HeaderEntry,
+  TX_LOCATION_BYTES,
+} from '../../src/storage/codec.js';
+import { StorageError } from '../../src/storage/errors.js';
+import { heightFromKey, heightKey, metaKey } from '../../src/storage/layout.js';
+
+const bytes = (n: number) => fc.uint8Array({ minLength: n, maxLength: n });
+const u32 = fc.integer({ min: 0, max: 0xffff_ffff });
+const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
+
+const arbHeader: fc.Arbitrary<BlockHeader> = fc.record({
+  version: u32,
+  height: u32,
+  prevHash: bytes(32),
+  txRoot: bytes(32),
+  miner: bytes(20),
+  time: fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+  bits: u32,
+  nonce: u64,
+});
+
+const arbEntry: fc.Arbitrary<HeaderEntry> = fc.record({
+  header: arbHeader,
+  hash: bytes(32),
+  chainWork: fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+  status: fc.constantFrom('valid-header', 'valid', 'invalid'),
+  hasBody: fc.boolean(),
+});
+
+function storageCode(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof StorageError) return e.code;
+    throw e;
+  }
+  return undefined;
+}
+
+describe('header entry codec', () => {
+  it('round-trips every entry through 146 bytes with the header first', () => {
+    fc.assert(
+      fc.property(arbEntry, (entry) => {
+        const encoded = encodeHeaderEntry(entry);
+        expect(encoded.length).toBe(HEADER_ENTRY_BYTES);
+        expect(encoded.subarray(0, 112)).toEqual(encodeHeader(entry.header));
+        expect(decodeHeaderEntry(entry.hash, encoded)).toEqual(entry);
+      }),
+    );
+  });
+
+  it('any 146-byte value either decodes and re-encodes identically, or fails as CORRUPT_RECORD', () => {
+    fc.assert(
+      fc.property(bytes(32), bytes(HEADER_ENTRY_BYTES), (hash, value) => {
+        let entry: HeaderEntry;
+        try {
+          entry = decodeHeaderEntry(hash, value);
+        } catch (e) {
+          expect((e as StorageError).code).toBe('CORRUPT_RECORD');
+          return;
+        }
+        expect(encodeHeaderEntry(entry)).toEqual(value);
+      }),
+    );
+  });
+
+  it('rejects wrong lengths, unknown status bytes and unknown flags', () => {
+    const entry = fc.sample(arbEntry, { numRuns: 1, seed: 7 })[0]!;
+    const good = encodeHeaderEntry(entry);
+    expect(storageCode(() => decodeHeaderEntry(entry.hash, good.subarray(0, 145)))).toBe('CORRUPT_RECORD');
+    const badStatus = good.slice();
+    badStatus[144] = 3;
+    expect(storageCode(() => decodeHeaderEntry(entry.hash, badStatus))).toBe('CORRUPT_RECORD');
+    const badFlags = good.slice();
+    badFlags[145] = 0x02;
+    expect(storageCode(() => decodeHeaderEntry(entry.hash, badFlags))).toBe('CORRUPT_RECORD');
+  });
+
+  it('refuses to encode a bad hash, status or chain work', () => {
+    const entry = fc.sample(arbEntry, { numRuns: 1, seed: 8 })[0]!;
+    expect(storageCode(() => encodeHeaderEntry({ ...entry, hash: new Uint8Array(31) }))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => encodeHeaderEntry({ ...entry, chainWork: 1n << 256n }))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => encodeHeaderEntry({ ...entry, chainWork: -1n }))).toBe('BAD_ARGUMENT');
+    const status = 'orphan' as HeaderEntry['status'];
+    expect(storageCode(() => encodeHeaderEntry({ ...entry, status }))).toBe('BAD_ARGUMENT');
+  });
+});
+
+describe('account codec', () => {
+  it('round-trips every u64 pair through 16 bytes, balance first', () => {
+    fc.assert(
+      fc.property(u64, u64, (balance, nonce) => {
+        const encoded = encodeAccount({ balance, nonce });
+        expect(encoded.length).toBe(ACCOUNT_BYTES);
+        expect(new DataView(encoded.buffer).getBigUint64(0)).toBe(balance);
+        expect(decodeAccount(encoded)).toEqual({ balance, nonce });
+      }),
+    );
+  });
+
+  it('rejects out-of-range values and wrong lengths', () => {
+    expect(storageCode(() => encodeAccount({ balance: 1n << 64n, nonce: 0n }))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => encodeAccount({ balance: 0n, nonce: -1n }))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => decodeAccount(new Uint8Array(15)))).toBe('CORRUPT_RECORD');
+  });
+});
+
+describe('tx location codec', () => {
+  it('round-trips block hash and index through 36 bytes', () => {
+    fc.assert(
+      fc.property(bytes(32), u32, (blockHash, index) => {
+        const encoded = encodeTxLocation(blockHash, index);
+        expect(encoded.length).toBe(TX_LOCATION_BYTES);
+        expect(decodeTxLocation(encoded)).toEqual({ blockHash, index });
+      }),
+    );
+  });
+
+  it('rejects bad indexes and lengths', () => {
+    expect(storageCode(() => encodeTxLocation(new Uint8Array(32), -1))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => encodeTxLocation(new Uint8Array(32), 2 ** 32))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => encodeTxLocation(new Uint8Array(20), 0))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => decodeTxLocation(new Uint8Array(35)))).toBe('CORRUPT_RECORD');
+  });
+});
+
+describe('layout keys', () => {
+  it('height keys sort bytewise exactly as the heights sort numerically', () => {
+    fc.assert(
+      fc.property(u32, u32, (a, b) => {
+        expect(heightFromKey(heightKey(a))).toBe(a);
+        expect(Math.sign(compareBytes(heightKey(a), heightKey(b)))).toBe(Math.sign(a - b));
+      }),
+    );
+  });
+
+  it('rejects heights that are not u32 and empty meta names', () => {
+    for (const h of [-1, 2 ** 32, 1.5, Number.NaN])
+      expect(storageCode(() => heightKey(h))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => metaKey(''))).toBe('BAD_ARGUMENT');
+  });
+});
