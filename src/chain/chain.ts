@@ -7,7 +7,7 @@
 // to the fork point with their undo data and connects the other branch; each step is ONE atomic LevelDB
 // batch that includes the new tip, so a crash at any moment leaves a consistent state.
 import { EventEmitter } from 'node:events';
-import { bytesToBigInt, toHex } from '../consensus/bytes.js';
+import { bigIntToBytes, bytesToBigInt, toHex } from '../consensus/bytes.js';
 import { decodeBlock, encodeBlock } from '../consensus/encoding.js';
 import { RuleError } from '../consensus/errors.js';
 import { blockHash, txId } from '../consensus/hash.js';
@@ -568,11 +568,5 @@ function writeAccounts(batch: ChainBatch, changes: readonly AccountChange[], dig
 }
 
 function digestBytes(d: bigint): Uint8Array {
-  const out = new Uint8Array(32);
-  let v = d;
-  for (let i = 31; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  return out;
+  return bigIntToBytes(d, 32);
 }
