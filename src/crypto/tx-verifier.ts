@@ -1,0 +1,121 @@
+// The signature checker the chain and the mempool use. It answers exactly like the reference
+// `checkTxSignature` (same RuleError codes) but fast: cached txs are skipped, the rest go through the
+// fastest backend, and a block's worth at once fans out over the VerifierPool.
+//
+// The fast path only says yes or no. Failures are rare (they cost the sender's peer its reputation), so
+// when one occurs the reference verifier runs on that one tx to say WHY, with the exact code: BAD_PUBKEY,
+// HIGH_S, BAD_SIGNATURE (or BAD_ENCODING for a field of the wrong size). Core splits the same way:
+// CheckInputScripts runs the checks in parallel, and only on failure re-runs one to classify the error.
+import { toHex } from '../consensus/bytes.js';
+import { isRuleError, RuleError } from '../consensus/errors.js';
+import { txId } from '../consensus/hash.js';
+import { checkTxSignature, signingHash } from '../consensus/signature.js';
+import { PUBKEY_BYTES, SIGNATURE_BYTES, type Tx } from '../consensus/types.js';
+import type { VerifyItem } from './batch.js';
+import type { SignatureCache } from './signature-cache.js';
+import { defaultVerifier, type SignatureVerifier, verifierByName } from './verifier.js';
+import type { VerifierPool } from './verifier-pool.js';
+
+export interface TxVerifierOptions {
+  /** The chain this verifier serves: part of every signing hash (see consensus/signature.ts). */
+  readonly genesisHash: Uint8Array;
+  /** Fans batches out over worker threads; without it every check runs on the calling thread. */
+  readonly pool?: VerifierPool;
+  /** Skips txs already verified valid, and remembers the ones verified here. One chain per cache. */
+  readonly cache?: SignatureCache;
+  /** The backend for checks on this thread; default the pool's backend, else the default backend. */
+  readonly verifier?: SignatureVerifier;
+}
+
+export class TxVerifier {
+  private readonly genesisHash: Uint8Array;
+  private readonly pool: VerifierPool | undefined;
+  private readonly cache: SignatureCache | undefined;
+  private readonly verifier: SignatureVerifier;
+
+  constructor(opts: TxVerifierOptions) {
+    this.genesisHash = opts.genesisHash;
+    this.pool = opts.pool;
+    this.cache = opts.cache;
+    this.verifier = opts.verifier ?? (opts.pool ? verifierByName(opts.pool.backend) : defaultVerifier);
+  }
+
+  /**
+   * Check one tx's signature (a tx arriving at the mempool), on this thread: one verification is faster
+   * than a round trip to a worker. `id` is its tx id if the caller already has it. Throws like
+   * checkTxSignature.
+   */
+  async verifyTx(tx: Tx, id?: Uint8Array): Promise<void> {
+    const key = this.cache ? toHex(id ?? txId(tx)) : '';
+    if (this.cache?.has(key)) return;
+    const item = this.itemOf(tx);
+    if (item === null || !this.verifier.verify(item.msgHash, item.publicKey, item.signature)) {
+      this.explain(tx);
+    }
+    this.cache?.add(key);
+  }
+
+  /**
+   * Check every tx's signature (a block's txs), skipping cached ones and verifying the rest in parallel.
+   * Throws the RuleError of the FIRST failing tx by index, so every node reports the same reason for the
+   * same invalid block; on success, all of them join the cache.
+   */
+  async verifyTxs(txs: readonly Tx[], ids?: readonly Uint8Array[]): Promise<void> {
+    if (ids !== undefined && ids.length !== txs.length) {
+      throw new RangeError(`got ${ids.length} tx ids for ${txs.length} txs`);
+    }
+    const keys = this.cache ? txs.map((tx, i) => toHex(ids?.[i] ?? txId(tx))) : [];
+    const todo: number[] = [];
+    for (let i = 0; i < txs.length; i++) if (!this.cache?.has(keys[i]!)) todo.push(i);
+
+    // A tx whose fields cannot even be hashed fails without reaching a backend (and keeps its place in
+    // the index order, so an earlier bad signature is still the one reported).
+    const items: (VerifyItem | null)[] = todo.map((i) => this.itemOf(txs[i]!));
+    const sendable = items.filter((it): it is VerifyItem => it !== null);
+    const verdicts = this.pool
+      ? await this.pool.verifyBatch(sendable)
+      : sendable.map((it) => this.verifier.verify(it.msgHash, it.publicKey, it.signature));
+
+    let next = 0;
+    for (let k = 0; k < todo.length; k++) {
+      const ok = items[k] !== null && verdicts[next++] === true;
+      if (!ok) {
+        const index = todo[k]!;
+        try {
+          this.explain(txs[index]!);
+        } catch (e) {
+          if (isRuleError(e)) throw new RuleError(e.code, `tx ${index}: ${e.message}`);
+          throw e;
+        }
+      }
+    }
+    for (const i of todo) this.cache?.add(keys[i]!);
+  }
+
+  /** Close the pool this verifier was given (it owns it from construction on). */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  /** The verification job for a tx, or null if its key or signature is the wrong size to be one. */
+  private itemOf(tx: Tx): VerifyItem | null {
+    if (tx.from.length !== PUBKEY_BYTES || tx.signature.length !== SIGNATURE_BYTES) return null;
+    try {
+      return { msgHash: signingHash(tx, this.genesisHash), publicKey: tx.from, signature: tx.signature };
+    } catch (e) {
+      if (isRuleError(e)) return null; // an unencodable field; explain() reports its BAD_ENCODING
+      throw e;
+    }
+  }
+
+  /** The fast path said no: let the reference verifier name the rule. Always throws. */
+  private explain(tx: Tx): never {
+    checkTxSignature(tx, this.genesisHash);
+    // The reference accepted what the backend refused: a backend bug. Refusing is the safe side (the tx
+    // can be retried), and the message makes the disagreement impossible to miss.
+    throw new RuleError(
+      'BAD_SIGNATURE',
+      `backend ${this.verifier.name} rejected a signature that the reference verifier accepts (a backend bug)`,
+    );
+  }
+}

@@ -1,0 +1,28 @@
+// A VerifierPool worker thread: receives packed chunks (see batch.ts), verifies them with the backend
+// named in workerData, and transfers back one byte per item. It holds no state between chunks, so a
+// crashed worker can be replaced by a fresh one without losing anything.
+import { parentPort, workerData } from 'node:worker_threads';
+import { verifyPacked } from './batch.js';
+import { type BackendName, verifierByName } from './verifier.js';
+
+export interface WorkerRequest {
+  readonly id: number;
+  readonly packed: ArrayBuffer;
+}
+/** `ready` once the module (and its backend) has loaded, then one `result` per request. */
+export type WorkerResponse =
+  | { readonly type: 'ready' }
+  | { readonly type: 'result'; readonly id: number; readonly results: ArrayBuffer };
+
+const port = parentPort;
+if (port === null) throw new Error('verify-worker must run in a worker thread');
+const verifier = verifierByName((workerData as { backend: BackendName }).backend);
+
+port.on('message', (req: WorkerRequest) => {
+  const results = verifyPacked(new Uint8Array(req.packed), (h, q, s) => verifier.verify(h, q, s))
+    .buffer as ArrayBuffer;
+  const res: WorkerResponse = { type: 'result', id: req.id, results };
+  port.postMessage(res, [results]);
+});
+
+port.postMessage({ type: 'ready' } satisfies WorkerResponse);
