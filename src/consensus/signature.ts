@@ -10,7 +10,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as secp from '@noble/secp256k1';
-import { compareBytes, concatBytes } from './bytes.js';
+import { bytesEqual, compareBytes, concatBytes } from './bytes.js';
 import { encodeUnsignedTx } from './encoding.js';
 import { ensure } from './errors.js';
 import { HASH_BYTES, PUBKEY_BYTES, SIGNATURE_BYTES, type Tx, type UnsignedTx } from './types.js';
@@ -67,6 +67,10 @@ export function publicKeyOf(privateKey: Uint8Array): Uint8Array {
  * (letting noble hash it again would sign SHA-256 of the digest instead). Core: CKey::Sign.
  */
 export function signTx(tx: UnsignedTx, privateKey: Uint8Array, genesisHash: Uint8Array): Tx {
+  // A signature by any other key could never verify against `from`; say so now, not at the node.
+  if (!bytesEqual(publicKeyOf(privateKey), tx.from)) {
+    throw new Error('signTx: the private key does not belong to the tx sender (`from`)');
+  }
   const signature = secp.sign(signingHash(tx, genesisHash), privateKey, {
     prehash: false,
     lowS: true,

@@ -143,6 +143,10 @@ describe('signTx / checkTxSignature round trip', () => {
     expect(ok(signTx(unsignedFrom(d), d, GENESIS_B).signature)).toBe(false);
   });
 
+  it('refuses to sign for a sender whose key it is not', () => {
+    expect(() => signTx(unsignedFrom(key(1)), key(2), GENESIS_A)).toThrow(/does not belong/);
+  });
+
   it('survives the wire: decode(encode(signed tx)) still verifies', () => {
     const d = key(4);
     const tx = signTx(unsignedFrom(d), d, GENESIS_A);
