@@ -1,0 +1,82 @@
+// The local services of a node, built and wired in one place (DESIGN.md section 1: src/node is the
+// composition root). `cairn mine` and `cairn reindex` use them alone; `cairn start` adds the API and P2P.
+import { availableParallelism } from 'node:os';
+import { Chain } from '../chain/chain.js';
+import type { ChainParams } from '../consensus/types.js';
+import { SignatureCache } from '../crypto/signature-cache.js';
+import { TxVerifier } from '../crypto/tx-verifier.js';
+import { VerifierPool } from '../crypto/verifier-pool.js';
+import { Mempool } from '../mempool/mempool.js';
+import { Miner } from '../mining/miner.js';
+import { ChainStore } from '../storage/index.js';
+import type { Logger } from './logger.js';
+
+export interface ServiceOptions {
+  readonly datadir: string;
+  readonly params: ChainParams;
+  readonly logger: Logger;
+  /** Mining worker threads (default 1); 0 builds no miner. */
+  readonly minerThreads?: number;
+  /** Signature verification worker threads (default: one per core). */
+  readonly verifyThreads?: number;
+  readonly now?: () => number;
+}
+
+export interface Services {
+  readonly params: ChainParams;
+  readonly store: ChainStore;
+  readonly chain: Chain;
+  readonly mempool: Mempool;
+  readonly verifier: TxVerifier;
+  readonly miner: Miner | undefined;
+  /** Stops everything in dependency order: miner, then pending chain work, then workers, then the DB. */
+  close(): Promise<void>;
+}
+
+export async function openServices(opts: ServiceOptions): Promise<Services> {
+  const { params, logger } = opts;
+  const store = await ChainStore.open(opts.datadir);
+  const pool = new VerifierPool({ size: opts.verifyThreads ?? availableParallelism() });
+  const verifier = new TxVerifier({ genesisHash: params.genesisHash, pool, cache: new SignatureCache() });
+  let chain: Chain;
+  try {
+    chain = await Chain.open({ params, store, verifier, now: opts.now });
+  } catch (e) {
+    await verifier.close();
+    await store.close();
+    throw e;
+  }
+  const mempool = new Mempool({ chain, verifier, now: opts.now });
+  // Reorgs: the disconnected blocks' txs go back to the pool, the connected blocks' txs leave it. The
+  // chain emits these in order (disconnects first), and the pool handles each before the next.
+  let mempoolQueue: Promise<void> = Promise.resolve();
+  const enqueue = (fn: () => Promise<void>) => {
+    mempoolQueue = mempoolQueue.then(fn).catch((e) => logger.error({ err: e }, 'mempool update failed'));
+  };
+  chain.on('block:connected', ({ block, ids }) => enqueue(() => mempool.onBlockConnected(block, ids)));
+  chain.on('block:disconnected', ({ block, ids }) => enqueue(() => mempool.onBlockDisconnected(block, ids)));
+
+  const threads = opts.minerThreads ?? 1;
+  const miner = threads > 0 ? new Miner({ chain, txs: mempool, threads, now: opts.now }) : undefined;
+  miner?.on('error', (e) => logger.warn({ err: e.message }, 'mining attempt failed'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    params,
+    store,
+    chain,
+    mempool,
+    verifier,
+    miner,
+    close() {
+      closing ??= (async () => {
+        await miner?.close();
+        await chain.idle();
+        await mempoolQueue;
+        await verifier.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
