@@ -10,7 +10,7 @@
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as secp from '@noble/secp256k1';
-import { bytesEqual, compareBytes, concatBytes } from './bytes.js';
+import { bigIntToBytes, bytesEqual, compareBytes, concatBytes } from './bytes.js';
 import { encodeUnsignedTx } from './encoding.js';
 import { ensure } from './errors.js';
 import { HASH_BYTES, PUBKEY_BYTES, SIGNATURE_BYTES, type Tx, type UnsignedTx } from './types.js';
@@ -25,7 +25,9 @@ secp.hashes.hmacSha256 = (key, message) => hmac(sha256, key, message);
 /**
  * The domain tag. Prefixing a purpose-specific string keeps a tx signature from ever being valid for any
  * other message Cairn (or anyone else using the same key) might sign: the idea of BIP 340's tagged hashes,
- * in its simplest form. The `/v1` lets a future tx format change the tag instead of risking a collision.
+ * in its simplest form (BIP 340 prefixes SHA-256(tag) twice, filling one 64-byte block so implementations
+ * can cache the midstate; one fixed tag needs no such trick). The `/v1` lets a future tx format change
+ * the tag instead of risking a collision with old signatures.
  */
 export const TX_SIGNING_TAG = 'cairn/tx/v1';
 const TAG_BYTES = new TextEncoder().encode(TX_SIGNING_TAG);
@@ -33,13 +35,9 @@ const TAG_BYTES = new TextEncoder().encode(TX_SIGNING_TAG);
 /** secp256k1's group order n (SEC 2 §2.4.1): the valid scalars are 1 … n − 1. */
 export const CURVE_ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 /** ⌊n/2⌋ as 32 big-endian bytes: the largest `s` that BIP 62/146 "low S" allows. */
-const HALF_ORDER_BYTES = hex32(CURVE_ORDER >> 1n);
-const ORDER_BYTES = hex32(CURVE_ORDER);
+const HALF_ORDER_BYTES = bigIntToBytes(CURVE_ORDER >> 1n, 32);
+const ORDER_BYTES = bigIntToBytes(CURVE_ORDER, 32);
 const ZERO_32 = new Uint8Array(32);
-
-function hex32(n: bigint): Uint8Array {
-  return Uint8Array.from(n.toString(16).padStart(64, '0').match(/../g)!, (b) => Number.parseInt(b, 16));
-}
 
 /**
  * The 32-byte digest a sender signs (Core: SignatureHash, which serialises the spending tx and hashes it).
