@@ -189,12 +189,10 @@ export function compress(state: Uint32Array, w: Uint32Array): void {
   state[7] = (state[7]! + h) >>> 0;
 }
 
-/** Read big-endian 32-bit word number `i` of `bytes` starting at byte `offset`. */
+/** The big-endian 32-bit word at byte `offset` of `bytes`. */
 function wordAt(bytes: Uint8Array, offset: number): number {
-  return (
-    ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>>
-    0
-  );
+  const high = (bytes[offset]! << 24) | (bytes[offset + 1]! << 16);
+  return (high | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
 }
 
 /** The state after compressing one 64-byte chunk from the initial value: the header's midstate. */
@@ -279,6 +277,8 @@ const ssig0Src = (x: string): string => `(${rotrSrc(x, 7)} ^ ${rotrSrc(x, 18)} ^
 const ssig1Src = (x: string): string => `(${rotrSrc(x, 17)} ^ ${rotrSrc(x, 19)} ^ (${x} >>> 10))`;
 /** A 32-bit number as a signed literal (V8's int32 fast path). */
 const lit = (v: number): string => String(v | 0);
+/** The 32-bit sum of some terms (a single term needs no addition). */
+const sum = (terms: string[]): string => (terms.length === 1 ? terms[0]! : `(${terms.join(' + ')}) | 0`);
 
 /** Emits straight-line code for a run of rounds, with the schedule words computed just before use. */
 class RoundWriter {
@@ -318,18 +318,19 @@ class RoundWriter {
       else (word.kind === 'fixed' ? fixed : varying).push(src(word.name));
     }
     const name = `${prefix}${t}`;
+    const knownTerm = known === 0 ? [] : [lit(known)];
     if (fixed.length === 0 && varying.length === 0) {
       w[t] = { kind: 'const', value: known >>> 0 };
     } else if (varying.length === 0) {
-      this.setup.push(`const ${name} = (${[lit(known), ...fixed].join(' + ')}) | 0;`);
+      this.setup.push(`const ${name} = ${sum([...knownTerm, ...fixed])};`);
       w[t] = { kind: 'fixed', name };
     } else {
-      let base = lit(known);
+      let base = knownTerm;
       if (fixed.length > 0) {
-        this.setup.push(`const ${name}_fixed = (${[base, ...fixed].join(' + ')}) | 0;`);
-        base = `${name}_fixed`;
+        this.setup.push(`const ${name}_fixed = ${sum([...knownTerm, ...fixed])};`);
+        base = [`${name}_fixed`];
       }
-      this.loop.push(`const ${name} = (${[base, ...varying].join(' + ')}) | 0;`);
+      this.loop.push(`const ${name} = ${sum([...base, ...varying])};`);
       w[t] = { kind: 'nonce', name };
     }
   }
