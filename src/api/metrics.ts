@@ -1,0 +1,199 @@
+// The node's Prometheus metrics (served by GET /metrics). One Metrics object per node, handed to every
+// service that counts something (`metrics.rejectedTx(code)`), with its own prom-client Registry rather
+// than the library's global one, so that several nodes in one process (the integration tests, the
+// in-process devnet) each report their own numbers.
+//
+// Two kinds of number:
+//   gauges    the state right now (height, peers, mempool size). They are read from `sources` at scrape
+//             time (prom-client's `collect`), so no service has to remember to update them.
+//   counters  events since the process started (blocks connected, reorgs, rejections). Services call
+//             the methods below; `trackChain` counts the chain's own events.
+// Core has no Prometheus endpoint; its getblockchaininfo / getmempoolinfo / getnetworkinfo RPCs report
+// the same gauges, and bitcoind's -debug=bench log the timings.
+
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConnectedBlock, ReorgEvent } from '../chain/chain.js';
+import type { RuleError } from '../consensus/errors.js';
+
+/** Where the gauges read their values; every field is optional (an absent service reports 0). */
+export interface MetricSources {
+  height?(): number;
+  chainWork?(): bigint;
+  peers?(): number;
+  mempoolTxs?(): number;
+  mempoolBytes?(): number;
+  /** Hashes per second of the local miner (0 when it is not mining). */
+  hashrate?(): number;
+}
+
+/** The chain events the counters follow (the real Chain satisfies it). */
+export interface ChainEventSource {
+  on(event: 'block:connected', listener: (b: ConnectedBlock) => void): unknown;
+  on(event: 'reorg', listener: (r: ReorgEvent) => void): unknown;
+  on(event: 'block:invalid', listener: (e: { hash: Uint8Array; error: RuleError }) => void): unknown;
+  off(event: 'block:connected', listener: (b: ConnectedBlock) => void): unknown;
+  off(event: 'reorg', listener: (r: ReorgEvent) => void): unknown;
+  off(event: 'block:invalid', listener: (e: { hash: Uint8Array; error: RuleError }) => void): unknown;
+}
+
+/**
+ * Request durations from 0.5 ms to a minute: reads take well under a millisecond, POST /mine of many
+ * blocks can take seconds.
+ */
+const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10, 60];
+
+export class Metrics {
+  readonly registry = new Registry();
+  private sources: MetricSources = {};
+  private readonly blocksConnected: Counter;
+  private readonly reorgs: Counter;
+  private readonly rejectedBlocks: Counter<'code'>;
+  private readonly rejectedTxs: Counter<'code'>;
+  private readonly stateMismatches: Counter;
+  private readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
+  private mismatchCount = 0;
+  private hashrateValue = 0;
+  /** Chains being counted, each with the function that stops counting it. */
+  private readonly tracked = new Map<ChainEventSource, () => void>();
+
+  constructor(sources: MetricSources = {}) {
+    const registers = [this.registry];
+    const gauge = (name: string, help: string, read: (s: MetricSources) => number): void => {
+      // prom-client calls `collect` on every scrape, so the value is always the current one.
+      const g: Gauge = new Gauge({ name, help, registers, collect: () => g.set(read(this.sources)) });
+    };
+    gauge('cairn_height', 'Height of the best chain tip', (s) => s.height?.() ?? 0);
+    // Prometheus values are float64: chain work beyond 2^53 loses its low digits here (GET /status
+    // has the exact decimal string).
+    gauge('cairn_chain_work', 'Cumulative proof of work of the best chain', (s) =>
+      Number(s.chainWork?.() ?? 0n),
+    );
+    gauge('cairn_peers', 'Connected peers', (s) => s.peers?.() ?? 0);
+    gauge('cairn_mempool_txs', 'Transactions in the mempool', (s) => s.mempoolTxs?.() ?? 0);
+    gauge(
+      'cairn_mempool_bytes',
+      'Encoded bytes of the transactions in the mempool',
+      (s) => s.mempoolBytes?.() ?? 0,
+    );
+    gauge(
+      'cairn_hashrate',
+      'Hashes per second of the local miner',
+      (s) => s.hashrate?.() ?? this.hashrateValue,
+    );
+    this.blocksConnected = new Counter({
+      name: 'cairn_blocks_connected_total',
+      help: 'Blocks connected to the best chain (reorgs included)',
+      registers,
+    });
+    this.reorgs = new Counter({
+      name: 'cairn_reorgs_total',
+      help: 'Switches to a heavier branch that disconnected at least one block',
+      registers,
+    });
+    this.rejectedBlocks = new Counter({
+      name: 'cairn_rejected_blocks_total',
+      help: 'Blocks rejected, by rule code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.rejectedTxs = new Counter({
+      name: 'cairn_rejected_txs_total',
+      help: 'Transactions rejected, by rule or mempool code',
+      labelNames: ['code'],
+      registers,
+    });
+    this.stateMismatches = new Counter({
+      name: 'cairn_state_mismatches_total',
+      help: 'Peers at our tip that reported a different state digest',
+      registers,
+    });
+    this.requestDuration = new Histogram({
+      name: 'cairn_api_request_duration_seconds',
+      help: 'HTTP API request durations',
+      labelNames: ['route', 'method', 'status'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+    this.setSources(sources);
+  }
+
+  /** Adds or replaces gauge sources (services appear one by one as the node starts). */
+  setSources(sources: MetricSources): void {
+    this.sources = { ...this.sources, ...sources };
+  }
+
+  /**
+   * Counts the chain's connected blocks, reorgs and blocks it marked invalid. Idempotent: the node and
+   * the API server may both call it for the same chain without counting twice.
+   */
+  trackChain(chain: ChainEventSource): void {
+    if (this.tracked.has(chain)) return;
+    const connected = () => this.blockConnected();
+    const reorg = () => this.reorg();
+    const invalid = (e: { error: RuleError }) => this.rejectedBlock(e.error.code);
+    chain.on('block:connected', connected);
+    chain.on('reorg', reorg);
+    chain.on('block:invalid', invalid);
+    this.tracked.set(chain, () => {
+      chain.off('block:connected', connected);
+      chain.off('reorg', reorg);
+      chain.off('block:invalid', invalid);
+    });
+  }
+
+  blockConnected(): void {
+    this.blocksConnected.inc();
+  }
+
+  reorg(): void {
+    this.reorgs.inc();
+  }
+
+  /**
+   * A block refused with this code. `trackChain` already counts the blocks the chain marks invalid
+   * ('block:invalid'); call this for refusals the chain never indexes (no proof of work, unknown
+   * chain), so each block is counted once.
+   */
+  rejectedBlock(code: string): void {
+    this.rejectedBlocks.inc({ code });
+  }
+
+  /** A tx refused with this rule or mempool code (by the API, gossip, …: whoever refused it). */
+  rejectedTx(code: string): void {
+    this.rejectedTxs.inc({ code });
+  }
+
+  stateMismatch(): void {
+    this.mismatchCount++;
+    this.stateMismatches.inc();
+  }
+
+  /** How many state mismatches were counted (GET /status shows it). */
+  get stateMismatchCount(): number {
+    return this.mismatchCount;
+  }
+
+  /** For a miner that pushes its rate instead of being a `hashrate` source. */
+  setHashrate(hashesPerSecond: number): void {
+    this.hashrateValue = hashesPerSecond;
+  }
+
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    this.requestDuration.observe({ route, method, status: String(status) }, seconds);
+  }
+
+  /** The Prometheus text exposition (format 0.0.4). */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Stops following every tracked chain. */
+  close(): void {
+    for (const stop of this.tracked.values()) stop();
+    this.tracked.clear();
+  }
+}

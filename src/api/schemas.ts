@@ -1,0 +1,329 @@
+// The routes of the HTTP API and their JSON schemas (DESIGN.md §6). One table serves three purposes:
+// fastify validates every request against it before a handler runs (params, querystring, body), it
+// serialises responses from it (fast-json-stringify: faster than JSON.stringify, and a field that is not
+// in the schema can never leak out), and openapi.ts turns it into the OpenAPI document. So the
+// documentation cannot drift from what the server accepts.
+//
+// Conventions (MUST, §6): amounts, nonces and chain work are decimal strings of base units (a u64 does
+// not fit a JSON number exactly); hashes and raw bytes are lowercase hex; addresses are bech32m.
+import type { FastifySchema } from 'fastify';
+
+/** The hard upper bound of GET /mempool?limit= and its default. */
+export const MEMPOOL_LIST_MAX = 10_000;
+export const MEMPOOL_LIST_DEFAULT = 1_000;
+/** POST /mine takes 1 … MINE_MAX_BLOCKS blocks per request. */
+export const MINE_MAX_BLOCKS = 1_000;
+
+// These two patterns mean "hex": errors.ts maps a value failing them to BAD_HEX (see HEX_PATTERNS).
+const HASH_PATTERN = '^[0-9a-fA-F]{64}$';
+const HEX_PATTERN = '^(?:[0-9a-fA-F]{2})*$';
+
+const hash = { type: 'string', pattern: HASH_PATTERN, description: '32 bytes as 64 hex digits' } as const;
+const decimal = { type: 'string', pattern: '^[0-9]+$', description: 'a decimal integer' } as const;
+const address = { type: 'string', description: 'a bech32m address of this chain' } as const;
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', description: 'stable: a rule code, a mempool code or an API code' },
+        message: { type: 'string', description: 'for a person; may change' },
+      },
+    },
+  },
+} as const;
+
+const errors = { '4xx': errorSchema, '5xx': errorSchema } as const;
+
+const statusSchema = {
+  type: 'object',
+  required: [
+    'network',
+    'genesisHash',
+    'height',
+    'tipHash',
+    'chainWork',
+    'peers',
+    'mempool',
+    'mempoolBytes',
+    'syncing',
+    'stateDigest',
+    'stateMismatches',
+  ],
+  properties: {
+    network: { type: 'string' },
+    genesisHash: hash,
+    height: { type: 'integer' },
+    tipHash: hash,
+    chainWork: decimal,
+    peers: { type: 'integer', description: 'connected peers (not banned)' },
+    mempool: { type: 'integer', description: 'pending transactions' },
+    mempoolBytes: { type: 'integer' },
+    syncing: { type: 'boolean' },
+    stateDigest: { ...hash, description: 'order-independent digest of every account at the tip' },
+    stateMismatches: { type: 'integer', description: 'peers at our tip whose state digest differed' },
+    version: { type: 'string', description: 'the software version' },
+  },
+} as const;
+
+const blockSchema = {
+  type: 'object',
+  required: [
+    'hash',
+    'height',
+    'version',
+    'prevHash',
+    'txRoot',
+    'miner',
+    'time',
+    'bits',
+    'nonce',
+    'chainWork',
+    'status',
+    'onMainChain',
+    'confirmations',
+    'txs',
+    'raw',
+  ],
+  properties: {
+    hash,
+    height: { type: 'integer' },
+    version: { type: 'integer' },
+    prevHash: hash,
+    txRoot: hash,
+    miner: address,
+    time: { type: 'integer', description: 'unix seconds' },
+    bits: { type: 'string', pattern: '^[0-9a-f]{8}$', description: 'compact target, 8 hex digits' },
+    nonce: decimal,
+    chainWork: decimal,
+    status: {
+      type: 'string',
+      enum: ['valid', 'valid-header', 'invalid'],
+      description: "'valid' once it has been connected; 'invalid' if it broke a rule",
+    },
+    onMainChain: { type: 'boolean' },
+    confirmations: { type: 'integer', description: 'tip height − height + 1 on the main chain, else 0' },
+    txs: { type: 'array', items: hash, description: 'tx ids in block order' },
+    raw: { type: 'string', description: 'hex of the encoded block' },
+  },
+} as const;
+
+const txFields = {
+  id: hash,
+  from: { ...address, description: "the sender's address" },
+  to: address,
+  amount: decimal,
+  fee: decimal,
+  nonce: decimal,
+  raw: { type: 'string', description: 'hex of the encoded signed tx (142 bytes)' },
+} as const;
+
+const txSchema = {
+  type: 'object',
+  required: ['id', 'from', 'to', 'amount', 'fee', 'nonce', 'status', 'raw'],
+  properties: {
+    ...txFields,
+    status: { type: 'string', enum: ['pending', 'confirmed'] },
+    blockHash: { ...hash, description: 'only when confirmed' },
+    height: { type: 'integer', description: 'only when confirmed' },
+    confirmations: { type: 'integer', description: 'only when confirmed' },
+  },
+} as const;
+
+const mempoolEntrySchema = {
+  type: 'object',
+  required: ['id', 'from', 'to', 'amount', 'fee', 'nonce', 'raw'],
+  properties: txFields,
+} as const;
+
+const accountSchema = {
+  type: 'object',
+  required: ['address', 'balance', 'nonce'],
+  properties: {
+    address,
+    balance: decimal,
+    nonce: { ...decimal, description: 'the account nonce: what the next confirmed tx must use' },
+    nextNonce: {
+      ...decimal,
+      description: 'the nonce for a new tx, counting this sender’s pending txs (send with this one)',
+    },
+  },
+} as const;
+
+const peerSchema = {
+  type: 'object',
+  required: ['peerId', 'addrs', 'direction', 'score', 'banned'],
+  properties: {
+    peerId: { type: 'string' },
+    addrs: { type: 'array', items: { type: 'string' } },
+    direction: { type: 'string', enum: ['inbound', 'outbound'] },
+    score: { type: 'number' },
+    banned: { type: 'boolean' },
+  },
+} as const;
+
+export interface RouteSpec {
+  readonly method: 'GET' | 'POST';
+  /** Fastify's syntax (`/blocks/:hashOrHeight`); openapi.ts rewrites it as `{hashOrHeight}`. */
+  readonly url: string;
+  readonly operationId: string;
+  readonly summary: string;
+  readonly schema: FastifySchema;
+  /** For routes that do not answer JSON (SSE, Prometheus text): the media type of a 200. */
+  readonly produces?: string;
+}
+
+export const ROUTES = {
+  status: {
+    method: 'GET',
+    url: '/status',
+    operationId: 'getStatus',
+    summary: 'The node at a glance: chain tip, work, peers, mempool, sync state and state digest',
+    schema: { response: { 200: statusSchema, ...errors } },
+  },
+  block: {
+    method: 'GET',
+    url: '/blocks/:hashOrHeight',
+    operationId: 'getBlock',
+    summary: 'A block by hash (any branch) or by height (main chain): header fields, tx ids and raw hex',
+    schema: {
+      params: {
+        type: 'object',
+        required: ['hashOrHeight'],
+        properties: {
+          hashOrHeight: {
+            type: 'string',
+            pattern: '^(?:[0-9a-fA-F]{64}|[0-9]{1,10})$',
+            description: 'a 64-hex block hash, or a decimal height on the main chain',
+          },
+        },
+      },
+      response: { 200: blockSchema, ...errors },
+    },
+  },
+  tx: {
+    method: 'GET',
+    url: '/txs/:id',
+    operationId: 'getTx',
+    summary: 'A transaction, pending (in the mempool) or confirmed (on the main chain)',
+    schema: {
+      params: { type: 'object', required: ['id'], properties: { id: hash } },
+      response: { 200: txSchema, ...errors },
+    },
+  },
+  account: {
+    method: 'GET',
+    url: '/accounts/:address',
+    operationId: 'getAccount',
+    summary: 'Balance and nonce of an account at the tip (an unknown account is empty, not an error)',
+    schema: {
+      params: {
+        type: 'object',
+        required: ['address'],
+        properties: { address: { ...address, maxLength: 200 } },
+      },
+      response: { 200: accountSchema, ...errors },
+    },
+  },
+  submitTx: {
+    method: 'POST',
+    url: '/txs',
+    operationId: 'submitTx',
+    summary:
+      'Submit a signed tx to the mempool. 202: accepted (not yet mined). 400: refused, with the rule or ' +
+      'mempool code. 503 MEMPOOL_FULL: the pool is full and the fee does not beat its cheapest tx',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['raw'],
+        additionalProperties: false,
+        properties: {
+          raw: { type: 'string', pattern: HEX_PATTERN, description: 'hex of the encoded signed tx' },
+        },
+      },
+      response: {
+        202: {
+          type: 'object',
+          required: ['id'],
+          properties: { id: hash, replaced: { ...hash, description: 'the pending tx it replaced' } },
+        },
+        ...errors,
+      },
+    },
+  },
+  mine: {
+    method: 'POST',
+    url: '/mine',
+    operationId: 'mine',
+    summary: 'Mine blocks now, paying the reward to `to` (for regtest and local learning)',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['blocks', 'to'],
+        additionalProperties: false,
+        properties: {
+          blocks: { type: 'integer', minimum: 1, maximum: MINE_MAX_BLOCKS },
+          to: { ...address, maxLength: 200 },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['hashes'],
+          properties: { hashes: { type: 'array', items: hash } },
+        },
+        ...errors,
+      },
+    },
+  },
+  peers: {
+    method: 'GET',
+    url: '/peers',
+    operationId: 'getPeers',
+    summary: 'Connected peers, and banned peers while their ban lasts',
+    schema: { response: { 200: { type: 'array', items: peerSchema }, ...errors } },
+  },
+  mempool: {
+    method: 'GET',
+    url: '/mempool',
+    operationId: 'getMempool',
+    summary: `Pending txs in arrival order, at most \`limit\` (default ${MEMPOOL_LIST_DEFAULT}, max ${MEMPOOL_LIST_MAX})`,
+    schema: {
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { limit: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'a decimal count' } },
+      },
+      response: { 200: { type: 'array', items: mempoolEntrySchema }, ...errors },
+    },
+  },
+  events: {
+    method: 'GET',
+    url: '/events',
+    operationId: 'events',
+    summary:
+      'Server-sent events: `block` {hash, height, txs}, `reorg` {depth, oldTip, newTip, fork}, `tx` {id}; ' +
+      'a comment line every 15 s keeps idle connections open. A client that reads too slowly is dropped',
+    produces: 'text/event-stream',
+    schema: { response: { ...errors } },
+  },
+  metrics: {
+    method: 'GET',
+    url: '/metrics',
+    operationId: 'metrics',
+    summary: 'Prometheus text exposition of the node’s metrics',
+    produces: 'text/plain; version=0.0.4',
+    schema: { response: { ...errors } },
+  },
+  openapi: {
+    method: 'GET',
+    url: '/openapi.json',
+    operationId: 'openapi',
+    summary: 'This API’s OpenAPI 3.1 description',
+    schema: { response: { 200: { type: 'object', additionalProperties: true }, ...errors } },
+  },
+} as const satisfies Record<string, RouteSpec>;
