@@ -6,6 +6,12 @@ import { EXIT } from './exit-codes.js';
 import { mineCommand } from './mine.js';
 import { reindexCommand } from './reindex.js';
 
+// `cairn mine … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 const program = new Command('cairn')
   .description('Cairn: an educational proof-of-work blockchain node')
   .showHelpAfterError('(run with --help for usage)')

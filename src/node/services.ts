@@ -60,6 +60,10 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   const miner = threads > 0 ? new Miner({ chain, txs: mempool, threads, now: opts.now }) : undefined;
   miner?.on('error', (e) => logger.warn({ err: e.message }, 'mining attempt failed'));
 
+  // Expiry needs a clock tick; the pool itself never looks at the time on its own.
+  const expiry = setInterval(() => mempool.expire(), 60_000);
+  expiry.unref();
+
   let closing: Promise<void> | undefined;
   return {
     params,
@@ -70,6 +74,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
     miner,
     close() {
       closing ??= (async () => {
+        clearInterval(expiry);
         await miner?.close();
         await chain.idle();
         await mempoolQueue;
