@@ -3,7 +3,7 @@
 //
 // Cairn uses accounts, not outputs, so a sender's txs form a chain by nonce, like Ethereum's txpool:
 // the tx with nonce N can only go into a block after the one with nonce N − 1. The pool keeps, per
-// sender, a small map nonce → tx, from the account nonce up to a bounded gap ahead:
+// sender, a small map nonce → tx, from the account nonce on, with a bounded gap past the contiguous run:
 //
 //   account nonce 7:   [7] [8] [9]  ·  [11]        7, 8, 9 are ELIGIBLE (contiguous from 7):
 //                                                   a block may take them, in that order.
@@ -11,7 +11,8 @@
 //                                                   become minable, which is why the gap is bounded.
 //
 // Invariants, kept after every change:
-//   - every sender's nonces lie in [account nonce, account nonce + maxNonceGap];
+//   - every sender's nonces lie at most maxNonceGap past its contiguous run, and below
+//     account nonce + maxPerSender;
 //   - the sender's balance covers the amount + fee of all its pending txs together (a block must take
 //     the lower nonces first, so a tx is only worth keeping if the ones before it leave enough);
 //   - at most maxCount txs and maxBytes bytes.
@@ -291,15 +292,22 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         `nonce ${tx.nonce} is below the sender's account nonce ${account.nonce}: that nonce is already used`,
       );
     }
-    const maxNonce = account.nonce + BigInt(policy.maxNonceGap);
-    if (tx.nonce > maxNonce) {
-      throw new MempoolError(
-        'NONCE_GAP_TOO_LARGE',
-        `nonce ${tx.nonce} is more than ${policy.maxNonceGap} ahead of the account nonce ${account.nonce}`,
-      );
-    }
     const senderKey = toHex(sender);
     const pending = this.bySender.get(senderKey);
+    let next = account.nonce;
+    while (pending?.txs.has(next)) next++;
+    if (tx.nonce > next + BigInt(policy.maxNonceGap)) {
+      throw new MempoolError(
+        'NONCE_GAP_TOO_LARGE',
+        `nonce ${tx.nonce} is more than ${policy.maxNonceGap} past the sender's next usable nonce ${next}`,
+      );
+    }
+    if (tx.nonce >= account.nonce + BigInt(policy.maxPerSender)) {
+      throw new MempoolError(
+        'NONCE_GAP_TOO_LARGE',
+        `the sender already has ${policy.maxPerSender} txs' worth of nonces pending: wait for some to be mined`,
+      );
+    }
     // A block must include the sender's lower nonces first, so they are paid for before this one.
     let before = 0n;
     for (const e of pending?.txs.values() ?? []) {
@@ -513,13 +521,16 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    */
   private revalidate(s: Sender): void {
     const { nonce, balance } = s.account;
-    const maxNonce = nonce + BigInt(this.policy.maxNonceGap);
+    const gap = BigInt(this.policy.maxNonceGap);
+    const limit = nonce + BigInt(this.policy.maxPerSender);
+    let next = nonce; // the end of the contiguous run so far
     let spent = 0n;
     let unpaid = false;
     for (const e of [...s.txs.values()].sort((a, b) => (a.nonce < b.nonce ? -1 : 1))) {
       if (e.nonce < nonce) this.remove(e, 'stale');
-      else if (e.nonce > maxNonce) this.remove(e, 'nonce-gap');
+      else if (e.nonce > next + gap || e.nonce >= limit) this.remove(e, 'nonce-gap');
       else {
+        if (e.nonce === next) next++;
         spent += e.cost;
         if (spent > balance) unpaid = true;
         if (unpaid) this.remove(e, 'unaffordable');

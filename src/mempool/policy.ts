@@ -28,11 +28,14 @@ export interface MempoolPolicy {
    */
   readonly minFee: bigint;
   /**
-   * How far ahead of the sender's account nonce a tx may be: nonces from `nonce` to `nonce + maxNonceGap`
-   * are accepted. Txs past a missing nonce wait for it (Ethereum's "queued" txs); the bound keeps one
-   * sender from parking an unbounded number of txs that may never become minable.
+   * How far past the end of a sender's CONTIGUOUS pending txs a nonce may be. A wallet sending several
+   * txs in a row fills nonces one after the other and never hits this; a tx past a missing nonce waits for
+   * it (Ethereum's "queued" txs), and the bound keeps one sender from parking txs that may never become
+   * minable.
    */
   readonly maxNonceGap: number;
+  /** At most this many pending txs per sender, gaps or not (geth: --txpool.accountslots/accountqueue). */
+  readonly maxPerSender: number;
   /** Txs this many seconds old are dropped by `expire` (Core: -mempoolexpiry, default 336 h). */
   readonly expirySeconds: number;
   /**
@@ -47,6 +50,7 @@ export const DEFAULT_MEMPOOL_POLICY: MempoolPolicy = Object.freeze({
   maxBytes: 16 * MIB,
   minFee: 1_000n,
   maxNonceGap: 16,
+  maxPerSender: 1_000,
   expirySeconds: 3 * 60 * 60,
   replacementBumpPercent: 10,
 });

@@ -252,6 +252,18 @@ describe('nonces', () => {
     await byDefault.pool.add(makeTx(A, 16n));
   });
 
+  it('measures the gap from the end of the contiguous run, so a wallet can send many txs in a row', async () => {
+    const { chain, pool } = setup({ maxNonceGap: 4, maxPerSender: 30 });
+    chain.set(A.address, 100_000_000n);
+    for (let n = 0n; n < 25n; n++) await pool.add(makeTx(A, n));
+    expect(await pool.pendingNonce(A.address)).toBe(25n);
+    await expectCode(pool.add(makeTx(A, 30n)), 'NONCE_GAP_TOO_LARGE'); // 5 past the run's end (25)
+    await pool.add(makeTx(A, 29n));
+    for (let n = 25n; n < 29n; n++) await pool.add(makeTx(A, n));
+    await expectCode(pool.add(makeTx(A, 30n)), 'NONCE_GAP_TOO_LARGE'); // maxPerSender reached
+    expect(pool.selectForBlock(1_000_000)).toHaveLength(30);
+  });
+
   it('holds txs past a gap but makes only contiguous nonces eligible', async () => {
     const { chain, pool } = setup();
     chain.set(A.address, 1_000_000n);
