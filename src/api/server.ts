@@ -225,6 +225,11 @@ export class ApiServer {
     await this.app.close();
   }
 
+  /** Connected event-stream clients. */
+  get eventClients(): number {
+    return this.events.size;
+  }
+
   private peerCount(): number {
     let n = 0;
     for (const p of this.p2p?.peers() ?? []) if (!p.banned) n++;

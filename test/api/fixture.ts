@@ -77,12 +77,19 @@ export async function openFixture(opts: FixtureOptions = {}): Promise<Fixture> {
     return hashes;
   }
 
-  const server = new ApiServer({
-    chain,
-    mempool,
-    ...(opts.noMiner ? {} : { miner: { mine: (n, to) => mine(n, to) } }),
-    ...opts.server,
-  });
+  let server: ApiServer;
+  try {
+    server = new ApiServer({
+      chain,
+      mempool,
+      ...(opts.noMiner ? {} : { miner: { mine: (n, to) => mine(n, to) } }),
+      ...opts.server,
+    });
+  } catch (e) {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     dir,
     params,

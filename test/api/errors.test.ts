@@ -1,0 +1,64 @@
+// The one mapping from errors to HTTP statuses.
+import { describe, expect, it } from 'vitest';
+import { ApiError, toHttpError } from '../../src/api/errors.js';
+import { RULE_CODES, type RuleCode, RuleError } from '../../src/consensus/errors.js';
+import { MEMPOOL_CODES, type MempoolCode, MempoolError } from '../../src/mempool/policy.js';
+
+describe('toHttpError', () => {
+  it.each(Object.keys(RULE_CODES) as RuleCode[])('rule code %s is 400 with that code', (code) => {
+    const e = toHttpError(new RuleError(code, 'why'));
+    expect(e).toMatchObject({ status: 400, body: { error: { code, message: 'why' } }, internal: false });
+  });
+
+  it.each(Object.keys(MEMPOOL_CODES) as MempoolCode[])('mempool code %s keeps its code', (code) => {
+    const e = toHttpError(new MempoolError(code, 'why'));
+    expect(e.body).toEqual({ error: { code, message: 'why' } });
+    // Only a full pool is the node's condition rather than the tx's: retry later.
+    expect(e.status).toBe(code === 'MEMPOOL_FULL' ? 503 : 400);
+    expect(e.headers?.['retry-after'] !== undefined).toBe(code === 'MEMPOOL_FULL');
+  });
+
+  it('keeps the status and code of an ApiError, with a challenge on 401', () => {
+    expect(toHttpError(new ApiError(404, 'NOT_FOUND', 'gone'))).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', message: 'gone' } },
+    });
+    expect(toHttpError(new ApiError(401, 'UNAUTHORIZED', 'no')).headers).toEqual({
+      'www-authenticate': 'Bearer',
+    });
+  });
+
+  it('maps schema failures to BAD_REQUEST, or BAD_HEX when a hex pattern failed', () => {
+    const schema = Object.assign(new Error('body/raw must be string'), {
+      validation: [{ keyword: 'type', params: { type: 'string' } }],
+    });
+    expect(toHttpError(schema)).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+    const hex = Object.assign(new Error('params/id must match pattern'), {
+      validation: [{ keyword: 'pattern', params: { pattern: '^[0-9a-fA-F]{64}$' } }],
+    });
+    expect(toHttpError(hex)).toMatchObject({ status: 400, body: { error: { code: 'BAD_HEX' } } });
+  });
+
+  it.each([
+    ['FST_ERR_CTP_INVALID_JSON_BODY', 400, 'BAD_JSON'],
+    ['FST_ERR_CTP_EMPTY_JSON_BODY', 400, 'BAD_JSON'],
+    ['FST_ERR_CTP_BODY_TOO_LARGE', 413, 'BODY_TOO_LARGE'],
+    ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 415, 'UNSUPPORTED_MEDIA_TYPE'],
+  ])('maps fastify %s to %i %s', (fst, status, code) => {
+    const e = Object.assign(new Error('x'), { code: fst, statusCode: 500 });
+    expect(toHttpError(e)).toMatchObject({ status, body: { error: { code } } });
+  });
+
+  it('keeps other client-error statuses the framework sets', () => {
+    const e = Object.assign(new Error('bad url'), { statusCode: 400, code: 'FST_ERR_BAD_URL' });
+    expect(toHttpError(e)).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+  });
+
+  it('hides the details of anything else behind a generic 500', () => {
+    for (const thrown of [new Error('secret path /home/x'), 'a string', undefined, { statusCode: 503 }]) {
+      const e = toHttpError(thrown);
+      expect(e).toMatchObject({ status: 500, internal: true, body: { error: { code: 'INTERNAL' } } });
+      expect(e.body.error.message).not.toContain('secret');
+    }
+  });
+});

@@ -1,0 +1,196 @@
+// GET /events over a real loopback socket: block, tx and reorg events, heartbeats, and the bounds that
+// keep slow or too many clients from growing the node's memory.
+import { connect, type Socket } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toHex } from '../../src/consensus/bytes.js';
+import { blockHash, txId } from '../../src/consensus/hash.js';
+import { testKey, transfer } from '../helpers/chain-fixtures.js';
+import { type Fixture, type FixtureOptions, openFixture, rawHex } from './fixture.js';
+
+interface SseEvent {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+/** A minimal SSE reader over fetch: collects events and comments as they arrive. */
+class SseClient {
+  readonly events: SseEvent[] = [];
+  readonly comments: string[] = [];
+  private readonly abort = new AbortController();
+  private buffer = '';
+  status = 0;
+
+  async open(url: string, headers: Record<string, string> = {}): Promise<void> {
+    const res = await fetch(`${url}/events`, { signal: this.abort.signal, headers });
+    this.status = res.status;
+    if (!res.ok || !res.body) return;
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    void (async () => {
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          this.buffer += decoder.decode(value, { stream: true });
+          this.parse();
+        }
+      } catch {
+        // aborted by close()
+      }
+    })();
+  }
+
+  private parse(): void {
+    for (let end = this.buffer.indexOf('\n\n'); end >= 0; end = this.buffer.indexOf('\n\n')) {
+      const block = this.buffer.slice(0, end);
+      this.buffer = this.buffer.slice(end + 2);
+      let event = 'message';
+      let data: string | undefined;
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
+        else if (line.startsWith('event: ')) event = line.slice(7);
+        else if (line.startsWith('data: ')) data = line.slice(6);
+      }
+      if (data !== undefined) this.events.push({ event, data: JSON.parse(data) });
+    }
+  }
+
+  close(): void {
+    this.abort.abort();
+  }
+}
+
+async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+let f: Fixture | undefined;
+const clients: SseClient[] = [];
+
+async function start(opts: FixtureOptions = {}): Promise<{ fx: Fixture; url: string }> {
+  f = await openFixture(opts);
+  const { url } = await f.server.start();
+  return { fx: f, url };
+}
+
+async function subscribe(url: string): Promise<SseClient> {
+  const c = new SseClient();
+  clients.push(c);
+  await c.open(url);
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await f?.close();
+  f = undefined;
+});
+
+describe('GET /events', () => {
+  it('delivers a block event for each block mined through POST /mine', async () => {
+    const { fx, url } = await start();
+    const sse = await subscribe(url);
+    expect(sse.status).toBe(200);
+    await until('the client to be registered', () => fx.server.eventClients === 1);
+    const res = await fetch(`${url}/mine`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ blocks: 2, to: fx.address(testKey(0).address) }),
+    });
+    const { hashes } = (await res.json()) as { hashes: string[] };
+    await until('two block events', () => sse.events.length >= 2);
+    expect(sse.events).toEqual([
+      { event: 'block', data: { hash: hashes[0], height: 1, txs: 0 } },
+      { event: 'block', data: { hash: hashes[1], height: 2, txs: 0 } },
+    ]);
+  });
+
+  it('delivers a tx event when the mempool accepts a tx, and the block that mines it', async () => {
+    const { fx, url } = await start();
+    const sse = await subscribe(url);
+    await until('the client to be registered', () => fx.server.eventClients === 1);
+    const tx = transfer(fx.params, testKey(0), testKey(1).address, 5n, 0n);
+    const res = await fetch(`${url}/txs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ raw: rawHex(tx) }),
+    });
+    expect(res.status).toBe(202);
+    await until('the tx event', () => sse.events.length >= 1);
+    expect(sse.events[0]).toEqual({ event: 'tx', data: { id: toHex(txId(tx)) } });
+    await fx.mine(1);
+    await until('the block event', () => sse.events.length >= 2);
+    expect(sse.events[1]).toMatchObject({ event: 'block', data: { height: 1, txs: 1 } });
+  });
+
+  it('delivers a reorg event when a heavier branch wins', async () => {
+    const { fx, url } = await start();
+    const sse = await subscribe(url);
+    await until('the client to be registered', () => fx.server.eventClients === 1);
+    const [a1, a2] = await fx.mine(2);
+    // A three-block branch from genesis has more work than the two-block main chain.
+    const branch = fx.builder.extend(3, { parent: fx.params.genesis, gap: 7 });
+    for (const b of branch) await fx.chain.processBlock(b);
+    await until('the reorg event', () => sse.events.some((e) => e.event === 'reorg'));
+    const reorg = sse.events.find((e) => e.event === 'reorg');
+    expect(reorg?.data).toEqual({
+      depth: 2,
+      oldTip: toHex(a2!),
+      newTip: toHex(blockHash(branch[2]!.header)),
+      fork: toHex(fx.params.genesisHash),
+    });
+    expect(a1).toBeDefined();
+  });
+
+  it('sends a heartbeat comment on idle connections', async () => {
+    const { url } = await start({ server: { events: { heartbeatMs: 30 } } });
+    const sse = await subscribe(url);
+    await until('a heartbeat', () => sse.comments.includes('heartbeat'));
+  });
+
+  it('refuses clients beyond maxClients with 503 UNAVAILABLE', async () => {
+    const { fx, url } = await start({ server: { events: { maxClients: 1 } } });
+    await subscribe(url);
+    await until('the first client', () => fx.server.eventClients === 1);
+    const res = await fetch(`${url}/events`);
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({ error: { code: 'UNAVAILABLE' } });
+  });
+
+  it('drops a client that stops reading once its unsent bytes pass the limit', async () => {
+    const { fx, url } = await start({ server: { events: { maxBufferedBytes: 64 * 1024 } } });
+    const reader = await subscribe(url); // a healthy client that keeps reading
+    const { port } = new URL(url);
+    const stalled: Socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => stalled.once('connect', resolve));
+    stalled.write('GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    stalled.pause(); // never reads: the kernel buffers fill, then the server's own buffer grows
+    await until('both clients', () => fx.server.eventClients === 2);
+    const tx = transfer(fx.params, testKey(0), testKey(1).address, 5n, 0n);
+    const id = txId(tx);
+    // Simulated mempool traffic: far more than the socket buffers can hold.
+    for (let i = 0; i < 2_000_000 && fx.server.eventClients === 2; i++) {
+      fx.mempool.emit('tx:added', tx, id);
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r));
+    }
+    await until('the stalled client to be dropped', () => fx.server.eventClients === 1);
+    // The one left is the client that reads: it still gets every new event.
+    await new Promise((r) => setTimeout(r, 200));
+    const seen = reader.events.length;
+    fx.mempool.emit('tx:added', tx, id);
+    await until('the reader to get the next event', () => reader.events.length > seen);
+    stalled.destroy();
+  });
+
+  it('ends open streams on close, so the node can stop', async () => {
+    const { fx, url } = await start();
+    await subscribe(url);
+    await until('the client', () => fx.server.eventClients === 1);
+    await fx.server.close();
+    expect(fx.server.eventClients).toBe(0);
+  });
+});
