@@ -1,0 +1,87 @@
+// Which chain the wallet signs for, and where the node is.
+//
+// A signature commits to the genesis hash (DESIGN.md §2), so the wallet must know the chain:
+// - online (`send`), it asks the node: GET /status → "genesisHash", and signs for exactly that chain;
+// - offline (`sign`), it computes the genesis hash from a genesis file: `--genesis FILE`, or `--regtest`
+//   (the built-in regtest variant of that file), by default the genesis.json shipped with Cairn.
+// Addresses are parsed with the chain's prefix (params.addressPrefix: "cairn" on the devnet and regtest).
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isRuleError } from '../src/consensus/errors.js';
+import { loadChainParams, regtestParams } from '../src/consensus/params.js';
+import type { ChainParams } from '../src/consensus/types.js';
+import { badInput } from './errors.js';
+
+/** The node's default API address (`cairn start` listens there unless told otherwise). */
+export const DEFAULT_API = 'http://127.0.0.1:8645';
+
+/**
+ * The package root: the nearest directory above this module with Cairn's package.json. Found by walking
+ * up, so it works both from source (wallet/chain.ts) and from the build (dist/wallet/chain.js).
+ */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'package.json');
+    if (existsSync(candidate)) {
+      try {
+        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: unknown }).name === 'cairn') return dir;
+      } catch {
+        // not ours; keep walking
+      }
+    }
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('cannot find the Cairn package root (package.json named "cairn")');
+    dir = parent;
+  }
+}
+
+export function defaultGenesisPath(): string {
+  return join(packageRoot(), 'genesis.json');
+}
+
+export interface ChainChoice {
+  readonly genesis?: string | undefined;
+  readonly regtest?: boolean | undefined;
+}
+
+/** Load the chain params of `--genesis FILE` (default: Cairn's genesis.json), or its regtest variant. */
+export function loadParams(choice: ChainChoice = {}): ChainParams {
+  const path = resolve(choice.genesis ?? defaultGenesisPath());
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const why = (e as { code?: string }).code ?? 'unreadable';
+    throw badInput('BAD_GENESIS', `cannot read the genesis file ${path} (${why})`);
+  }
+  try {
+    const params = loadChainParams(text);
+    return choice.regtest ? regtestParams(params) : params;
+  } catch (e) {
+    if (isRuleError(e)) throw badInput('BAD_GENESIS', `${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** `--api URL`, else env CAIRN_API, else the default; must be an http(s) URL. */
+export function resolveApiUrl(
+  option: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
+  const text = option ?? (env.CAIRN_API && env.CAIRN_API.length > 0 ? env.CAIRN_API : DEFAULT_API);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw badInput('BAD_API_URL', `${JSON.stringify(text)} is not a URL; use e.g. ${DEFAULT_API}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw badInput(
+      'BAD_API_URL',
+      `the node API URL must start with http:// or https://, got ${JSON.stringify(text)}`,
+    );
+  }
+  return text.replace(/\/+$/, '');
+}

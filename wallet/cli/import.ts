@@ -1,0 +1,81 @@
+// `cairn-wallet import NAME --mnemonic "…"`: restore a key from its BIP 39 words.
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { encodeAddress } from '../../src/consensus/address.js';
+import { loadParams } from '../chain.js';
+import { badInput } from '../errors.js';
+import { keyFromMnemonic, normalizeMnemonic, walletPath } from '../keys.js';
+import { encryptKeystore, scryptParamsFromEnv } from '../keystore.js';
+import { getPassword } from '../password.js';
+import { checkName, walletAlreadyExists, walletExists, writeNewKeystore } from '../wallet-dir.js';
+import { emit, globals } from './common.js';
+
+interface ImportOptions {
+  mnemonic?: string;
+  mnemonicFile?: string;
+  index: string;
+  passwordFile?: string;
+}
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description("import a key from its BIP 39 mnemonic (derived at m/44'/1'/0'/0/INDEX)")
+    .argument('<name>', 'wallet name (letters, digits, "_" or "-")')
+    .option('--mnemonic <words>', 'the mnemonic, quoted (beware: it stays in your shell history)')
+    .option('--mnemonic-file <file>', 'read the mnemonic from this file instead')
+    .option('--index <n>', 'child index of the key on the path', '0')
+    .option('--password-file <file>', 'read the keystore password from this file')
+    .action(async (name: string, opts: ImportOptions, cmd: Command) => {
+      const g = globals(cmd);
+      checkName(name);
+      if ((opts.mnemonic === undefined) === (opts.mnemonicFile === undefined)) {
+        throw badInput(
+          'BAD_MNEMONIC',
+          'give the words with exactly one of --mnemonic "…" or --mnemonic-file FILE',
+        );
+      }
+      if (!/^[0-9]{1,10}$/.test(opts.index)) {
+        throw badInput(
+          'BAD_INDEX',
+          `--index must be a whole number, got ${JSON.stringify(opts.index.slice(0, 20))}`,
+        );
+      }
+      const path = walletPath(Number(opts.index));
+      let text = opts.mnemonic;
+      if (opts.mnemonicFile !== undefined) {
+        try {
+          text = await readFile(opts.mnemonicFile, 'utf8');
+        } catch (e) {
+          const why = (e as { code?: string }).code ?? 'unreadable';
+          throw badInput('BAD_MNEMONIC', `cannot read the mnemonic file ${opts.mnemonicFile} (${why})`);
+        }
+      }
+      const mnemonic = normalizeMnemonic(text ?? '');
+      if (await walletExists(g.walletDir, name)) throw walletAlreadyExists(g.walletDir, name);
+      const params = loadParams();
+      const scrypt = scryptParamsFromEnv(process.env);
+      const password = await getPassword({
+        passwordFile: opts.passwordFile,
+        confirm: true,
+        purpose: `new wallet "${name}"`,
+      });
+
+      const key = keyFromMnemonic(mnemonic, path);
+      const address = encodeAddress(key.addressHash, params.addressPrefix);
+      const keystore = encryptKeystore({
+        name,
+        address,
+        path,
+        secret: { privateKey: key.privateKey, mnemonic },
+        password,
+        scrypt,
+      });
+      const file = await writeNewKeystore(g.walletDir, keystore);
+      emit(
+        g,
+        { name, address, path, keystore: file },
+        `Imported wallet "${name}"\n  address:  ${address}\n  path:     ${path}\n  keystore: ${file}`,
+      );
+    });
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env node
+// `cairn-wallet`: keys, encrypted keystores and signed transfers (DESIGN.md §6, docs/WALLET.md).
+// The wallet holds no chain data: it keeps keys, signs locally, and talks to a node over its HTTP API.
+import '../../src/polyfill.js';
+import { Command, CommanderError } from 'commander';
+import { registerAddress } from './address.js';
+import { registerBalance } from './balance.js';
+import { registerBroadcast } from './broadcast.js';
+import { registerCreate } from './create.js';
+import { errorLine, exitCodeOf } from './exit-codes.js';
+import { registerHistory } from './history.js';
+import { registerImport } from './import.js';
+import { registerImportDev } from './import-dev.js';
+import { registerList } from './list.js';
+import { registerSend } from './send.js';
+import { registerSign } from './sign.js';
+
+const program = new Command('cairn-wallet')
+  .description('Cairn wallet: keys, encrypted keystores and signed transfers (talks to a node over HTTP)')
+  .option('--wallet-dir <dir>', 'where keystores live (default $CAIRN_WALLET_DIR or ~/.cairn/wallets)')
+  .option('--json', 'print results as one JSON line (errors as {"error": {"code", "message"}} on stderr)')
+  .showSuggestionAfterError(false)
+  // Commander throws instead of exiting, so that every failure leaves through the one handler below.
+  .exitOverride();
+
+for (const register of [
+  registerCreate,
+  registerImport,
+  registerImportDev,
+  registerList,
+  registerAddress,
+  registerBalance,
+  registerSend,
+  registerHistory,
+  registerSign,
+  registerBroadcast,
+]) {
+  register(program);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const code = exitCodeOf(e);
+  // Commander has already printed its own usage errors (and help); everything else is printed here.
+  if (!(e instanceof CommanderError)) {
+    console.error(errorLine(e, process.argv.includes('--json')));
+    if (process.env.CAIRN_WALLET_DEBUG === '1' && e instanceof Error) console.error(e.stack);
+  }
+  process.exitCode = code;
+}
