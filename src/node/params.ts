@@ -6,13 +6,23 @@ import { fileURLToPath } from 'node:url';
 import { loadChainParams, regtestParams } from '../consensus/params.js';
 import type { ChainParams } from '../consensus/types.js';
 
-/** The genesis.json at the package root (found from src/ under tsx and from dist/src/ when built). */
-export function defaultGenesisPath(): string {
+/** Cairn's package root (found from src/ under tsx and from dist/src/ when built). */
+export function packageRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    const candidate = join(dir, 'genesis.json');
-    if (existsSync(candidate) && existsSync(join(dir, 'package.json'))) return candidate;
-    if (dirname(dir) === dir) throw new Error('cannot find genesis.json: is the Cairn package intact?');
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'genesis.json'))) return dir;
+    if (dirname(dir) === dir)
+      throw new Error('cannot find the Cairn package root: is the installation intact?');
   }
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string })
+    .version;
+}
+
+/** The genesis.json shipped with Cairn: the devnet chain. */
+export function defaultGenesisPath(): string {
+  return join(packageRoot(), 'genesis.json');
 }
 
 export interface ParamsOptions {

@@ -1,0 +1,78 @@
+// `cairn start`: run a node in the foreground until SIGINT/SIGTERM.
+import type { Command } from 'commander';
+import { createLogger } from '../node/logger.js';
+import { CairnNode } from '../node/node.js';
+import { action, CliError } from './exit-codes.js';
+import { address, type ChainFlags, chainParams, datadir, port, positiveInt } from './options.js';
+
+interface StartFlags extends ChainFlags {
+  readonly apiPort: number;
+  readonly apiHost: string;
+  readonly apiToken?: string;
+  readonly mine?: boolean;
+  readonly miner?: string;
+  readonly threads: number;
+}
+
+export function startCommand(program: Command, version: string): void {
+  program
+    .command('start')
+    .description('run a node in the foreground until Ctrl-C (SIGINT) or SIGTERM')
+    .option('--datadir <dir>', 'where the chain, keys and node.json live (default ~/.cairn/<network>)')
+    .option('--regtest', 'run the built-in regtest chain: trivial proof of work, instant blocks')
+    .option('--genesis <file>', 'the chain parameters (default: the genesis.json shipped with Cairn)')
+    .option('--api-port <n>', 'HTTP API port; 0 picks a free one (see DIR/node.json)', port('api-port'), 8645)
+    .option('--api-host <addr>', 'HTTP API address; anything but loopback requires --api-token', '127.0.0.1')
+    .option('--api-token <token>', 'require "Authorization: Bearer <token>" on every API request')
+    .option('--mine', 'mine continuously (requires --miner)')
+    .option('--miner <address>', 'the address credited with mined blocks')
+    .option('--threads <n>', 'mining worker threads', positiveInt('threads', 256), 1)
+    .action(
+      action(async (flags: StartFlags) => {
+        const params = chainParams(flags);
+        if (flags.mine && !flags.miner)
+          throw new CliError('--mine needs --miner ADDRESS: who gets the rewards?');
+        const mineTo = flags.miner ? address(flags.miner, params) : undefined;
+        const logger = createLogger();
+        let node: CairnNode;
+        try {
+          node = await CairnNode.start({
+            datadir: datadir(flags, params),
+            params,
+            logger,
+            apiHost: flags.apiHost,
+            apiPort: flags.apiPort,
+            apiToken: flags.apiToken,
+            mineTo: flags.mine ? mineTo : undefined,
+            minerThreads: flags.threads,
+            version,
+          });
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+            throw new CliError(
+              `the API port ${flags.apiPort} is already in use: pick another with --api-port`,
+            );
+          }
+          throw e;
+        }
+        await new Promise<void>((resolve) => {
+          let signals = 0;
+          const onSignal = (signal: NodeJS.Signals) => {
+            signals++;
+            if (signals > 1) {
+              logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
+              process.exit(130);
+            }
+            logger.info({ signal }, 'signal received');
+            node.stop().then(resolve, (e) => {
+              logger.error({ err: e }, 'shutdown failed');
+              process.exitCode = 1;
+              resolve();
+            });
+          };
+          process.on('SIGINT', onSignal);
+          process.on('SIGTERM', onSignal);
+        });
+      }),
+    );
+}
