@@ -62,3 +62,63 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+export interface RunningNode extends Spawned {
+  readonly datadir: string;
+  readonly api: string;
+  readonly info: { peerId: string; multiaddrs: string[]; api: string };
+  /** SIGTERM, then wait for the exit (SIGKILL after a deadline, which fails the caller's expectations). */
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+/** Starts `cairn start` on a datadir and waits until it has written node.json. */
+export async function startNode(datadir: string, ...extra: string[]): Promise<RunningNode> {
+  const { readFile, rm: remove } = await import('node:fs/promises');
+  const file = join(datadir, 'node.json');
+  await remove(file, { force: true });
+  const p = spawnNode(cairnArgs('start', '--datadir', datadir, '--api-port', '0', ...extra));
+  const info = await waitFor(
+    `node.json in ${datadir} (stderr: ${p.stderr().slice(-500)})`,
+    async () => {
+      if (p.child.exitCode !== null) throw new Error(`cairn start exited early: ${p.stderr()}${p.stdout()}`);
+      try {
+        return JSON.parse(await readFile(file, 'utf8')) as RunningNode['info'];
+      } catch {
+        return undefined;
+      }
+    },
+    30_000,
+  );
+  return {
+    ...p,
+    datadir,
+    api: info.api,
+    info,
+    async stop(signal = 'SIGTERM') {
+      if (p.child.exitCode !== null || p.child.signalCode !== null) return p.exited;
+      p.child.kill(signal);
+      const timer = setTimeout(() => p.child.kill('SIGKILL'), 20_000);
+      const code = await p.exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+export async function getJson<T = Record<string, unknown>>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  return (await res.json()) as T;
+}
+
+export async function postJson(
+  url: string,
+  body: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
