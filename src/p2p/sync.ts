@@ -1,0 +1,359 @@
+// Headers-first sync (Core: the headers-first IBD of 0.10+, net_processing's FindNextBlocksToDownload).
+//
+//   1. Status. Every peer tells us its tip and chain work (on connect and every few seconds).
+//   2. Headers. From a peer with more work than we know of, we download headers after our block locator,
+//      2,000 at a time, and the chain validates them (proof of work, difficulty, time) before anything
+//      else: a peer cannot make us download a single body of a chain whose headers are bad.
+//   3. Bodies. The blocks of the best header chain that we lack go into a queue ordered by height. Every
+//      peer that has them (we know which chain each peer is on) is asked for some of them, at most
+//      `maxInFlightPerPeer` at a time, within a window ahead of the lowest missing block, so that a slow
+//      peer cannot make us buffer without bound. A request that fails or times out goes back to the
+//      queue for another peer, and the peer's score drops.
+//   4. Connect. Blocks are handed to the chain in height order as they arrive.
+//
+// A node that was offline or partitioned catches up this way by itself: nothing needs to be gossiped
+// again. A block gossiped with an unknown parent starts step 2 with the peer that sent it.
+import { EventEmitter } from 'node:events';
+import type { IndexEntry } from '../chain/block-index.js';
+import type { Chain, ProcessResult } from '../chain/chain.js';
+import { toHex } from '../consensus/bytes.js';
+import { blockSize } from '../consensus/encoding.js';
+import { isRuleError } from '../consensus/errors.js';
+import { blockHash } from '../consensus/hash.js';
+import type { Block, BlockHeader, Hash } from '../consensus/types.js';
+import type { Logger } from '../node/logger.js';
+import { ProtocolError } from './framing.js';
+import { MAX_BLOCKS_PER_REQUEST } from './protocols/blocks.js';
+import { checkLinked, MAX_HEADERS } from './protocols/headers.js';
+import type { Status } from './protocols/status.js';
+import type { Offence } from './scoring.js';
+
+/** What sync needs from the network: the three request/response exchanges and a way to punish. */
+export interface SyncNetwork {
+  headers(peer: string, locator: readonly Hash[], maxHeaders: number): Promise<BlockHeader[]>;
+  blocks(peer: string, hashes: readonly Hash[]): Promise<Block[]>;
+  penalise(peer: string, offence: Offence, reason: string): void;
+  /** Hands a downloaded block to the chain (the node notes it came from the network, then processes it). */
+  processBlock(block: Block, from: string): Promise<ProcessResult>;
+}
+
+export interface SyncLimits {
+  /** Blocks requested from one peer and not yet answered. */
+  readonly maxInFlightPerPeer: number;
+  /** How far past the lowest missing block downloads may run ahead. */
+  readonly window: number;
+  /** Bytes of downloaded blocks waiting for their turn to connect. */
+  readonly maxBufferedBytes: number;
+  /** After a failed request, the peer gets no new block requests for this long (ms). */
+  readonly retryAfterMs: number;
+}
+
+export const DEFAULT_SYNC_LIMITS: SyncLimits = {
+  maxInFlightPerPeer: 16,
+  window: 1024,
+  maxBufferedBytes: 64 * 1024 * 1024,
+  retryAfterMs: 2_000,
+};
+
+export interface SyncProgress {
+  readonly done: number;
+  readonly total: number;
+  /** Blocks connected per second since this sync run began. */
+  readonly rate: number;
+}
+
+export interface SyncEvents {
+  progress: [SyncProgress];
+}
+
+interface PeerSync {
+  readonly id: string;
+  status?: Status;
+  /** The most-work header we know this peer has. */
+  best?: IndexEntry;
+  headersRunning: boolean;
+  headersAgain: boolean;
+  inFlight: number;
+  /** No new block requests before this time (after a failure). */
+  pausedUntil: number;
+}
+
+interface Wanted {
+  readonly entry: IndexEntry;
+  /** Peers known to have this block (their best header descends from it). */
+  readonly sources: Set<string>;
+  /** The peer asked for it right now, if any. */
+  assigned?: string;
+  block?: Block;
+  from?: string;
+}
+
+export class Sync extends EventEmitter<SyncEvents> {
+  private readonly peers = new Map<string, PeerSync>();
+  /** Blocks to download, by hash; `order` keeps them by height. */
+  private readonly wanted = new Map<string, Wanted>();
+  private order: Wanted[] = [];
+  private bufferedBytes = 0;
+  private draining = false;
+  private run = { total: 0, done: 0, startedAt: 0, lastReport: 0 };
+  private stopped = false;
+
+  constructor(
+    private readonly chain: Chain,
+    private readonly net: SyncNetwork,
+    private readonly logger: Logger,
+    private readonly limits: SyncLimits = DEFAULT_SYNC_LIMITS,
+  ) {
+    super();
+  }
+
+  /** True while headers or bodies are being downloaded. */
+  get syncing(): boolean {
+    if (this.order.length > 0) return true;
+    for (const p of this.peers.values()) if (p.headersRunning) return true;
+    return false;
+  }
+
+  addPeer(id: string): void {
+    if (!this.peers.has(id)) {
+      this.peers.set(id, { id, headersRunning: false, headersAgain: false, inFlight: 0, pausedUntil: 0 });
+    }
+  }
+
+  removePeer(id: string): void {
+    this.peers.delete(id);
+    for (const w of this.order) w.sources.delete(id);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** A peer told us its status: follow its chain if it has more work than anything we know of. */
+  onStatus(id: string, status: Status): void {
+    this.addPeer(id);
+    const peer = this.peers.get(id)!;
+    peer.status = status;
+    const known = this.chain.index.get(status.tipHash);
+    if (known && known.status !== 'invalid') {
+      this.noteBest(peer, known);
+    } else if (!known && status.chainWork > (peer.best?.chainWork ?? 0n)) {
+      if (status.chainWork > this.chain.tip.chainWork) this.requestHeaders(id);
+    }
+    this.schedule();
+  }
+
+  /** A peer relayed a valid block: it has that block and its ancestors. */
+  onPeerHas(id: string, entry: IndexEntry): void {
+    const peer = this.peers.get(id);
+    if (peer) this.noteBest(peer, entry);
+  }
+
+  /** Ask `id` for the headers after our locator (a gossiped orphan, or a status with more work). */
+  requestHeaders(id: string): void {
+    const peer = this.peers.get(id);
+    if (!peer || this.stopped) return;
+    if (peer.headersRunning) {
+      peer.headersAgain = true;
+      return;
+    }
+    peer.headersRunning = true;
+    void this.downloadHeaders(peer).finally(() => {
+      peer.headersRunning = false;
+      if (peer.headersAgain && this.peers.has(id)) {
+        peer.headersAgain = false;
+        this.requestHeaders(id);
+      }
+    });
+  }
+
+  private async downloadHeaders(peer: PeerSync): Promise<void> {
+    while (!this.stopped && this.peers.has(peer.id)) {
+      const from = peer.best && peer.best.chainWork > this.chain.tip.chainWork ? peer.best : this.chain.tip;
+      let headers: BlockHeader[];
+      try {
+        headers = await this.net.headers(peer.id, this.chain.locator(from), MAX_HEADERS);
+        checkLinked(headers);
+      } catch (e) {
+        this.failed(peer, e, 'headers');
+        return;
+      }
+      if (headers.length === 0) return;
+      let entries: IndexEntry[];
+      try {
+        entries = await this.chain.acceptHeaders(headers);
+      } catch (e) {
+        if (!isRuleError(e)) throw e;
+        if (e.code === 'TIME_TOO_NEW') return; // may be fine later; not the peer's fault
+        this.net.penalise(
+          peer.id,
+          e.code === 'UNKNOWN_PARENT' ? 'badResponse' : 'invalidBlock',
+          `headers: ${e.code} ${e.message}`,
+        );
+        return;
+      }
+      const last = entries[entries.length - 1]!;
+      this.noteBest(peer, last);
+      this.schedule();
+      if (headers.length < MAX_HEADERS) return;
+    }
+  }
+
+  /** Records that `peer` has `entry` (and its ancestors); queues the bodies if that chain beats ours. */
+  private noteBest(peer: PeerSync, entry: IndexEntry): void {
+    if (!peer.best || entry.chainWork > peer.best.chainWork) peer.best = entry;
+    if (entry.chainWork <= this.chain.tip.chainWork) return;
+    // Walk back to the main chain: every block on the way that lacks a body is wanted, and this peer has it.
+    const fresh: Wanted[] = [];
+    for (let e: IndexEntry | undefined = entry; e && !this.chain.isOnMainChain(e); e = e.parent) {
+      if (e.status === 'invalid') return;
+      let w = this.wanted.get(e.hex);
+      if (!w && !e.hasBody) {
+        w = { entry: e, sources: new Set() };
+        this.wanted.set(e.hex, w);
+        fresh.push(w);
+      }
+      w?.sources.add(peer.id);
+    }
+    if (fresh.length === 0) return;
+    if (this.order.length === 0) this.run = { total: 0, done: 0, startedAt: Date.now(), lastReport: 0 };
+    this.run.total += fresh.length;
+    this.order.push(...fresh);
+    this.order.sort((a, b) => a.entry.header.height - b.entry.header.height);
+  }
+
+  /** Hands out block requests to every peer with room, within the download window. */
+  private schedule(): void {
+    if (this.stopped || this.bufferedBytes > this.limits.maxBufferedBytes) return;
+    const now = Date.now();
+    const window = this.order.slice(0, this.limits.window);
+    for (const peer of this.peers.values()) {
+      if (peer.pausedUntil > now) continue;
+      const room = Math.min(this.limits.maxInFlightPerPeer - peer.inFlight, MAX_BLOCKS_PER_REQUEST);
+      if (room <= 0) continue;
+      const batch: Wanted[] = [];
+      for (const w of window) {
+        if (batch.length >= room) break;
+        if (!w.assigned && !w.block && w.sources.has(peer.id)) batch.push(w);
+      }
+      if (batch.length > 0) void this.fetch(peer, batch);
+    }
+  }
+
+  private async fetch(peer: PeerSync, batch: Wanted[]): Promise<void> {
+    for (const w of batch) w.assigned = peer.id;
+    peer.inFlight += batch.length;
+    let blocks: Block[] = [];
+    try {
+      blocks = await this.net.blocks(
+        peer.id,
+        batch.map((w) => w.entry.hash),
+      );
+    } catch (e) {
+      this.failed(peer, e, 'blocks');
+    }
+    peer.inFlight -= batch.length;
+    // The answer was checked against what we asked (protocols/blocks.ts): each block is one of these.
+    const got = new Map(blocks.map((b) => [toHex(blockHash(b.header)), b]));
+    for (const w of batch) {
+      w.assigned = undefined;
+      const block = got.get(w.entry.hex);
+      if (block && this.wanted.get(w.entry.hex) === w && !w.block) {
+        w.block = block;
+        w.from = peer.id;
+        this.bufferedBytes += blockBytes(block);
+      } else if (!block) {
+        w.sources.delete(peer.id); // it did not have it after all: ask someone else
+      }
+    }
+    void this.drain();
+    this.schedule();
+  }
+
+  /** Connects downloaded blocks in height order, as far as the lowest missing one. */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (!this.stopped && this.order.length > 0) {
+        const w = this.order[0]!;
+        const e = w.entry;
+        if (e.hasBody || e.status === 'invalid' || this.chain.isOnMainChain(e)) {
+          this.finish(w); // arrived some other way (gossip), or its branch turned out invalid
+          continue;
+        }
+        if (!w.block) break;
+        const block = w.block;
+        try {
+          await this.net.processBlock(block, w.from!);
+        } catch (err) {
+          if (!isRuleError(err)) throw err;
+          this.net.penalise(w.from!, 'invalidBlock', `synced block: ${err.code} ${err.message}`);
+        }
+        this.finish(w);
+      }
+      if (this.order.length === 0 || Date.now() - this.run.lastReport >= 1000) this.report();
+    } catch (err) {
+      this.logger.error({ err }, 'sync: connecting a downloaded block failed');
+    } finally {
+      this.draining = false;
+    }
+    this.schedule();
+  }
+
+  private finish(w: Wanted): void {
+    this.order.shift();
+    this.wanted.delete(w.entry.hex);
+    if (w.block) this.bufferedBytes -= blockBytes(w.block);
+    w.block = undefined;
+    this.run.done++;
+    // Drop queued blocks that can no longer be connected (their branch was marked invalid).
+    if (w.entry.status === 'invalid') {
+      this.order = this.order.filter((x) => {
+        if (x.entry.status !== 'invalid') return true;
+        this.wanted.delete(x.entry.hex);
+        if (x.block) this.bufferedBytes -= blockBytes(x.block);
+        this.run.done++;
+        return false;
+      });
+    }
+  }
+
+  private report(): void {
+    const { total, done, startedAt } = this.run;
+    if (total === 0) return;
+    this.run.lastReport = Date.now();
+    const seconds = Math.max(0.001, (Date.now() - startedAt) / 1000);
+    const progress = { done: Math.min(done, total), total, rate: done / seconds };
+    this.logger.info(
+      { done: progress.done, total, rate: Number(progress.rate.toFixed(1)), height: this.chain.height },
+      'sync progress',
+    );
+    this.emit('progress', progress);
+  }
+
+  /** A request failed: score the peer by the reason and pause its block requests for a moment. */
+  private failed(peer: PeerSync, e: unknown, what: string): void {
+    peer.pausedUntil = Date.now() + this.limits.retryAfterMs;
+    if (!(e instanceof ProtocolError)) {
+      this.logger.debug({ peer: peer.id, err: String(e) }, `sync: ${what} request failed`);
+      return;
+    }
+    const offence: Offence | undefined =
+      e.code === 'TIMEOUT'
+        ? 'timeout'
+        : e.code === 'OVERSIZED'
+          ? 'oversized'
+          : e.code === 'MALFORMED'
+            ? 'garbage'
+            : e.code === 'UNEXPECTED'
+              ? 'badResponse'
+              : undefined; // CLOSED: the peer went away; nothing to punish
+    if (offence) this.net.penalise(peer.id, offence, `${what}: ${e.message}`);
+  }
+}
+
+/** Encoded size, for the download buffer bound. */
+function blockBytes(block: Block): number {
+  return blockSize(block.txs.length);
+}
