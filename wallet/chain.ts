@@ -5,41 +5,18 @@
 // - offline (`sign`), it computes the genesis hash from a genesis file: `--genesis FILE`, or `--regtest`
 //   (the built-in regtest variant of that file), by default the genesis.json shipped with Cairn.
 // Addresses are parsed with the chain's prefix (params.addressPrefix: "cairn" on the devnet and regtest).
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isRuleError } from '../src/consensus/errors.js';
 import { loadChainParams, regtestParams } from '../src/consensus/params.js';
 import type { ChainParams } from '../src/consensus/types.js';
+import { defaultGenesisPath } from '../src/util/package-files.js';
 import { badInput } from './errors.js';
+
+export { defaultGenesisPath, packageRoot } from '../src/util/package-files.js';
 
 /** The node's default API address (`cairn start` listens there unless told otherwise). */
 export const DEFAULT_API = 'http://127.0.0.1:8645';
-
-/**
- * The package root: the nearest directory above this module with Cairn's package.json. Found by walking
- * up, so it works both from source (wallet/chain.ts) and from the build (dist/wallet/chain.js).
- */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'package.json');
-    if (existsSync(candidate)) {
-      try {
-        if ((JSON.parse(readFileSync(candidate, 'utf8')) as { name?: unknown }).name === 'cairn') return dir;
-      } catch {
-        // not ours; keep walking
-      }
-    }
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('cannot find the Cairn package root (package.json named "cairn")');
-    dir = parent;
-  }
-}
-
-export function defaultGenesisPath(): string {
-  return join(packageRoot(), 'genesis.json');
-}
 
 export interface ChainChoice {
   readonly genesis?: string | undefined;
