@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChainParams } from '../../src/consensus/types.js';
-import { silentLogger } from '../../src/node/logger.js';
+import { createLogger, type Logger, silentLogger } from '../../src/node/logger.js';
 import { openServices, type Services } from '../../src/node/services.js';
 import { type P2PLimits, P2PNode } from '../../src/p2p/p2p-node.js';
 
@@ -30,12 +30,24 @@ export const FAST: Partial<P2PLimits> = {
 };
 
 const dirs: string[] = [];
+
+/** Set CAIRN_TEST_LOG=debug to see what the nodes do. */
+function testLogger(name: string): Logger {
+  const level = process.env.CAIRN_TEST_LOG;
+  return level ? createLogger({ name, level, pretty: true, destination: process.stderr }) : silentLogger();
+}
 const running = new Set<TestNode>();
 
 export async function startNode(
   name: string,
   params: ChainParams,
-  opts: { bootstrap?: string[]; datadir?: string; limits?: Partial<P2PLimits>; minerThreads?: number; targetPeers?: number } = {},
+  opts: {
+    bootstrap?: string[];
+    datadir?: string;
+    limits?: Partial<P2PLimits>;
+    minerThreads?: number;
+    targetPeers?: number;
+  } = {},
 ): Promise<TestNode> {
   const datadir = opts.datadir ?? (await mkdtemp(join(tmpdir(), `cairn-p2p-${name}-`)));
   if (!opts.datadir) dirs.push(datadir);
@@ -43,7 +55,7 @@ export async function startNode(
     const services = await openServices({
       datadir,
       params,
-      logger: silentLogger(),
+      logger: testLogger(name),
       minerThreads: opts.minerThreads ?? 1,
       verifyThreads: 1,
     });
@@ -55,7 +67,7 @@ export async function startNode(
       port: 0,
       host: '127.0.0.1',
       bootstrap,
-      logger: silentLogger(),
+      logger: testLogger(name),
       targetPeers: opts.targetPeers,
       ...FAST,
       ...opts.limits,
@@ -93,7 +105,11 @@ export async function cleanup(): Promise<void> {
 }
 
 /** Polls `check` every 50 ms until it returns true; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;
