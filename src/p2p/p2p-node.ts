@@ -175,6 +175,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   /** Blocks and txs that came from the network: their 'connected' / 'added' events are not re-published. */
   private readonly fromNetwork = new RecentSet(8192);
   private libp2p: Host | undefined;
+  private id: string | undefined;
   private timers: NodeJS.Timeout[] = [];
   private mismatches = 0;
   private pendingValidations = 0;
@@ -235,6 +236,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       ownScore: (p) => this.scores.score(p),
     });
     this.libp2p = host;
+    this.id = host.peerId.toString();
 
     const handlers: [string, (s: Stream, peer: string) => Promise<void>][] = [
       [this.ids.statusProtocol, (s, p) => this.serveStatus(s, p)],
@@ -298,8 +300,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
 
   // --- Public view ----------------------------------------------------------------------------------
 
+  /** This node's peer id (known from start() on; it stays readable after stop()). */
   get peerId(): string {
-    return this.host().peerId.toString();
+    if (!this.id) throw new Error('the P2P node has not been started');
+    return this.id;
   }
 
   /** Addresses others can dial, with /p2p/<id>: the loopback ones if we listen on loopback. */

@@ -16,7 +16,7 @@ export interface TestNode {
   /** Stops P2P and closes the services (the datadir stays, for a restart). */
   stop(): Promise<void>;
   /** Starts again on the same datadir (same peer id), with these bootstrap addresses. */
-  restart(bootstrap?: string[]): Promise<void>;
+  restart(bootstrap?: string[], port?: number): Promise<void>;
 }
 
 /** Short intervals so tests converge in seconds. */
@@ -51,7 +51,7 @@ export async function startNode(
 ): Promise<TestNode> {
   const datadir = opts.datadir ?? (await mkdtemp(join(tmpdir(), `cairn-p2p-${name}-`)));
   if (!opts.datadir) dirs.push(datadir);
-  const open = async (bootstrap: string[]) => {
+  const open = async (bootstrap: string[], port: number) => {
     const services = await openServices({
       datadir,
       params,
@@ -64,7 +64,7 @@ export async function startNode(
       chain: services.chain,
       mempool: services.mempool,
       datadir,
-      port: 0,
+      port,
       host: '127.0.0.1',
       bootstrap,
       logger: testLogger(name),
@@ -75,7 +75,7 @@ export async function startNode(
     await p2p.start();
     return { services, p2p };
   };
-  const first = await open(opts.bootstrap ?? []);
+  const first = await open(opts.bootstrap ?? [], opts.port ?? 0);
   const node: TestNode = {
     name,
     datadir,
@@ -86,8 +86,8 @@ export async function startNode(
       await node.p2p.stop();
       await node.services.close();
     },
-    async restart(bootstrap = []) {
-      const next = await open(bootstrap);
+    async restart(bootstrap = [], port = 0) {
+      const next = await open(bootstrap, port);
       node.services = next.services;
       node.p2p = next.p2p;
       running.add(node);
@@ -124,4 +124,9 @@ export function tipOf(n: TestNode): string {
 
 export function connectedTo(n: TestNode, other: TestNode): boolean {
   return n.p2p.peers().some((p) => p.peerId === other.p2p.peerId && !p.banned && p.direction !== null);
+}
+
+/** The TCP port a node listens on. */
+export function portOf(n: TestNode): number {
+  return Number(n.p2p.multiaddrs()[0]!.split('/')[4]);
 }
