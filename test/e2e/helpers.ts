@@ -10,6 +10,11 @@ export function cairnArgs(...args: string[]): string[] {
   return ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args];
 }
 
+/** The `cairn-wallet` command run from source (the same code the built binary runs). */
+export function walletArgs(...args: string[]): string[] {
+  return ['--import', 'tsx', join(ROOT, 'wallet/cli/main.ts'), ...args];
+}
+
 export interface Spawned {
   readonly child: ChildProcess;
   /** Everything printed so far. */
@@ -121,4 +126,19 @@ export async function postJson(
     signal: AbortSignal.timeout(60_000),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/**
+ * Every file under `dir` (recursively), by relative path, with its bytes as base64: two snapshots are
+ * equal exactly when no file was added, removed or changed.
+ */
+export async function snapshotDir(dir: string): Promise<Record<string, string>> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const out: Record<string, string> = {};
+  for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    out[path.slice(dir.length + 1)] = (await readFile(path)).toString('base64');
+  }
+  return out;
 }
