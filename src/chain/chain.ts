@@ -91,6 +91,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Blocks with bodies that are not on the main chain: the side branches we could switch to. */
   private readonly candidates = new Set<IndexEntry>();
   private digest = 0n;
+  /** Why recent blocks failed to connect (bounded), so processBlock can report the block's own rule. */
+  private readonly connectFailures = new Map<string, RuleError>();
   /** Every state change runs through this queue, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -374,7 +376,14 @@ export class Chain extends EventEmitter<ChainEvents> {
     await this.connectOrphansOf(hash);
     if (this.tip !== before) this.emit('tip', this.tip);
     if (entry.status === 'invalid') {
-      throw new RuleError('INVALID_ANCESTOR', 'the block failed to connect and is now marked invalid');
+      // The block's own failure when it was the one that failed; else an ancestor on its branch did.
+      throw (
+        this.connectFailures.get(entry.hex) ??
+        new RuleError(
+          'INVALID_ANCESTOR',
+          'a block this one builds on failed to connect and is now marked invalid',
+        )
+      );
     }
     return { status, hash };
   }
@@ -418,6 +427,9 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** Marks `bad` and every descendant invalid, in memory and on disk (Core: InvalidBlockFound). */
   private async markInvalid(bad: IndexEntry, error: RuleError): Promise<void> {
+    this.connectFailures.set(bad.hex, error);
+    if (this.connectFailures.size > 64)
+      this.connectFailures.delete(this.connectFailures.keys().next().value!);
     const batch = this.store.batch();
     const badOnMain = this.isOnMainChain(bad);
     for (const e of this.index.values()) {

@@ -91,7 +91,7 @@ describe('Chain', () => {
     const tx = transfer(params, testKey(0), testKey(1).address, 1n, 0n);
     await chain.processBlock(b.next({ txs: [tx] }));
     const replay = b.next({ txs: [tx] });
-    await expect(chain.processBlock(replay)).rejects.toMatchObject({ code: 'INVALID_ANCESTOR' });
+    await expect(chain.processBlock(replay)).rejects.toMatchObject({ code: 'BAD_NONCE' });
     expect(chain.height).toBe(1);
     expect(chain.index.get(blockHash(replay.header))?.status).toBe('invalid');
     const child = b.next({ parent: replay });
