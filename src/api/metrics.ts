@@ -51,6 +51,7 @@ export class Metrics {
   private readonly rejectedTxs: Counter<'code'>;
   private readonly stateMismatches: Counter;
   private readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
+  private readonly requestTimers = new Map<string, { observe(seconds: number): void }>();
   private mismatchCount = 0;
   private hashrateValue = 0;
   /** Chains being counted, each with the function that stops counting it. */
@@ -179,7 +180,15 @@ export class Metrics {
   }
 
   observeRequest(route: string, method: string, status: number, seconds: number): void {
-    this.requestDuration.observe({ route, method, status: String(status) }, seconds);
+    // One child per label set, looked up by a plain string: prom-client would otherwise hash the labels
+    // object on every request. The sets are few (routes × methods × statuses), so the map stays small.
+    const key = `${route} ${method} ${status}`;
+    let child = this.requestTimers.get(key);
+    if (!child) {
+      child = this.requestDuration.labels(route, method, String(status));
+      this.requestTimers.set(key, child);
+    }
+    child.observe(seconds);
   }
 
   /** The Prometheus text exposition (format 0.0.4). */

@@ -17,7 +17,9 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
   LogController,
+  type onResponseHookHandler,
 } from 'fastify';
 import type { IndexEntry } from '../chain/block-index.js';
 import { decodeAddress } from '../consensus/address.js';
@@ -157,6 +159,8 @@ export class ApiServer {
   private readonly events: EventStream;
   private readonly detach: (() => void)[] = [];
   private closed = false;
+  private digestTip: IndexEntry | undefined;
+  private digestText = '';
 
   constructor(opts: ApiServerOptions) {
     this.host = opts.host ?? DEFAULT_API_HOST;
@@ -280,23 +284,28 @@ export class ApiServer {
       });
     }
 
-    app.addHook('onResponse', async (req, reply) => {
-      // The route pattern, not the URL: one label per route keeps the histogram's size fixed.
-      const route = req.routeOptions.url ?? 'unmatched';
-      metrics.observeRequest(route, req.method, reply.statusCode, reply.elapsedTime / 1000);
-      req.log.debug(
-        { method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime },
-        'request',
-      );
+    // Request timing, attached to each route as it is registered, with the route's pattern (not the URL:
+    // one label per route keeps the histogram's size fixed) captured once. A global onResponse hook
+    // would read `req.routeOptions`, a getter that builds a dozen-field object per request, and cost
+    // GET /status a quarter of its speed. Unmatched URLs are timed in sendError.
+    app.addHook('onRoute', (route) => {
+      const pattern = route.url ?? 'unmatched';
+      const timed: onResponseHookHandler = (req, reply, done) => {
+        this.observe(req, reply, pattern);
+        done();
+      };
+      const existing = route.onResponse;
+      route.onResponse = existing === undefined ? [timed] : [existing, timed].flat();
     });
 
-    app.setErrorHandler((err, req, reply) => this.sendError(reply, err, req.log));
+    app.setErrorHandler((err, req, reply) => this.sendError(req, reply, err));
     app.setNotFoundHandler((req, reply) =>
-      this.sendError(reply, new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${req.url}`), req.log),
+      this.sendError(req, reply, new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${req.url}`)),
     );
 
     const r = ROUTES;
-    app.route({ ...r.status, handler: async () => this.status() });
+    // Synchronous: the busiest read route skips the promise an async handler costs.
+    app.route({ ...r.status, handler: (_req, reply) => reply.send(this.status()) });
     app.route<{ Params: { hashOrHeight: string } }>({
       ...r.block,
       handler: async (req) => this.block(req.params.hashOrHeight),
@@ -340,15 +349,33 @@ export class ApiServer {
     app.route({ ...r.openapi, handler: async () => doc });
   }
 
-  private sendError(reply: FastifyReply, err: unknown, log: FastifyBaseLogger): FastifyReply {
+  private observe(req: FastifyRequest, reply: FastifyReply, pattern: string): void {
+    const ms = reply.elapsedTime;
+    this.metrics.observeRequest(pattern, req.method, reply.statusCode, ms / 1000);
+    req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms }, 'request');
+  }
+
+  private sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
     const e = toHttpError(err);
-    if (e.internal) log.error({ err }, 'API request failed');
-    else log.debug({ code: e.body.error.code, status: e.status }, e.body.error.message);
+    if (e.internal) req.log.error({ err }, 'API request failed');
+    else req.log.debug({ code: e.body.error.code, status: e.status }, e.body.error.message);
     if (e.headers) reply.headers(e.headers);
-    return reply.code(e.status).type('application/json; charset=utf-8').send(e.body);
+    reply.code(e.status);
+    // No route, so no route hook: time it here, under one label whatever the URL.
+    if (req.is404) this.observe(req, reply, 'unmatched');
+    return reply.type('application/json; charset=utf-8').send(e.body);
   }
 
   // --- Route handlers ---------------------------------------------------------------------------------
+
+  /** The state digest's hex, computed once per tip (the digest changes only when the tip does). */
+  private digestHex(tip: IndexEntry): string {
+    if (this.digestTip !== tip) {
+      this.digestTip = tip;
+      this.digestText = toHex(this.chain.stateDigest);
+    }
+    return this.digestText;
+  }
 
   private status() {
     const { chain, mempool } = this;
@@ -363,7 +390,7 @@ export class ApiServer {
       mempool: mempool.size,
       mempoolBytes: mempool.bytes,
       syncing: this.extras.syncing?.() ?? false,
-      stateDigest: toHex(chain.stateDigest),
+      stateDigest: this.digestHex(tip),
       stateMismatches: this.extras.stateMismatches?.() ?? this.metrics.stateMismatchCount,
       ...(this.version ? { version: this.version } : {}),
     };
@@ -441,7 +468,7 @@ export class ApiServer {
 
   private async submitTx(rawHex: string): Promise<{ id: string; replaced?: string }> {
     try {
-      const tx = decodeTx(fromHex(rawHex)); // RuleError BAD_ENCODING for a wrong length or field
+      const tx = decodeTx(hexBytes(rawHex)); // RuleError BAD_ENCODING for a wrong length or field
       const { id, replaced } = await this.mempool.add(tx);
       return replaced ? { id: toHex(id), replaced: toHex(replaced) } : { id: toHex(id) };
     } catch (e) {
@@ -469,6 +496,16 @@ export class ApiServer {
     }
     return out;
   }
+}
+
+/**
+ * Hex to bytes with Node's native decoder, for the POST /txs hot path (about 20× faster than the portable
+ * `fromHex`). Only for text the route schema has already checked is hex: Buffer.from would silently stop
+ * at the first bad character instead of failing. decodeTx copies every field out, so no Buffer escapes.
+ */
+function hexBytes(hex: string): Uint8Array {
+  const b = Buffer.from(hex, 'hex');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The bytes of tx `i` inside an encoded block (the block layout is fixed-size: DESIGN.md §2). */
