@@ -193,7 +193,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.scores = new PeerScores({
       banThreshold: this.limits.banThreshold,
       banMs: this.limits.banMs,
-      recoveryPerSecond: DEFAULT_SCORING.recoveryPerSecond,
+      recoveryPerMinute: DEFAULT_SCORING.recoveryPerMinute,
     });
     this.peerManager = new PeerManager({
       bootstrap: opts.bootstrap ?? [],
@@ -503,8 +503,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private onRequestError(peer: string, what: string, e: unknown): void {
     const name = (e as { name?: string })?.name;
     const message = e instanceof Error ? e.message : String(e);
-    if (name === 'UnsupportedProtocolError' || /protocol selection failed|not supported/i.test(message)) {
-      this.wrongChain(peer, `it does not speak ${this.ids.prefix}`);
+    if (name === 'UnsupportedProtocolError') {
+      // Status is the one protocol every Cairn node of this chain speaks (its id names the genesis):
+      // a peer without it is on another chain. Any other protocol may just be one it does not offer.
+      if (what === 'status') this.wrongChain(peer, `it does not speak ${this.ids.statusProtocol}`);
       return;
     }
     if (e instanceof ProtocolError && e.code !== 'CLOSED') {

@@ -14,8 +14,8 @@ import { isPrivateIp } from '@libp2p/utils';
 
 /** How much each offence costs. A ban takes a total of -100. */
 export const PENALTIES = {
-  invalidBlock: 50, // a block that breaks a consensus rule (Core: 100 for most, we allow one mistake)
-  invalidTx: 20,
+  invalidBlock: 100, // a block that breaks a consensus rule (Core: Misbehaving(100) in MaybePunishNodeForBlock)
+  invalidTx: 50, // a tx that is invalid everywhere (bad signature, bad encoding): two strikes
   garbage: 50, // bytes that do not decode as what the topic or protocol carries
   oversized: 50, // a frame over the protocol's limit
   badResponse: 25, // an answer that is not an answer to what we asked (unrequested blocks, unlinked headers)
@@ -31,14 +31,14 @@ export interface ScoringOptions {
   readonly banThreshold: number;
   /** How long a ban lasts (ms). */
   readonly banMs: number;
-  /** Points a peer's negative score recovers per second of good behaviour. */
-  readonly recoveryPerSecond: number;
+  /** Points a peer's negative score recovers per whole minute of good behaviour. */
+  readonly recoveryPerMinute: number;
 }
 
 export const DEFAULT_SCORING: ScoringOptions = {
   banThreshold: -100,
   banMs: 10 * 60_000,
-  recoveryPerSecond: 0.1,
+  recoveryPerMinute: 5,
 };
 
 interface ScoreRecord {
@@ -56,12 +56,12 @@ export class PeerScores {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The current score: negative scores recover toward 0 over time. */
+  /** The current score: negative scores recover toward 0, a step per whole minute. */
   score(peer: string): number {
     const r = this.scores.get(peer);
     if (!r) return 0;
-    const recovered = r.score + ((this.now() - r.at) / 1000) * this.opts.recoveryPerSecond;
-    return Math.min(0, recovered);
+    const minutes = Math.floor((this.now() - r.at) / 60_000);
+    return Math.min(0, r.score + minutes * this.opts.recoveryPerMinute);
   }
 
   /** Lowers the peer's score; returns true if this crossed the ban threshold (the caller disconnects). */
