@@ -21,6 +21,7 @@ export const API_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 'the body is not application/json',
   NOT_FOUND: 'no such route, block, tx or height',
   UNAUTHORIZED: 'the API token is missing or wrong',
+  FORBIDDEN: 'an admin route was called from another machine (admin routes answer loopback only)',
   UNAVAILABLE: 'this node cannot serve the request now (no miner, too many event clients, …)',
   INTERNAL: 'an unexpected failure inside the node; see its log',
 } as const;

@@ -5,6 +5,7 @@ export { type ChainEventSource, type MetricSources, Metrics } from './metrics.js
 export { openApiDocument } from './openapi.js';
 export { MEMPOOL_LIST_DEFAULT, MEMPOOL_LIST_MAX, MINE_MAX_BLOCKS, ROUTES } from './schemas.js';
 export {
+  type ApiAdmin,
   type ApiChain,
   type ApiMempool,
   type ApiMempoolEntry,

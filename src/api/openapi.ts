@@ -84,7 +84,7 @@ export function openApiDocument(): Json {
         '{"error": {"code", "message"}}; `code` is stable (a consensus rule code such as BAD_SIGNATURE, ' +
         'a mempool code such as NONCE_TOO_LOW, or an API code such as BAD_JSON, BAD_REQUEST, BAD_HEX, ' +
         'BODY_TOO_LARGE (413), UNSUPPORTED_MEDIA_TYPE (415), NOT_FOUND (404), UNAUTHORIZED (401), ' +
-        'UNAVAILABLE (503), INTERNAL (500)).',
+        'FORBIDDEN (403), UNAVAILABLE (503), INTERNAL (500)).',
     },
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     // Either no credentials (loopback, no token configured) or the bearer token.

@@ -166,6 +166,8 @@ const peerSchema = {
   },
 } as const;
 
+const okSchema = { type: 'object', required: ['ok'], properties: { ok: { type: 'boolean' } } } as const;
+
 export interface RouteSpec {
   readonly method: 'GET' | 'POST';
   /** Fastify's syntax (`/blocks/:hashOrHeight`); openapi.ts rewrites it as `{hashOrHeight}`. */
@@ -318,6 +320,36 @@ export const ROUTES = {
     summary: 'Prometheus text exposition of the node’s metrics',
     produces: 'text/plain; version=0.0.4',
     schema: { response: { ...errors } },
+  },
+  blockPeers: {
+    method: 'POST',
+    url: '/admin/block-peers',
+    operationId: 'blockPeers',
+    summary:
+      'Admin, loopback only (403 FORBIDDEN otherwise): drop these peers and refuse them both ways until ' +
+      'unblock-peers (the devnet uses it to split the network in two)',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['peerIds'],
+        additionalProperties: false,
+        properties: {
+          peerIds: {
+            type: 'array',
+            maxItems: 1_000,
+            items: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        },
+      },
+      response: { 200: okSchema, ...errors },
+    },
+  },
+  unblockPeers: {
+    method: 'POST',
+    url: '/admin/unblock-peers',
+    operationId: 'unblockPeers',
+    summary: 'Admin, loopback only: lift every block-peers block (heal the devnet partition); no body needed',
+    schema: { response: { 200: okSchema, ...errors } },
   },
   openapi: {
     method: 'GET',

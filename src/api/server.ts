@@ -96,6 +96,12 @@ export interface ApiPeers {
   peers(): readonly PeerInfo[];
 }
 
+/** Devnet controls behind the loopback-only admin routes (the P2P node provides them). */
+export interface ApiAdmin {
+  blockPeers(peerIds: readonly string[]): Promise<void> | void;
+  unblockAll(): Promise<void> | void;
+}
+
 /** Status fields other services own (sync, state-digest comparison); both optional. */
 export interface StatusExtras {
   syncing?(): boolean;
@@ -108,6 +114,8 @@ export interface ApiServerOptions {
   readonly miner?: ApiMiner;
   readonly p2p?: ApiPeers;
   readonly status?: StatusExtras;
+  /** Serves POST /admin/block-peers and /admin/unblock-peers (to loopback clients only). */
+  readonly admin?: ApiAdmin;
   /** Shared with the other services; a private one is made when absent. */
   readonly metrics?: Metrics;
   /** A pino logger (fastify's `loggerInstance`); silent when absent. */
@@ -150,6 +158,7 @@ export class ApiServer {
   private readonly miner: ApiMiner | undefined;
   private readonly p2p: ApiPeers | undefined;
   private readonly extras: StatusExtras;
+  private readonly admin: ApiAdmin | undefined;
   private readonly host: string;
   private readonly port: number;
   private readonly hrp: string;
@@ -179,6 +188,7 @@ export class ApiServer {
     this.miner = opts.miner;
     this.p2p = opts.p2p;
     this.extras = opts.status ?? {};
+    this.admin = opts.admin;
     this.port = opts.port ?? 0;
     this.hrp = opts.chain.params.addressPrefix;
     this.genesisHex = toHex(opts.chain.params.genesisHash);
@@ -345,8 +355,36 @@ export class ApiServer {
       ...r.metrics,
       handler: async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()),
     });
+    app.route<{ Body: { peerIds: string[] } }>({
+      ...r.blockPeers,
+      handler: async (req) => {
+        const admin = this.adminFor(req);
+        await admin.blockPeers(req.body.peerIds);
+        return { ok: true };
+      },
+    });
+    app.route({
+      ...r.unblockPeers,
+      handler: async (req) => {
+        await this.adminFor(req).unblockAll();
+        return { ok: true };
+      },
+    });
     const doc = openApiDocument();
     app.route({ ...r.openapi, handler: async () => doc });
+  }
+
+  /**
+   * The admin service, for a client on this machine only. A token lets a remote client read and submit,
+   * but cutting a node off from its peers is for whoever runs it (the devnet script), so the admin
+   * routes check the socket's own address as well.
+   */
+  private adminFor(req: FastifyRequest): ApiAdmin {
+    if (!isLoopback(req.socket.remoteAddress ?? '')) {
+      throw new ApiError(403, 'FORBIDDEN', 'admin routes answer clients on this machine only');
+    }
+    if (!this.admin) throw new ApiError(503, 'UNAVAILABLE', 'this node has no peer-to-peer service');
+    return this.admin;
   }
 
   private observe(req: FastifyRequest, reply: FastifyReply, pattern: string): void {
