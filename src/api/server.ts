@@ -207,7 +207,7 @@ export class ApiServer {
 
     this.app = Fastify({
       ...(opts.logger ? { loggerInstance: opts.logger.child({ name: 'api' }) } : { logger: false }),
-      // One info line per request would drown the block log; onResponse logs at debug instead.
+      // One info line per request would drown the block log; the route hooks log at debug instead.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
       // Strict types: "5" is not a number of blocks. (Fastify's default coerces, which hides client bugs.)
