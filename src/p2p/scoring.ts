@@ -41,6 +41,17 @@ export const DEFAULT_SCORING: ScoringOptions = {
   recoveryPerMinute: 5,
 };
 
+/**
+ * Peers tracked at most, in scores and in bans. Every entry costs an attacker a fresh key and a Noise
+ * handshake, but without a bound a patient one could still grow the maps forever; past it, the oldest
+ * entries go.
+ */
+const MAX_TRACKED = 4096;
+
+function bound<V>(map: Map<string, V>, max: number): void {
+  while (map.size > max) map.delete(map.keys().next().value!);
+}
+
 interface ScoreRecord {
   score: number;
   at: number;
@@ -68,9 +79,12 @@ export class PeerScores {
   penalise(peer: string, offence: Offence): boolean {
     if (this.isBanned(peer)) return false;
     const score = this.score(peer) - PENALTIES[offence];
+    this.scores.delete(peer); // re-inserted last: the map is ordered oldest first, for the bound below
     this.scores.set(peer, { score, at: this.now() });
+    bound(this.scores, MAX_TRACKED);
     if (score > this.opts.banThreshold) return false;
     this.bans.set(peer, this.now() + this.opts.banMs);
+    bound(this.bans, MAX_TRACKED);
     this.scores.delete(peer);
     return true;
   }

@@ -122,7 +122,14 @@ export class Sync extends EventEmitter<SyncEvents> {
 
   removePeer(id: string): void {
     this.peers.delete(id);
-    for (const w of this.order) w.sources.delete(id);
+    // Blocks nobody left can give us leave the queue; a later status that shows them queues them again.
+    this.order = this.order.filter((w) => {
+      w.sources.delete(id);
+      if (w.sources.size > 0 || w.block || w.assigned) return true;
+      this.wanted.delete(w.entry.hex);
+      this.run.total--;
+      return false;
+    });
   }
 
   stop(): void {

@@ -36,6 +36,7 @@ function testLogger(name: string): Logger {
   const level = process.env.CAIRN_TEST_LOG;
   return level ? createLogger({ name, level, pretty: true, destination: process.stderr }) : silentLogger();
 }
+
 const running = new Set<TestNode>();
 
 export async function startNode(
@@ -44,6 +45,7 @@ export async function startNode(
   opts: {
     bootstrap?: string[];
     datadir?: string;
+    port?: number;
     limits?: Partial<P2PLimits>;
     minerThreads?: number;
     targetPeers?: number;

@@ -19,7 +19,7 @@ import { clientExchange, serverExchange } from '../../src/p2p/framing.js';
 import type { Host } from '../../src/p2p/host.js';
 import type { GossipReport } from '../../src/p2p/p2p-node.js';
 import { decodeHeadersResponse, encodeHeadersRequest, MAX_HEADERS } from '../../src/p2p/protocols/headers.js';
-import { encodeStatus, STATUS_BYTES } from '../../src/p2p/protocols/status.js';
+import { encodeStatus, STATUS_BYTES, type Status } from '../../src/p2p/protocols/status.js';
 import { networkIds } from '../../src/p2p/topics.js';
 import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 import { cleanup, connectedTo, startNode, type TestNode, tipOf, waitFor } from './helpers.js';
@@ -47,8 +47,18 @@ afterAll(async () => {
   await cleanup();
 });
 
-/** A plain libp2p node on Cairn's topics, answering status like a node at genesis. */
-async function hostile(): Promise<Host> {
+function genesisStatus(): Status {
+  return {
+    genesisHash: params.genesisHash,
+    tipHash: params.genesisHash,
+    height: 0,
+    chainWork: 2n,
+    stateDigest: new Uint8Array(32),
+  };
+}
+
+/** A plain libp2p node on Cairn's topics, answering status (like a node at genesis, by default). */
+async function hostile(status: () => Status = genesisStatus): Promise<Host> {
   const node = (await createLibp2p({
     addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
     transports: [tcp()],
@@ -67,15 +77,7 @@ async function hostile(): Promise<Host> {
   hostiles.push(node);
   await node.handle(ids.statusProtocol, (stream) => {
     void serverExchange(stream, { maxFrame: STATUS_BYTES, timeoutMs: 5_000 }, async (_req, fs) => {
-      await fs.write(
-        encodeStatus({
-          genesisHash: params.genesisHash,
-          tipHash: params.genesisHash,
-          height: 0,
-          chainWork: 2n,
-          stateDigest: new Uint8Array(32),
-        }),
-      );
+      await fs.write(encodeStatus(status()));
     }).catch(() => undefined);
   });
   node.services.pubsub.subscribe(ids.blocksTopic);
@@ -195,4 +197,22 @@ test('a request for a million headers gets at most 2,000; an oversized request f
     await waitFor('stream cut', () => stream.status !== 'open');
   }
   await waitFor('hostile banned', () => a.p2p.peers().some((p) => p.peerId === me && p.banned));
+});
+
+test('a peer at our tip with a different state digest is reported as a state mismatch', async () => {
+  const before = a.p2p.stateMismatches();
+  const reports: string[] = [];
+  a.p2p.on('state:mismatch', (m) => reports.push(m.peer));
+  const tip = a.services.chain.tip;
+  const h = await hostile(() => ({
+    genesisHash: params.genesisHash,
+    tipHash: tip.hash,
+    height: tip.header.height,
+    chainWork: tip.chainWork,
+    stateDigest: new Uint8Array(32).fill(0xee),
+  }));
+  await waitFor('mismatch counted', () => a.p2p.stateMismatches() > before);
+  expect(reports).toContain(h.peerId.toString());
+  // b, at the same tip with the same state, never disagreed.
+  expect(b.p2p.stateMismatches()).toBe(0);
 });

@@ -36,8 +36,13 @@ test('after a partition heals, every node follows the branch with more work and 
   const west = [a, b];
   const east = [c, d];
   const ids = (ns: TestNode[]) => ns.map((n) => n.p2p.peerId);
-  await Promise.all([...west.map((n) => n.p2p.blockPeers(ids(east))), ...east.map((n) => n.p2p.blockPeers(ids(west)))]);
-  await waitFor('halves apart', () => west.every((w) => east.every((e) => !connectedTo(w, e) && !connectedTo(e, w))));
+  await Promise.all([
+    ...west.map((n) => n.p2p.blockPeers(ids(east))),
+    ...east.map((n) => n.p2p.blockPeers(ids(west))),
+  ]);
+  await waitFor('halves apart', () =>
+    west.every((w) => east.every((e) => !connectedTo(w, e) && !connectedTo(e, w))),
+  );
 
   // East: eight slow blocks (100 s apart, difficulty stays at the minimum) carrying three txs.
   const builder = new BlockBuilder(params);
@@ -71,7 +76,11 @@ test('after a partition heals, every node follows the branch with more work and 
   // Heal.
   for (const n of [a, b, c, d]) n.p2p.unblockAll();
   const westTip = tipOf(a);
-  await waitFor('every node on the heavier (shorter) branch', () => [a, b, c, d].every((n) => tipOf(n) === westTip), 30_000);
+  await waitFor(
+    'every node on the heavier (shorter) branch',
+    () => [a, b, c, d].every((n) => tipOf(n) === westTip),
+    30_000,
+  );
   for (const n of [a, b, c, d]) expect(n.services.chain.height).toBe(5);
   // The east's txs are back in its mempools...
   await waitFor('abandoned txs back in the east mempools', () =>
@@ -80,7 +89,9 @@ test('after a partition heals, every node follows the branch with more work and 
   // ...and the next block, mined in the east, confirms them on the winning chain for everyone.
   const [mined] = await c.services.miner!.mine(1, testKey(9).address);
   expect(mined!.txCount).toBe(3);
-  await waitFor('the re-mined block everywhere', () => [a, b, c, d].every((n) => tipOf(n) === toHex(mined!.hash)));
+  await waitFor('the re-mined block everywhere', () =>
+    [a, b, c, d].every((n) => tipOf(n) === toHex(mined!.hash)),
+  );
   for (const n of [a, b, c, d]) {
     for (const tx of txs) expect(await n.services.chain.findTx(txId(tx))).toBeDefined();
   }

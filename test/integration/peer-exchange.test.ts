@@ -4,7 +4,7 @@ import { afterAll, expect, test } from 'vitest';
 import { toHex } from '../../src/consensus/bytes.js';
 import { txId } from '../../src/consensus/hash.js';
 import { testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
-import { cleanup, connectedTo, portOf, startNode, tipOf, waitFor } from './helpers.js';
+import { cleanup, connectedTo, portOf, startNode, type TestNode, tipOf, waitFor } from './helpers.js';
 
 afterAll(cleanup);
 
@@ -12,11 +12,12 @@ test('losing the bootstrap node does not split the others', async () => {
   const params = testParams();
   const a = await startNode('a', params);
   const seed = a.p2p.multiaddrs();
-  const others = [];
+  const others: TestNode[] = [];
   for (const name of ['b', 'c', 'd']) others.push(await startNode(name, params, { bootstrap: seed }));
-  const [b, c, d] = others as [typeof a, typeof a, typeof a];
-  await waitFor('b, c and d connected to each other through peer exchange', () =>
-    connectedTo(b, c) && connectedTo(b, d) && connectedTo(c, d),
+  const [b, c, d] = others as [TestNode, TestNode, TestNode];
+  await waitFor(
+    'b, c and d connected to each other through peer exchange',
+    () => connectedTo(b, c) && connectedTo(b, d) && connectedTo(c, d),
   );
   const port = portOf(a);
   await a.stop();

@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { toHex } from '../../../src/consensus/bytes.js';
+import { encodeHeader } from '../../../src/consensus/encoding.js';
+import { blockHash } from '../../../src/consensus/hash.js';
+import { ProtocolError } from '../../../src/p2p/framing.js';
+import {
+  decodeBlocksRequest,
+  encodeBlocksRequest,
+  MAX_BLOCKS_PER_REQUEST,
+} from '../../../src/p2p/protocols/blocks.js';
+import {
+  checkLinked,
+  decodeHeadersRequest,
+  decodeHeadersResponse,
+  encodeHeadersRequest,
+  encodeHeadersResponse,
+  MAX_HEADERS,
+  MAX_LOCATOR,
+} from '../../../src/p2p/protocols/headers.js';
+import {
+  decodePeersResponse,
+  encodePeersResponse,
+  MAX_PEER_ADDRS,
+} from '../../../src/p2p/protocols/peers.js';
+import { decodeStatus, encodeStatus, STATUS_BYTES } from '../../../src/p2p/protocols/status.js';
+import { networkIds } from '../../../src/p2p/topics.js';
+import { BlockBuilder, testParams } from '../../helpers/chain-fixtures.js';
+
+const params = testParams();
+const hash = fc.uint8Array({ minLength: 32, maxLength: 32 });
+
+/** Every decoder either decodes or throws a ProtocolError: never a crash, never another error. */
+function decodesOrRefuses(decode: (b: Uint8Array) => unknown): void {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+      try {
+        decode(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ProtocolError);
+      }
+    }),
+    { numRuns: 300 },
+  );
+}
+
+describe('names', () => {
+  test('every topic and protocol id carries the genesis prefix', () => {
+    const ids = networkIds(params.genesisHash);
+    const g8 = toHex(params.genesisHash).slice(0, 8);
+    expect(ids.blocksTopic).toBe(`/cairn/${g8}/blocks/1`);
+    expect(ids.txsTopic).toBe(`/cairn/${g8}/txs/1`);
+    for (const p of [ids.statusProtocol, ids.headersProtocol, ids.blocksProtocol, ids.peersProtocol]) {
+      expect(p.startsWith(`/cairn/${g8}/`)).toBe(true);
+    }
+    const other = networkIds(testParams({ genesisTime: params.genesisTime + 1 }).genesisHash);
+    expect(other.statusProtocol).not.toBe(ids.statusProtocol);
+  });
+});
+
+describe('status', () => {
+  test('round trip', () => {
+    fc.assert(
+      fc.property(
+        hash,
+        hash,
+        fc.nat(),
+        fc.bigInt({ min: 0n, max: (1n << 256n) - 1n }),
+        hash,
+        (g, t, h, w, d) => {
+          const s = { genesisHash: g, tipHash: t, height: h % 2 ** 32, chainWork: w, stateDigest: d };
+          const bytes = encodeStatus(s);
+          expect(bytes.length).toBe(STATUS_BYTES);
+          expect(decodeStatus(bytes)).toEqual(s);
+        },
+      ),
+    );
+  });
+  test('any bytes decode or are refused', () => decodesOrRefuses(decodeStatus));
+});
+
+describe('headers', () => {
+  test('request round trip, locator capped at 64', () => {
+    fc.assert(
+      fc.property(fc.array(hash, { maxLength: MAX_LOCATOR }), fc.nat(), (locator, max) => {
+        expect(decodeHeadersRequest(encodeHeadersRequest({ locator, maxHeaders: max }))).toEqual({
+          locator,
+          maxHeaders: max,
+        });
+      }),
+    );
+  });
+  test('a request with more than 64 locator hashes is refused', () => {
+    const bytes = new Uint8Array(1 + 65 * 32 + 4);
+    bytes[0] = 65;
+    expect(() => decodeHeadersRequest(bytes)).toThrow(ProtocolError);
+  });
+  test('response round trip, and a count above what was asked is refused before reading on', () => {
+    const builder = new BlockBuilder(params);
+    const headers = builder.extend(5).map((b) => b.header);
+    const bytes = encodeHeadersResponse(headers);
+    expect(decodeHeadersResponse(bytes, MAX_HEADERS)).toEqual(headers);
+    expect(() => decodeHeadersResponse(bytes, 4)).toThrow(/exceeds 4/);
+    // A count of 65,535 is refused from the 2-byte count alone.
+    expect(() => decodeHeadersResponse(Uint8Array.of(0xff, 0xff), MAX_HEADERS)).toThrow(ProtocolError);
+  });
+  test('headers must link up', () => {
+    const builder = new BlockBuilder(params);
+    const headers = builder.extend(3).map((b) => b.header);
+    expect(checkLinked(headers).map(toHex)).toEqual(headers.map((h) => toHex(blockHash(h))));
+    expect(() => checkLinked([headers[0]!, headers[2]!])).toThrow(/does not build on/);
+  });
+  test('any bytes decode or are refused', () => {
+    decodesOrRefuses(decodeHeadersRequest);
+    decodesOrRefuses((b) => decodeHeadersResponse(b, MAX_HEADERS));
+    // Including a well-sized response with a corrupt header inside.
+    const h = encodeHeader(new BlockBuilder(params).next().header);
+    h.fill(0xff, 92, 100); // the time field (bytes 92..99): 2^64 - 1 is beyond 2^53 - 1, so the header does not decode
+    expect(() => decodeHeadersResponse(new Uint8Array([0, 1, ...h]), MAX_HEADERS)).toThrow(ProtocolError);
+  });
+});
+
+describe('blocks', () => {
+  test('request round trip; more than 64 hashes cannot be encoded nor decoded', () => {
+    fc.assert(
+      fc.property(fc.array(hash, { maxLength: MAX_BLOCKS_PER_REQUEST }), (hashes) => {
+        expect(decodeBlocksRequest(encodeBlocksRequest(hashes))).toEqual(hashes);
+      }),
+    );
+    const many = Array.from({ length: 65 }, () => new Uint8Array(32));
+    expect(() => encodeBlocksRequest(many)).toThrow();
+    const bytes = new Uint8Array(1 + 65 * 32);
+    bytes[0] = 65;
+    expect(() => decodeBlocksRequest(bytes)).toThrow(ProtocolError);
+  });
+  test('any bytes decode or are refused', () => decodesOrRefuses(decodeBlocksRequest));
+});
+
+describe('peers', () => {
+  test('round trip, capped at 32 addresses, overlong ones dropped', () => {
+    const addrs = Array.from({ length: 40 }, (_, i) => `/ip4/127.0.0.1/tcp/${4000 + i}/p2p/12D3KooW${i}`);
+    const decoded = decodePeersResponse(encodePeersResponse([`/dns4/${'x'.repeat(300)}/tcp/1`, ...addrs]));
+    expect(decoded).toEqual(addrs.slice(0, MAX_PEER_ADDRS));
+  });
+  test('any bytes decode or are refused', () => decodesOrRefuses(decodePeersResponse));
+});

@@ -1,0 +1,167 @@
+// Sync against a fake network: a real chain (LevelDB in a temp dir) and peers that are plain functions,
+// so a test can make one of them slow, silent or lying and watch what sync does about it.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { toHex } from '../../src/consensus/bytes.js';
+import { blockHash } from '../../src/consensus/hash.js';
+import type { Block, Hash } from '../../src/consensus/types.js';
+import { silentLogger } from '../../src/node/logger.js';
+import { openServices, type Services } from '../../src/node/services.js';
+import { ProtocolError } from '../../src/p2p/framing.js';
+import { headersAfter } from '../../src/p2p/protocols/headers.js';
+import type { Offence } from '../../src/p2p/scoring.js';
+import { Sync, type SyncNetwork } from '../../src/p2p/sync.js';
+import { BlockBuilder, testParams } from '../helpers/chain-fixtures.js';
+
+const params = testParams();
+let dirs: string[] = [];
+let opened: Services[] = [];
+
+async function open(): Promise<Services> {
+  const dir = await mkdtemp(join(tmpdir(), 'cairn-sync-'));
+  dirs.push(dir);
+  const s = await openServices({
+    datadir: dir,
+    params,
+    logger: silentLogger(),
+    minerThreads: 0,
+    verifyThreads: 1,
+  });
+  opened.push(s);
+  return s;
+}
+
+beforeEach(() => {
+  dirs = [];
+  opened = [];
+});
+afterEach(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface FakePeer {
+  /** Answers a blocks request, or throws like a real exchange would. */
+  blocks(hashes: readonly Hash[]): Promise<Block[]>;
+}
+
+/** A source chain of `n` blocks, served by every fake peer from the same source services. */
+async function setup(n: number, peers: Record<string, FakePeer>) {
+  const source = await open();
+  const builder = new BlockBuilder(params);
+  const blocks = builder.extend(n);
+  for (const b of blocks) await source.chain.processBlock(b);
+  const byHash = new Map(blocks.map((b) => [toHex(blockHash(b.header)), b]));
+  const target = await open();
+  const penalties: [string, Offence][] = [];
+  const processed: number[] = [];
+  const inFlight = new Map<string, number>();
+  let maxInFlight = 0;
+  const net: SyncNetwork = {
+    headers: async (_peer, locator, max) => headersAfter(source.chain, locator, max),
+    blocks: async (peer, hashes) => {
+      const now = (inFlight.get(peer) ?? 0) + hashes.length;
+      inFlight.set(peer, now);
+      maxInFlight = Math.max(maxInFlight, now);
+      try {
+        return await peers[peer]!.blocks(hashes);
+      } finally {
+        inFlight.set(peer, (inFlight.get(peer) ?? 0) - hashes.length);
+      }
+    },
+    penalise: (peer, offence) => penalties.push([peer, offence]),
+    processBlock: (block) => {
+      processed.push(block.header.height);
+      return target.chain.processBlock(block);
+    },
+  };
+  const sync = new Sync(target.chain, net, silentLogger(), {
+    maxInFlightPerPeer: 8,
+    window: 64,
+    maxBufferedBytes: 1 << 20,
+    retryAfterMs: 100,
+  });
+  const status = {
+    genesisHash: params.genesisHash,
+    tipHash: source.chain.tip.hash,
+    height: n,
+    chainWork: source.chain.tip.chainWork,
+    stateDigest: source.chain.stateDigest,
+  };
+  const serve = (hashes: readonly Hash[]) => hashes.map((h) => byHash.get(toHex(h))!);
+  return { source, target, sync, status, penalties, processed, serve, maxInFlight: () => maxInFlight };
+}
+
+describe('Sync', () => {
+  test('downloads from every peer, within the in-flight bound, and connects in height order', async () => {
+    const peers: Record<string, FakePeer> = {};
+    const served: Record<string, number> = { p1: 0, p2: 0, p3: 0 };
+    const t = await setup(120, peers);
+    for (const p of Object.keys(served)) {
+      peers[p] = {
+        blocks: async (hashes) => {
+          served[p]! += hashes.length;
+          await new Promise((r) => setTimeout(r, 5));
+          return t.serve(hashes);
+        },
+      };
+    }
+    const progress: number[] = [];
+    t.sync.on('progress', (p) => progress.push(p.done));
+    for (const p of Object.keys(served)) t.sync.onStatus(p, t.status);
+    await waitFor('synced', () => t.target.chain.height === 120);
+    expect(t.processed).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    for (const p of Object.keys(served)) expect(served[p]).toBeGreaterThan(0);
+    expect(t.maxInFlight()).toBeLessThanOrEqual(8);
+    expect(t.penalties).toEqual([]);
+    expect(progress.at(-1)).toBe(120);
+    await waitFor('idle', () => !t.sync.syncing);
+  });
+
+  test('a silent peer times out, is penalised, and its blocks go to another peer', async () => {
+    const peers: Record<string, FakePeer> = {};
+    const t = await setup(40, peers);
+    peers.silent = {
+      blocks: async () => {
+        await new Promise((r) => setTimeout(r, 150));
+        throw new ProtocolError('TIMEOUT', 'no answer');
+      },
+    };
+    peers.good = { blocks: async (hashes) => t.serve(hashes) };
+    t.sync.onStatus('silent', t.status);
+    t.sync.onStatus('good', t.status);
+    await waitFor('synced', () => t.target.chain.height === 40);
+    expect(t.penalties.some(([p, o]) => p === 'silent' && o === 'timeout')).toBe(true);
+    expect(t.penalties.some(([p]) => p === 'good')).toBe(false);
+  });
+
+  test('a peer that lacks a block is not asked for it again; a lying peer is penalised', async () => {
+    const peers: Record<string, FakePeer> = {};
+    const t = await setup(20, peers);
+    peers.empty = { blocks: async () => [] };
+    peers.liar = {
+      blocks: async () => {
+        throw new ProtocolError('UNEXPECTED', 'a block we did not ask for');
+      },
+    };
+    t.sync.onStatus('empty', t.status);
+    t.sync.onStatus('liar', t.status);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.target.chain.height).toBe(0);
+    expect(t.penalties).toContainEqual(['liar', 'badResponse']);
+    // An honest peer arrives: everything is fetched from it.
+    peers.honest = { blocks: async (hashes) => t.serve(hashes) };
+    t.sync.onStatus('honest', t.status);
+    await waitFor('synced', () => t.target.chain.height === 20);
+  });
+});
