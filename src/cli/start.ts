@@ -9,6 +9,8 @@ interface StartFlags extends ChainFlags {
   readonly apiPort: number;
   readonly apiHost: string;
   readonly apiToken?: string;
+  readonly p2pPort: number;
+  readonly peer: string[];
   readonly mine?: boolean;
   readonly miner?: string;
   readonly threads: number;
@@ -24,6 +26,13 @@ export function startCommand(program: Command, version: string): void {
     .option('--api-port <n>', 'HTTP API port; 0 picks a free one (see DIR/node.json)', port('api-port'), 8645)
     .option('--api-host <addr>', 'HTTP API address; anything but loopback requires --api-token', '127.0.0.1')
     .option('--api-token <token>', 'require "Authorization: Bearer <token>" on every API request')
+    .option('--p2p-port <n>', 'P2P TCP port, on all interfaces; 0 picks a free one', port('p2p-port'), 8646)
+    .option(
+      '--peer <multiaddr>',
+      'a peer to connect to, e.g. /ip4/127.0.0.1/tcp/8646/p2p/12D3Koo… (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--mine', 'mine continuously (requires --miner)')
     .option('--miner <address>', 'the address credited with mined blocks')
     .option('--threads <n>', 'mining worker threads', positiveInt('threads', 256), 1)
@@ -43,6 +52,8 @@ export function startCommand(program: Command, version: string): void {
             apiHost: flags.apiHost,
             apiPort: flags.apiPort,
             apiToken: flags.apiToken,
+            p2pPort: flags.p2pPort,
+            peers: flags.peer,
             mineTo: flags.mine ? mineTo : undefined,
             minerThreads: flags.threads,
             version,

@@ -9,6 +9,8 @@ import type { ChainEvents, ConnectedBlock, ReorgEvent } from '../chain/chain.js'
 import { toHex } from '../consensus/bytes.js';
 import type { ChainParams } from '../consensus/types.js';
 import type { MinedBlock } from '../mining/miner.js';
+import { P2PNode, type StateMismatch } from '../p2p/p2p-node.js';
+import type { SyncProgress } from '../p2p/sync.js';
 import type { Logger } from './logger.js';
 import { openServices, type Services } from './services.js';
 
@@ -19,6 +21,11 @@ export interface NodeOptions {
   readonly apiHost?: string;
   readonly apiPort?: number;
   readonly apiToken?: string;
+  /** P2P TCP port (0: any free port) and the interface to listen on (default all). */
+  readonly p2pPort?: number;
+  readonly p2pHost?: string;
+  /** Multiaddrs of peers to bootstrap from (any number; none is special). */
+  readonly peers?: readonly string[];
   /** Mine continuously to this 20-byte address hash. */
   readonly mineTo?: Uint8Array;
   readonly minerThreads?: number;
@@ -40,6 +47,7 @@ export class CairnNode {
 
   private constructor(
     readonly services: Services,
+    readonly p2p: P2PNode,
     readonly api: ApiServer,
     readonly info: NodeInfo,
     private readonly opts: NodeOptions,
@@ -58,11 +66,28 @@ export class CairnNode {
     const { chain, miner, mempool } = services;
     const metrics = new Metrics();
     const detach = followServices(services, metrics, logger);
+    const p2p = new P2PNode({
+      params,
+      chain,
+      mempool,
+      datadir: opts.datadir,
+      port: opts.p2pPort ?? 0,
+      host: opts.p2pHost,
+      bootstrap: opts.peers ?? [],
+      logger: logger.child({ name: 'p2p' }),
+    });
+    const detachP2P = followNetwork(p2p, metrics, logger);
     let api: ApiServer | undefined;
     try {
+      await p2p.start();
       api = new ApiServer({
         chain,
         mempool,
+        p2p: {
+          peers: () => p2p.peers().map((peer) => ({ ...peer, direction: peer.direction ?? 'inbound' })),
+        },
+        status: { syncing: () => p2p.syncing(), stateMismatches: () => p2p.stateMismatches() },
+        admin: { blockPeers: (ids) => p2p.blockPeers(ids), unblockAll: () => p2p.unblockAll() },
         miner: miner && {
           mine: async (blocks, to) => (await miner.mine(blocks, to)).map((b) => b.hash),
           hashrate: () => miner.hashrate(),
@@ -75,11 +100,20 @@ export class CairnNode {
         version: opts.version,
       });
       const { url } = await api.start();
-      const info: NodeInfo = { peerId: '', multiaddrs: [], api: url };
-      const node = new CairnNode(services, api, info, opts, detach);
+      const info: NodeInfo = { peerId: p2p.peerId, multiaddrs: p2p.multiaddrs(), api: url };
+      const node = new CairnNode(services, p2p, api, info, opts, () => {
+        detach();
+        detachP2P();
+      });
       await node.writeInfo();
       logger.info(
-        { network: params.network, height: chain.height, tip: toHex(chain.tip.hash), api: url },
+        {
+          network: params.network,
+          height: chain.height,
+          tip: toHex(chain.tip.hash),
+          api: url,
+          peerId: info.peerId,
+        },
         'node ready',
       );
       if (opts.mineTo && miner) {
@@ -89,7 +123,9 @@ export class CairnNode {
       return node;
     } catch (e) {
       detach();
+      detachP2P();
       await api?.close();
+      await p2p.stop();
       metrics.close();
       await services.close();
       throw e;
@@ -103,13 +139,14 @@ export class CairnNode {
     await rename(`${file}.tmp`, file);
   }
 
-  /** Stops mining, the network and the API, waits for chain work in flight, closes the database. */
+  /** Stops mining, then the network and the API, waits for chain work in flight, closes the database. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       const { logger } = this.opts;
       logger.info('shutting down');
       await rm(join(this.opts.datadir, NODE_INFO_FILE), { force: true });
       await this.services.miner?.stop();
+      await this.p2p.stop();
       await this.api.close();
       this.detach();
       await this.services.close();
@@ -154,5 +191,36 @@ function followServices(services: Services, metrics: Metrics, logger: Logger): (
     chain.off('block:invalid', onInvalid);
     miner?.off('block:mined', onMined);
     if (hashrate) clearInterval(hashrate);
+  };
+}
+
+/** Network events to the log and the metrics: peers, bans, sync progress, state digest mismatches. */
+function followNetwork(p2p: P2PNode, metrics: Metrics, logger: Logger): () => void {
+  let lastProgress = 0;
+  const onConnect = (e: { peerId: string; direction: string }) => logger.info(e, 'peer connected');
+  const onDisconnect = (e: { peerId: string }) => logger.info(e, 'peer disconnected');
+  const onBanned = (e: { peerId: string; reason: string }) => logger.warn(e, 'peer banned');
+  const onProgress = (p: SyncProgress) => {
+    // A long import reports blocks done / total and the rate, about every two seconds.
+    const now = Date.now();
+    if (now - lastProgress < 2_000 && p.done < p.total) return;
+    lastProgress = now;
+    logger.info({ done: p.done, total: p.total, blocksPerSecond: Math.round(p.rate) }, 'syncing');
+  };
+  const onMismatch = (m: StateMismatch) => {
+    metrics.stateMismatch();
+    logger.error(m, 'STATE MISMATCH: a peer at the same tip holds a different state');
+  };
+  p2p.on('peer:connect', onConnect);
+  p2p.on('peer:disconnect', onDisconnect);
+  p2p.on('peer:banned', onBanned);
+  p2p.on('sync:progress', onProgress);
+  p2p.on('state:mismatch', onMismatch);
+  return () => {
+    p2p.off('peer:connect', onConnect);
+    p2p.off('peer:disconnect', onDisconnect);
+    p2p.off('peer:banned', onBanned);
+    p2p.off('sync:progress', onProgress);
+    p2p.off('state:mismatch', onMismatch);
   };
 }
