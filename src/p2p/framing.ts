@@ -17,6 +17,7 @@ export type ProtocolErrorCode =
   | 'MALFORMED' // a frame that does not decode
   | 'UNEXPECTED' // a well-formed answer that is not an answer to what we asked
   | 'RATE_LIMITED' // the peer asks more often than we serve
+  | 'UNSUPPORTED' // the peer does not offer the protocol (for status: another chain)
   | 'CLOSED'; // the stream ended early
 
 export class ProtocolError extends Error {
@@ -42,6 +43,7 @@ export function toProtocolError(e: unknown): ProtocolError {
   }
   if (name === 'StreamBufferError') return new ProtocolError('OVERSIZED', message);
   if (name === 'InvalidMessageLengthError') return new ProtocolError('MALFORMED', message);
+  if (name === 'UnsupportedProtocolError') return new ProtocolError('UNSUPPORTED', message);
   if (name === 'AbortError' || name === 'TimeoutError') return new ProtocolError('TIMEOUT', message);
   return new ProtocolError('CLOSED', message);
 }

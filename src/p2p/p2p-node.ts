@@ -501,9 +501,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
 
   /** A request of ours failed: unsupported protocol means another network; other failures score the peer. */
   private onRequestError(peer: string, what: string, e: unknown): void {
-    const name = (e as { name?: string })?.name;
     const message = e instanceof Error ? e.message : String(e);
-    if (name === 'UnsupportedProtocolError') {
+    if (e instanceof ProtocolError && e.code === 'UNSUPPORTED') {
       // Status is the one protocol every Cairn node of this chain speaks (its id names the genesis):
       // a peer without it is on another chain. Any other protocol may just be one it does not offer.
       if (what === 'status') this.wrongChain(peer, `it does not speak ${this.ids.statusProtocol}`);
