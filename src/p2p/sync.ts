@@ -55,6 +55,9 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   retryAfterMs: 2_000,
 };
 
+/** Concurrent block requests per peer: well under the 8 inbound streams a node serves per protocol. */
+const MAX_REQUESTS_PER_PEER = 4;
+
 export interface SyncProgress {
   readonly done: number;
   readonly total: number;
@@ -74,6 +77,8 @@ interface PeerSync {
   headersRunning: boolean;
   headersAgain: boolean;
   inFlight: number;
+  /** Block requests open to this peer (each is a stream; the peer serves a few at a time). */
+  requests: number;
   /** No new block requests before this time (after a failure). */
   pausedUntil: number;
 }
@@ -116,7 +121,14 @@ export class Sync extends EventEmitter<SyncEvents> {
 
   addPeer(id: string): void {
     if (!this.peers.has(id)) {
-      this.peers.set(id, { id, headersRunning: false, headersAgain: false, inFlight: 0, pausedUntil: 0 });
+      this.peers.set(id, {
+        id,
+        headersRunning: false,
+        headersAgain: false,
+        inFlight: 0,
+        requests: 0,
+        pausedUntil: 0,
+      });
     }
   }
 
@@ -235,7 +247,7 @@ export class Sync extends EventEmitter<SyncEvents> {
     const now = Date.now();
     const window = this.order.slice(0, this.limits.window);
     for (const peer of this.peers.values()) {
-      if (peer.pausedUntil > now) continue;
+      if (peer.pausedUntil > now || peer.requests >= MAX_REQUESTS_PER_PEER) continue;
       const room = Math.min(this.limits.maxInFlightPerPeer - peer.inFlight, MAX_BLOCKS_PER_REQUEST);
       if (room <= 0) continue;
       const batch: Wanted[] = [];
@@ -250,6 +262,7 @@ export class Sync extends EventEmitter<SyncEvents> {
   private async fetch(peer: PeerSync, batch: Wanted[]): Promise<void> {
     for (const w of batch) w.assigned = peer.id;
     peer.inFlight += batch.length;
+    peer.requests++;
     let blocks: Block[] = [];
     try {
       blocks = await this.net.blocks(
@@ -260,6 +273,7 @@ export class Sync extends EventEmitter<SyncEvents> {
       this.failed(peer, e, 'blocks');
     }
     peer.inFlight -= batch.length;
+    peer.requests--;
     // The answer was checked against what we asked (protocols/blocks.ts): each block is one of these.
     const got = new Map(blocks.map((b) => [toHex(blockHash(b.header)), b]));
     for (const w of batch) {

@@ -11,7 +11,7 @@ import { multiaddr } from '@multiformats/multiaddr';
 import { createLibp2p } from 'libp2p';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { bytesToBigInt, toHex } from '../../src/consensus/bytes.js';
-import { encodeBlock } from '../../src/consensus/encoding.js';
+import { encodeBlock, encodeTx } from '../../src/consensus/encoding.js';
 import { blockHash, sha256 } from '../../src/consensus/hash.js';
 import { compactToTarget } from '../../src/consensus/pow.js';
 import type { Block } from '../../src/consensus/types.js';
@@ -215,4 +215,47 @@ test('a peer at our tip with a different state digest is reported as a state mis
   expect(reports).toContain(h.peerId.toString());
   // b, at the same tip with the same state, never disagreed.
   expect(b.p2p.stateMismatches()).toBe(0);
+});
+
+test('a tx with a bad signature is rejected and not forwarded; a second one bans its sender', async () => {
+  const h = await hostile();
+  const me = h.peerId.toString();
+  for (let i = 0; i < 2; i++) {
+    const tx = transfer(params, testKey(3), testKey(4).address, 5_000n + BigInt(i), 0n);
+    const sig = tx.signature.slice();
+    sig[5]! ^= 0x01;
+    await h.services.pubsub.publish(ids.txsTopic, encodeTx({ ...tx, signature: sig }));
+    await waitFor(`tx ${i} judged`, () => seenByA.filter((r) => r.from === me).length === i + 1);
+  }
+  expect(seenByA.filter((r) => r.from === me).map((r) => [r.topic, r.verdict])).toEqual([
+    ['txs', 'reject'],
+    ['txs', 'reject'],
+  ]);
+  await waitFor('hostile banned', () => a.p2p.peers().some((p) => p.peerId === me && p.banned));
+  expect(seenByB.some((r) => r.from === me)).toBe(false);
+  expect(a.services.mempool.size).toBe(0);
+});
+
+test('a peer that floods requests past the rate limit is cut off and banned', async () => {
+  const h = await hostile();
+  const me = h.peerId.toString();
+  const target = multiaddr(a.p2p.multiaddrs()[0]!);
+  const ask = () =>
+    clientExchange(
+      (signal) => h.dialProtocol(target, ids.statusProtocol, { signal }),
+      encodeStatus(genesisStatus()),
+      { maxFrame: STATUS_BYTES, timeoutMs: 2_000 },
+      (fs) => fs.read(),
+    );
+  let answered = 0;
+  let refused = 0;
+  for (let i = 0; i < 80 && !a.p2p.peers().some((p) => p.peerId === me && p.banned); i++) {
+    await ask().then(
+      () => answered++,
+      () => refused++,
+    );
+  }
+  expect(answered).toBeGreaterThan(0);
+  expect(refused).toBeGreaterThan(0);
+  await waitFor('hostile banned', () => a.p2p.peers().some((p) => p.peerId === me && p.banned));
 });
