@@ -95,6 +95,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly connectFailures = new Map<string, RuleError>();
   /** Every state change runs through this queue, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  private closing = false;
 
   private constructor(opts: ChainOptions) {
     super();
@@ -241,7 +242,12 @@ export class Chain extends EventEmitter<ChainEvents> {
   // --- Writing: every entry point runs through the queue --------------------------------------------
 
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    // Work queued behind a close() is refused rather than run: a shutdown must not wait for a sync backlog.
+    const guarded = () => {
+      if (this.closing) return Promise.reject(new Error('the chain is shutting down'));
+      return fn();
+    };
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -555,8 +561,17 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { header: e.header, hash: e.hash, chainWork: e.chainWork, status: e.status, hasBody: e.hasBody };
   }
 
-  /** Waits for queued work to finish (used before closing the store). */
+  /** Waits for queued work to finish. */
   async idle(): Promise<void> {
+    await this.queue;
+  }
+
+  /**
+   * Refuses new work, lets the block being connected finish (its batch is atomic either way), and drops
+   * the rest of the queue. Call before closing the store.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
     await this.queue;
   }
 }

@@ -14,6 +14,7 @@ interface StartFlags extends ChainFlags {
   readonly mine?: boolean;
   readonly miner?: string;
   readonly threads: number;
+  readonly blockInterval?: number;
 }
 
 export function startCommand(program: Command, version: string): void {
@@ -36,6 +37,11 @@ export function startCommand(program: Command, version: string): void {
     .option('--mine', 'mine continuously (requires --miner)')
     .option('--miner <address>', 'the address credited with mined blocks')
     .option('--threads <n>', 'mining worker threads', positiveInt('threads', 256), 1)
+    .option(
+      '--block-interval <ms>',
+      'mine at most one block per this many ms (default 1000 on --regtest, where blocks are free; else 0)',
+      (v: string) => (v === '0' ? 0 : positiveInt('block-interval', 3_600_000)(v)),
+    )
     .action(
       action(async (flags: StartFlags) => {
         const params = chainParams(flags);
@@ -56,6 +62,7 @@ export function startCommand(program: Command, version: string): void {
             peers: flags.peer,
             mineTo: flags.mine ? mineTo : undefined,
             minerThreads: flags.threads,
+            blockIntervalMs: flags.blockInterval,
             version,
           });
         } catch (e) {

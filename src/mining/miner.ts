@@ -140,14 +140,29 @@ export class Miner extends EventEmitter<MinerEvents> {
     return out;
   }
 
-  /** Mines continuously to `to` until stop(). Errors are reported as 'error' events, and mining goes on. */
-  start(to: Uint8Array): void {
+  /**
+   * Mines continuously to `to` until stop(). Errors are reported as 'error' events, and mining goes on.
+   * `minIntervalMs` paces a chain whose proof of work is trivial (regtest), where an unpaced miner would
+   * produce thousands of blocks a second and starve every other process on the machine.
+   */
+  start(to: Uint8Array, opts: { minIntervalMs?: number } = {}): void {
     if (this.loop || this.closed) return;
     const stop = new AbortController();
+    const pause = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        stop.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     const done = (async () => {
       while (!stop.signal.aborted) {
         try {
-          await this.exclusive(() => this.attempt(to, stop.signal));
+          const started = Date.now();
+          const mined = await this.exclusive(() => this.attempt(to, stop.signal));
+          const wait = (opts.minIntervalMs ?? 0) - (Date.now() - started);
+          if (mined && wait > 0) await pause(wait);
         } catch (e) {
           if (stop.signal.aborted) break;
           this.emit('error', e instanceof Error ? e : new Error(String(e)));

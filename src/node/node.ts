@@ -29,6 +29,8 @@ export interface NodeOptions {
   /** Mine continuously to this 20-byte address hash. */
   readonly mineTo?: Uint8Array;
   readonly minerThreads?: number;
+  /** Continuous mining makes at most one block per this many ms (default: 1 s on regtest, else none). */
+  readonly blockIntervalMs?: number;
   readonly verifyThreads?: number;
   readonly version?: string;
 }
@@ -117,7 +119,9 @@ export class CairnNode {
         'node ready',
       );
       if (opts.mineTo && miner) {
-        miner.start(opts.mineTo);
+        miner.start(opts.mineTo, {
+          minIntervalMs: opts.blockIntervalMs ?? (params.noRetargeting ? 1000 : 0),
+        });
         logger.info({ threads: opts.minerThreads ?? 1 }, 'mining');
       }
       return node;

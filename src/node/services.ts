@@ -76,7 +76,7 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
       closing ??= (async () => {
         clearInterval(expiry);
         await miner?.close();
-        await chain.idle();
+        await chain.close();
         await mempoolQueue;
         await verifier.close();
         await store.close();

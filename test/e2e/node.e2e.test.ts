@@ -146,7 +146,7 @@ describe('cairn start shutdown', () => {
   it('SIGTERM while mining leaves a datadir that restarts at the same tip', async () => {
     const d = await mkdtemp(join(tmpdir(), 'cairn-node-term-'));
     try {
-      const n = await startNode(d, '--regtest', '--mine', '--miner', minerAddr);
+      const n = await startNode(d, '--regtest', '--mine', '--miner', minerAddr, '--block-interval', '0');
       await waitFor(
         'some mined blocks',
         async () => ((await getJson(`${n.api}/status`)).height as number) >= 20,
