@@ -66,7 +66,10 @@ export function startCommand(program: Command, version: string): void {
             version,
           });
         } catch (e) {
-          if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          if (
+            (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
+            /EADDRINUSE/.test(String((e as Error).message))
+          ) {
             throw new CliError(
               `the API port ${flags.apiPort} is already in use: pick another with --api-port`,
             );

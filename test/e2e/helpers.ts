@@ -81,7 +81,9 @@ export async function startNode(datadir: string, ...extra: string[]): Promise<Ru
   const { readFile, rm: remove } = await import('node:fs/promises');
   const file = join(datadir, 'node.json');
   await remove(file, { force: true });
-  const p = spawnNode(cairnArgs('start', '--datadir', datadir, '--api-port', '0', ...extra));
+  const p = spawnNode(
+    cairnArgs('start', '--datadir', datadir, '--api-port', '0', '--p2p-port', '0', ...extra),
+  );
   const info = await waitFor(
     `node.json in ${datadir} (stderr: ${p.stderr().slice(-500)})`,
     async () => {
