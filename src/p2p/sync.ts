@@ -315,7 +315,8 @@ export class Sync extends EventEmitter<SyncEvents> {
       }
       if (this.order.length === 0 || Date.now() - this.run.lastReport >= 1000) this.report();
     } catch (err) {
-      this.logger.error({ err }, 'sync: connecting a downloaded block failed');
+      // After stop() the chain may already refuse work: that is shutdown, not a failure.
+      if (!this.stopped) this.logger.error({ err }, 'sync: connecting a downloaded block failed');
     } finally {
       this.draining = false;
     }
