@@ -2,13 +2,15 @@
 // ledger with no node in charge. `npm start` runs `up` with the defaults; the other commands act on the
 // running devnet from another terminal:
 //
-//   npm run devnet -- up [--nodes 3] [--miners 2] [--base-port 18640] [--fresh] [--regtest]
+//   npm run devnet -- up [--nodes 3] [--miners 2] [--base-port 8645] [--fresh] [--regtest]
 //   npm run devnet -- status [--json] [--wait SECONDS]
 //   npm run devnet -- partition node0,node1 node2      (or by index: 0,1 2)
 //   npm run devnet -- heal
 //   npm run devnet -- stop N | start N | kill N
 //   npm run devnet -- load --tps R --seconds S
 //
+// Environment: CAIRN_DEVNET_DIR (default ./.devnet) and CAIRN_DEVNET_BASE_PORT (default 8645) let tests
+// run a devnet beside a real one.
 // Layout: .devnet/devnet.json (the nodes, their ports, the supervisor), .devnet/nodeN/ (each node's datadir,
 // with node.json and node.log). The `up` process is the supervisor: it owns the node processes and answers
 // stop/start/kill on a loopback-only control port.
@@ -38,6 +40,8 @@ const ROOT = packageRoot();
 const DEVNET_DIR = process.env.CAIRN_DEVNET_DIR ?? join(ROOT, '.devnet');
 const STATE_FILE = join(DEVNET_DIR, 'devnet.json');
 const STATUS_EVERY_MS = 5_000;
+/** node0's API lands on 8645, the port `cairn` and `cairn-wallet` talk to by default. */
+const DEFAULT_BASE_PORT = Number(process.env.CAIRN_DEVNET_BASE_PORT ?? 8645);
 
 interface NodeSpec {
   readonly name: string;
