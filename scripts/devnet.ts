@@ -28,7 +28,7 @@ import {
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { encodeAddress } from '../src/consensus/address.js';
 import { toHex } from '../src/consensus/bytes.js';
 import { encodeTx } from '../src/consensus/encoding.js';
@@ -412,7 +412,7 @@ async function up(flags: UpFlags): Promise<void> {
 
 // --- Commands that act on a running devnet ---------------------------------------------------------
 
-async function status(flags: { json?: boolean; wait?: number }): Promise<void> {
+async function status(flags: { json?: boolean; wait?: number; expect: 'agree' | 'split' }): Promise<void> {
   const state = readState();
   if (!state) fail('no devnet here: start one with `npm start`');
   const deadline = Date.now() + (flags.wait ?? 0) * 1000;
@@ -422,7 +422,8 @@ async function status(flags: { json?: boolean; wait?: number }): Promise<void> {
     const tips = new Set(running.map((r) => r.status!.tipHash));
     const digests = new Set(running.map((r) => r.status!.stateDigest));
     const agree = running.length > 0 && tips.size === 1 && digests.size === 1;
-    if (agree || Date.now() >= deadline) {
+    const met = flags.expect === 'split' ? tips.size > 1 : agree;
+    if (met || Date.now() >= deadline) {
       if (flags.json) {
         console.log(
           JSON.stringify({ agree, nodes: rows.map((r) => ({ name: r.node.name, ...r.status })) }, null, 2),
@@ -444,7 +445,7 @@ async function status(flags: { json?: boolean; wait?: number }): Promise<void> {
               : `the nodes disagree: ${tips.size} different tips, ${digests.size} different state digests`,
         );
       }
-      process.exitCode = agree ? 0 : 1;
+      process.exitCode = met ? 0 : 1;
       return;
     }
     await sleep(500);
@@ -598,7 +599,9 @@ program
   .action(up);
 program
   .command('status')
-  .description('every node’s tip, peers and state digest; exits 0 only if all running nodes agree')
+  .description(
+    'every node’s tip, peers and state digest; exits 0 only if all running nodes agree (or, with --expect split, differ)',
+  )
   .option('--json', 'print JSON')
   .option(
     '--wait <seconds>',
