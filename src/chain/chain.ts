@@ -20,6 +20,7 @@ import {
   genesisChanges,
   isEmptyAccount,
   revertChanges,
+  senderAddresses,
   touchedAddresses,
   updateDigest,
 } from '../consensus/state.js';
@@ -96,6 +97,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Every state change runs through this queue, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
+  /** The block processBlock is handling, decoded and with its tx ids, so connect need not reread it. */
+  private justReceived: { entry: IndexEntry; block: Block; ids: readonly Hash[] } | undefined;
 
   private constructor(opts: ChainOptions) {
     super();
@@ -341,8 +344,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     // 1. Context-free checks. Proof of work first: a header without it is junk that costs its sender
     //    nothing, so nothing about it is remembered.
     const hash = checkHeaderSanity(block.header, this.params);
+    let ids: readonly Hash[];
     try {
-      checkBlockSanity(block, this.params);
+      ids = checkBlockSanity(block, this.params).ids;
     } catch (e) {
       // The header has valid work; if the body matches it, the header itself is bad: remember that.
       if (e instanceof RuleError && !isMalformedBody(e)) await this.markInvalidHeader(block.header, e);
@@ -377,7 +381,12 @@ export class Chain extends EventEmitter<ChainEvents> {
 
     // 4. Fork choice, then any orphans that were waiting for this block.
     const before = this.tip;
-    await this.activateBestChain();
+    this.justReceived = { entry, block, ids };
+    try {
+      await this.activateBestChain();
+    } finally {
+      this.justReceived = undefined;
+    }
     const status: BlockStatus = this.isOnMainChain(entry) ? 'connected' : 'stored';
     await this.connectOrphansOf(hash);
     if (this.tip !== before) this.emit('tip', this.tip);
@@ -504,14 +513,17 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** Connects the child of the tip: signatures, state transition, then ONE batch with the new tip. */
   private async connect(entry: IndexEntry): Promise<void> {
-    const block = await this.getBlock(entry.hash);
+    // The block just handed to processBlock is still in memory with its ids; others come from disk.
+    const fresh = this.justReceived?.entry === entry ? this.justReceived : undefined;
+    const block = fresh?.block ?? (await this.getBlock(entry.hash));
     if (!block) throw new Error(`block ${entry.hex} has no stored body`);
-    const ids = block.txs.map(txId);
+    const ids = fresh?.ids ?? block.txs.map(txId);
     await this.verifier.verifyTxs(block.txs, ids);
-    const touched = touchedAddresses(block);
+    const senders = senderAddresses(block);
+    const touched = touchedAddresses(block, senders);
     const accounts = await this.store.getAccounts(touched);
     const lookup = lookupFrom(touched, accounts);
-    const applied = applyBlock(block, lookup, this.params);
+    const applied = applyBlock(block, lookup, this.params, senders);
 
     const batch = this.store.batch();
     const digest = writeAccounts(batch, applied.changes, this.digest);

@@ -42,14 +42,22 @@ export interface AppliedBlock {
 /** Reads an account from the state the block builds on; undefined if it does not exist. */
 export type AccountLookup = (address: Uint8Array) => Account | undefined;
 
+/** Each tx's sender address, in order (one SHA-256 per tx: compute once, pass to both functions below). */
+export function senderAddresses(block: Block): Uint8Array[] {
+  return block.txs.map((tx) => addressHash(tx.from));
+}
+
 /** Every address whose account `block` may change: senders, recipients and the miner, without repeats. */
-export function touchedAddresses(block: Block): Uint8Array[] {
+export function touchedAddresses(
+  block: Block,
+  senders: readonly Uint8Array[] = senderAddresses(block),
+): Uint8Array[] {
   const seen = new Map<string, Uint8Array>();
   const add = (a: Uint8Array) => seen.set(toHex(a), a);
-  for (const tx of block.txs) {
-    add(addressHash(tx.from));
+  block.txs.forEach((tx, i) => {
+    add(senders[i]!);
     add(tx.to);
-  }
+  });
   add(block.header.miner);
   return [...seen.values()];
 }
@@ -67,7 +75,12 @@ function credit(account: Account, amount: bigint, what: string): Account {
  * coinbase value check). Throws the first RuleError; on success returns the changes and the undo data.
  * Signatures are NOT checked here: they need no state, so the chain verifies them in parallel first.
  */
-export function applyBlock(block: Block, lookup: AccountLookup, params: ChainParams): AppliedBlock {
+export function applyBlock(
+  block: Block,
+  lookup: AccountLookup,
+  params: ChainParams,
+  senders: readonly Uint8Array[] = senderAddresses(block),
+): AppliedBlock {
   const working = new Map<string, AccountChange>();
   const current = (address: Uint8Array): Account => {
     const seen = working.get(toHex(address));
@@ -81,7 +94,7 @@ export function applyBlock(block: Block, lookup: AccountLookup, params: ChainPar
 
   let fees = 0n;
   block.txs.forEach((tx, i) => {
-    const from = addressHash(tx.from);
+    const from = senders[i]!;
     const sender = current(from);
     try {
       checkTxAgainstAccount(tx, sender);
@@ -183,7 +196,14 @@ function accountLeaf(address: Uint8Array, account: Account): bigint {
   const view = new DataView(buf.buffer);
   view.setBigUint64(LEAF_TAG.length + ADDRESS_BYTES, account.balance);
   view.setBigUint64(LEAF_TAG.length + ADDRESS_BYTES + 8, account.nonce);
-  return BigInt(`0x${toHex(sha256(buf))}`);
+  const h = sha256(buf);
+  const d = new DataView(h.buffer, h.byteOffset, 32);
+  return (
+    (d.getBigUint64(0) << 192n) |
+    (d.getBigUint64(8) << 128n) |
+    (d.getBigUint64(16) << 64n) |
+    d.getBigUint64(24)
+  );
 }
 
 /** Absent and {0, 0} are the same account: storage deletes it rather than storing zeros. */
