@@ -10,12 +10,23 @@ export function toHex(bytes: Uint8Array): string {
   return out;
 }
 
+/** Value of each ASCII hex digit, -1 for any other character code. */
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
 /** Strict hex decoder: even length, only [0-9a-fA-F]; throws a plain Error (callers wrap it). */
 export function fromHex(hex: string): Uint8Array {
   if (hex.length % 2 !== 0) throw new Error('hex string has an odd length');
-  if (!/^[0-9a-fA-F]*$/.test(hex)) throw new Error('hex string has a non-hex character');
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const hi = NIBBLE[hex.charCodeAt(2 * i)] ?? -1;
+    const lo = NIBBLE[hex.charCodeAt(2 * i + 1)] ?? -1;
+    if (hi < 0 || lo < 0) throw new Error('hex string has a non-hex character');
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 
