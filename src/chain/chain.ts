@@ -32,7 +32,7 @@ import {
   checkHeaderSanity,
   isMalformedBody,
 } from '../consensus/validation.js';
-import type { ChainBatch, ChainStore } from '../storage/index.js';
+import type { ChainBatch, ChainStore, HeaderStatus } from '../storage/index.js';
 import { ancestorAt, BlockIndex, forkPoint, type IndexEntry, recentTimes } from './block-index.js';
 import { DEFAULT_ORPHAN_LIMITS, type OrphanLimits, OrphanPool } from './orphan-pool.js';
 
@@ -291,15 +291,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       throw new RuleError('UNKNOWN_PARENT', `the parent ${toHex(header.prevHash).slice(0, 16)}… is unknown`);
     if (parent.status === 'invalid') {
       // Remembered too (Core: BLOCK_FAILED_CHILD): it carries real work, and its own children will come.
-      const child = this.index.add(
-        header,
-        hash,
-        parent.chainWork + blockWork(header.bits),
-        'invalid',
-        false,
-        parent,
-      );
-      batch.putHeaderEntry(this.entryRecord(child));
+      const child = this.indexHeader(header, hash, parent, 'invalid', batch);
       throw new RuleError('INVALID_ANCESTOR', 'the block builds on a block that is known to be invalid');
     }
     try {
@@ -316,23 +308,27 @@ export class Chain extends EventEmitter<ChainEvents> {
     } catch (e) {
       // A header from the future may become valid later: it is ignored, not remembered as invalid.
       if (e instanceof RuleError && e.code !== 'TIME_TOO_NEW') {
-        const bad = this.index.add(
-          header,
-          hash,
-          parent.chainWork + blockWork(header.bits),
-          'invalid',
-          false,
-          parent,
-        );
-        batch.putHeaderEntry(this.entryRecord(bad));
+        const bad = this.indexHeader(header, hash, parent, 'invalid', batch);
       }
       throw e;
     }
+    const entry = this.indexHeader(header, hash, parent, 'valid-header', batch);
+    return entry;
+  }
+
+  /** Adds a header (no body yet) under `parent` to the index and to `batch`. */
+  private indexHeader(
+    header: BlockHeader,
+    hash: Hash,
+    parent: IndexEntry,
+    status: HeaderStatus,
+    batch: ChainBatch,
+  ): IndexEntry {
     const entry = this.index.add(
       header,
       hash,
       parent.chainWork + blockWork(header.bits),
-      'valid-header',
+      status,
       false,
       parent,
     );
@@ -426,16 +422,8 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (known) await this.markInvalid(known, error);
       return;
     }
-    const entry = this.index.add(
-      header,
-      hash,
-      parent.chainWork + blockWork(header.bits),
-      'invalid',
-      false,
-      parent,
-    );
     const batch = this.store.batch();
-    batch.putHeaderEntry(this.entryRecord(entry));
+    this.indexHeader(header, hash, parent, 'invalid', batch);
     await batch.write();
     this.emit('block:invalid', { hash, error });
   }
