@@ -1,14 +1,27 @@
 // What every command shares: the global options, output in human or --json form, reading addresses and
 // wallets, and unlocking a keystore.
 import type { Command } from 'commander';
-import { decodeAddress } from '../../src/consensus/address.js';
+import { decodeAddress, encodeAddress } from '../../src/consensus/address.js';
 import { isRuleError } from '../../src/consensus/errors.js';
 import { ApiClient } from '../api-client.js';
-import { resolveApiUrl } from '../chain.js';
+import { loadParams, resolveApiUrl } from '../chain.js';
 import { badInput } from '../errors.js';
-import { decryptKeystore, type KeySecret, type KeystoreFile } from '../keystore.js';
+import { keyFromMnemonic } from '../keys.js';
+import {
+  decryptKeystore,
+  encryptKeystore,
+  type KeySecret,
+  type KeystoreFile,
+  scryptParamsFromEnv,
+} from '../keystore.js';
 import { getPassword } from '../password.js';
-import { readKeystore, resolveWalletDir } from '../wallet-dir.js';
+import {
+  readKeystore,
+  resolveWalletDir,
+  walletAlreadyExists,
+  walletExists,
+  writeNewKeystore,
+} from '../wallet-dir.js';
 
 export interface Globals {
   readonly walletDir: string;
@@ -70,4 +83,32 @@ export function parseU64(text: string, what: string): bigint {
     );
   }
   return BigInt(text);
+}
+
+/**
+ * The shared end of `create` and `import`: refuse an existing name, ask for the new password, derive the
+ * key at `path`, and write its encrypted keystore. Returns what the command shows.
+ */
+export async function saveMnemonicKey(
+  g: Globals,
+  name: string,
+  mnemonic: string,
+  path: string,
+  passwordFile: string | undefined,
+): Promise<{ address: string; file: string }> {
+  if (await walletExists(g.walletDir, name)) throw walletAlreadyExists(g.walletDir, name);
+  const params = loadParams();
+  const scrypt = scryptParamsFromEnv(process.env);
+  const password = await getPassword({ passwordFile, confirm: true, purpose: `new wallet "${name}"` });
+  const key = keyFromMnemonic(mnemonic, path);
+  const address = encodeAddress(key.addressHash, params.addressPrefix);
+  const keystore = encryptKeystore({
+    name,
+    address,
+    path,
+    secret: { privateKey: key.privateKey, mnemonic },
+    password,
+    scrypt,
+  });
+  return { address, file: await writeNewKeystore(g.walletDir, keystore) };
 }

@@ -1,12 +1,8 @@
 // `cairn-wallet create NAME`: a new key from a fresh 24-word mnemonic, stored encrypted.
 import type { Command } from 'commander';
-import { encodeAddress } from '../../src/consensus/address.js';
-import { loadParams } from '../chain.js';
-import { generateMnemonic, keyFromMnemonic, walletPath } from '../keys.js';
-import { encryptKeystore, scryptParamsFromEnv } from '../keystore.js';
-import { getPassword } from '../password.js';
-import { checkName, walletAlreadyExists, walletExists, writeNewKeystore } from '../wallet-dir.js';
-import { emit, globals } from './common.js';
+import { generateMnemonic, walletPath } from '../keys.js';
+import { checkName } from '../wallet-dir.js';
+import { emit, globals, saveMnemonicKey } from './common.js';
 
 const WARNING =
   'WRITE THESE WORDS DOWN, on paper, and keep them secret. They are the only backup of this key: the ' +
@@ -22,30 +18,11 @@ export function registerCreate(program: Command): void {
     .action(async (name: string, opts: { passwordFile?: string }, cmd: Command) => {
       const g = globals(cmd);
       checkName(name);
-      // Everything that can fail cheaply fails before the password is asked and before any key exists.
-      if (await walletExists(g.walletDir, name)) throw walletAlreadyExists(g.walletDir, name);
-      const params = loadParams();
-      const scrypt = scryptParamsFromEnv(process.env);
-      const password = await getPassword({
-        passwordFile: opts.passwordFile,
-        confirm: true,
-        purpose: `new wallet "${name}"`,
-      });
-
       const mnemonic = generateMnemonic();
       const path = walletPath(0);
-      const key = keyFromMnemonic(mnemonic, path);
-      const address = encodeAddress(key.addressHash, params.addressPrefix);
-      const keystore = encryptKeystore({
-        name,
-        address,
-        path,
-        secret: { privateKey: key.privateKey, mnemonic },
-        password,
-        scrypt,
-      });
-      // Written before the words are shown: if writing fails, no one copies down words for a lost key.
-      const file = await writeNewKeystore(g.walletDir, keystore);
+      // The keystore is written before the words are shown: if writing fails, no one copies down words
+      // for a key that was never saved.
+      const { address, file } = await saveMnemonicKey(g, name, mnemonic, path, opts.passwordFile);
       const words = mnemonic.split(' ');
       const numbered = words.map((w, i) => `${String(i + 1).padStart(2)}. ${w.padEnd(9)}`);
       const rows: string[] = [];

@@ -1,14 +1,10 @@
 // `cairn-wallet import NAME --mnemonic "…"`: restore a key from its BIP 39 words.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { encodeAddress } from '../../src/consensus/address.js';
-import { loadParams } from '../chain.js';
 import { badInput } from '../errors.js';
-import { keyFromMnemonic, normalizeMnemonic, walletPath } from '../keys.js';
-import { encryptKeystore, scryptParamsFromEnv } from '../keystore.js';
-import { getPassword } from '../password.js';
-import { checkName, walletAlreadyExists, walletExists, writeNewKeystore } from '../wallet-dir.js';
-import { emit, globals } from './common.js';
+import { normalizeMnemonic, walletPath } from '../keys.js';
+import { checkName } from '../wallet-dir.js';
+import { emit, globals, saveMnemonicKey } from './common.js';
 
 interface ImportOptions {
   mnemonic?: string;
@@ -52,26 +48,7 @@ export function registerImport(program: Command): void {
         }
       }
       const mnemonic = normalizeMnemonic(text ?? '');
-      if (await walletExists(g.walletDir, name)) throw walletAlreadyExists(g.walletDir, name);
-      const params = loadParams();
-      const scrypt = scryptParamsFromEnv(process.env);
-      const password = await getPassword({
-        passwordFile: opts.passwordFile,
-        confirm: true,
-        purpose: `new wallet "${name}"`,
-      });
-
-      const key = keyFromMnemonic(mnemonic, path);
-      const address = encodeAddress(key.addressHash, params.addressPrefix);
-      const keystore = encryptKeystore({
-        name,
-        address,
-        path,
-        secret: { privateKey: key.privateKey, mnemonic },
-        password,
-        scrypt,
-      });
-      const file = await writeNewKeystore(g.walletDir, keystore);
+      const { address, file } = await saveMnemonicKey(g, name, mnemonic, path, opts.passwordFile);
       emit(
         g,
         { name, address, path, keystore: file },
