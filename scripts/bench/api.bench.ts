@@ -31,13 +31,13 @@ import { addressHash } from '../../src/consensus/address.js';
 import { toHex } from '../../src/consensus/bytes.js';
 import { encodeTx } from '../../src/consensus/encoding.js';
 import { sha256 } from '../../src/consensus/hash.js';
-import { type GenesisFields, makeChainParams } from '../../src/consensus/params.js';
 import { signingHash } from '../../src/consensus/signature.js';
 import { COIN, type Tx } from '../../src/consensus/types.js';
 import { SignatureCache } from '../../src/crypto/signature-cache.js';
 import { TxVerifier } from '../../src/crypto/tx-verifier.js';
 import { Mempool } from '../../src/mempool/mempool.js';
 import { ChainStore } from '../../src/storage/index.js';
+import { testParams } from '../../test/helpers/chain-fixtures.js';
 import { type BenchResult, result } from './harness.js';
 
 const SENDERS = 800;
@@ -59,21 +59,12 @@ function benchKey(i: number): { privateKey: Uint8Array; publicKey: Uint8Array; a
 
 const keys = () => Array.from({ length: SENDERS }, (_, i) => benchKey(i));
 
-function genesisFields(funded: readonly { address: Uint8Array }[]): GenesisFields {
-  return {
+/** The test chain's params, with the bench senders funded instead of the test keys. */
+function benchParams(funded: readonly { address: Uint8Array }[]) {
+  return testParams({
     network: 'bench',
-    addressPrefix: 'cairn',
-    genesisTime: 1_700_000_000,
-    targetSpacing: 10,
-    asertHalfLife: 600,
-    powLimitBits: 0x207fffff,
-    noRetargeting: true,
-    initialSubsidy: 50n * COIN,
-    halvingInterval: 150,
-    maxBlockBytes: 1_000_000,
-    maxFutureBlockTime: 7200,
     allocations: funded.map((k) => ({ address: k.address, amount: 1_000n * COIN })),
-  };
+  });
 }
 
 /**
@@ -132,7 +123,7 @@ interface LoadReply {
 
 async function generateLoad(): Promise<void> {
   const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-  const bodies = signAll(keys(), makeChainParams(genesisFields(keys())).genesisHash);
+  const bodies = signAll(keys(), benchParams(keys()).genesisHash);
   process.on('message', async (req: LoadRequest) => {
     let reply: LoadReply;
     if (req.kind === 'get') {
@@ -212,7 +203,7 @@ export async function run(): Promise<BenchResult[]> {
   });
   const childReady = nextMessage<string>(child);
 
-  const params = makeChainParams(genesisFields(keys()));
+  const params = benchParams(keys());
   const dir = await mkdtemp(join(tmpdir(), 'cairn-api-bench-'));
   const store = await ChainStore.open(dir);
   const verifier = new TxVerifier({ genesisHash: params.genesisHash, cache: new SignatureCache() });
