@@ -3,7 +3,7 @@
 // running devnet from another terminal:
 //
 //   npm run devnet -- up [--nodes 3] [--miners 2] [--base-port 8645] [--fresh] [--regtest]
-//   npm run devnet -- status [--json] [--wait SECONDS]
+//   npm run devnet -- status [--json] [--wait SECONDS] [--expect agree|split]
 //   npm run devnet -- partition node0,node1 node2      (or by index: 0,1 2)
 //   npm run devnet -- heal
 //   npm run devnet -- stop N | start N | kill N
@@ -227,7 +227,14 @@ class Supervisor {
     mkdirSync(dir, { recursive: true });
     rmSync(join(dir, 'node.json'), { force: true });
     const log = createWriteStream(join(dir, 'node.log'), { flags: 'a' });
-    const child = spawn(process.execPath, this.args(node), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // detached: each node in its own process group, so a Ctrl-C in the terminal reaches only the
+    // supervisor, which stops the nodes one signal each. A node that got the terminal's SIGINT as well as
+    // our SIGTERM would take the second signal as "exit now" and skip its clean shutdown.
+    const child = spawn(process.execPath, this.args(node), {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     this.children.set(node.name, child);
@@ -248,15 +255,19 @@ class Supervisor {
     }
   }
 
-  async stopNode(node: NodeSpec, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  /** Resolves with how the node ended: 0 after a clean stop, else its exit code or signal. */
+  async stopNode(node: NodeSpec, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | string> {
     const child = this.children.get(node.name);
     if (!child) throw new Error(`${node.name} is not running`);
     this.stopping.add(node.name);
-    const exited = new Promise((r) => child.once('exit', r));
+    const exited = new Promise<number | string>((r) =>
+      child.once('exit', (code, sig) => r(code ?? sig ?? 'unknown')),
+    );
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    await exited;
+    const how = await exited;
     clearTimeout(timer);
+    return how;
   }
 
   isRunning(node: NodeSpec): boolean {
@@ -281,7 +292,9 @@ class Supervisor {
               console.log(`>> ${node.name} started (${info.api})`);
               return info;
             })
-          : this.stopNode(node, m[1] === 'kill' ? 'SIGKILL' : 'SIGTERM').then(() => {
+          : this.stopNode(node, m[1] === 'kill' ? 'SIGKILL' : 'SIGTERM').then((how) => {
+              if (m[1] === 'stop' && how !== 0)
+                throw new Error(`${node.name} did not stop cleanly (${how}); see its node.log`);
               console.log(`>> ${node.name} ${m[1] === 'kill' ? 'killed with SIGKILL' : 'stopped'}`);
               return {};
             });
@@ -296,16 +309,22 @@ class Supervisor {
     });
   }
 
-  async shutdown(): Promise<void> {
+  /** Stops every node; resolves false if any of them did not stop cleanly (and says which). */
+  async shutdown(): Promise<boolean> {
     this.shuttingDown = true;
     console.log('\nstopping every node …');
-    await Promise.all(
-      this.state.nodes.filter((n) => this.isRunning(n)).map((n) => this.stopNode(n).catch(() => undefined)),
-    );
+    const running = this.state.nodes.filter((n) => this.isRunning(n));
+    const ends = await Promise.all(running.map((n) => this.stopNode(n).catch((e: Error) => e.message)));
     await new Promise((r) => (this.control ? this.control.close(r) : r(undefined)));
     this.state.supervisorPid = null;
     writeState(this.state);
+    const unclean = running.filter((_, i) => ends[i] !== 0);
+    for (const n of unclean) {
+      console.log(`!! ${n.name} did not stop cleanly (${ends[running.indexOf(n)]}); see its node.log`);
+    }
+    if (unclean.length > 0) return false;
     console.log('all nodes stopped cleanly; `npm start` resumes this chain (`-- --fresh` starts over)');
+    return true;
   }
 
   /** One compact line per node; nodes off the most common tip are marked FORKED. */
@@ -373,10 +392,11 @@ async function up(flags: UpFlags): Promise<void> {
   const onSignal = () => {
     if (stopping) return;
     stopping = true;
-    sup.shutdown().then(() => process.exit(0));
+    sup.shutdown().then((clean) => process.exit(clean ? 0 : 1));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal); // the terminal closed: the nodes, in their own groups, would live on
   await sup.listenControl(controlPort);
 
   console.log(
@@ -412,6 +432,35 @@ async function up(flags: UpFlags): Promise<void> {
 
 // --- Commands that act on a running devnet ---------------------------------------------------------
 
+/** Whether `node` has the block `hash` on its main chain (false if it does not know the block at all). */
+async function onMainChainOf(node: NodeSpec, hash: string): Promise<boolean> {
+  try {
+    return (await http<{ onMainChain: boolean }>(`http://127.0.0.1:${node.apiPort}/blocks/${hash}`))
+      .onMainChain;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A real fork: two nodes each have a tip that is not on the other's main chain, so both sides mined their
+ * own branch. Different tips alone are not enough: right after a partition one side may have mined a
+ * block the other simply lacks, and healing that is a plain catch-up, not a reorg.
+ */
+async function diverged(running: readonly { node: NodeSpec; status?: Status }[]): Promise<boolean> {
+  for (const a of running) {
+    for (const b of running) {
+      if (a.status!.tipHash === b.status!.tipHash) continue;
+      if (
+        !(await onMainChainOf(a.node, b.status!.tipHash)) &&
+        !(await onMainChainOf(b.node, a.status!.tipHash))
+      )
+        return true;
+    }
+  }
+  return false;
+}
+
 async function status(flags: { json?: boolean; wait?: number; expect: 'agree' | 'split' }): Promise<void> {
   const state = readState();
   if (!state) fail('no devnet here: start one with `npm start`');
@@ -422,7 +471,7 @@ async function status(flags: { json?: boolean; wait?: number; expect: 'agree' | 
     const tips = new Set(running.map((r) => r.status!.tipHash));
     const digests = new Set(running.map((r) => r.status!.stateDigest));
     const agree = running.length > 0 && tips.size === 1 && digests.size === 1;
-    const met = flags.expect === 'split' ? tips.size > 1 : agree;
+    const met = flags.expect === 'split' ? await diverged(running) : agree;
     if (met || Date.now() >= deadline) {
       if (flags.json) {
         console.log(
@@ -591,7 +640,7 @@ program
     '--base-port <p>',
     'node i uses ports P+2i (API) and P+2i+1 (P2P)',
     int('base-port', 1024, 65000),
-    18640,
+    DEFAULT_BASE_PORT,
   )
   .option('--threads <n>', 'mining threads per miner', int('threads', 1, 64), 1)
   .option('--regtest', 'use the built-in regtest chain (instant blocks) instead of genesis.json')
@@ -607,6 +656,14 @@ program
     '--wait <seconds>',
     'keep checking until they agree or this many seconds pass',
     int('wait', 0, 3600),
+  )
+  .addOption(
+    new Option(
+      '--expect <what>',
+      'agree: one tip and state everywhere; split: the nodes are on diverged branches',
+    )
+      .choices(['agree', 'split'])
+      .default('agree'),
   )
   .action(status);
 program
