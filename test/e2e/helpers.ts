@@ -144,3 +144,89 @@ export async function snapshotDir(dir: string): Promise<Record<string, string>> 
   }
   return out;
 }
+
+// --- Shell commands and process groups (the devnet tests run README lines as a terminal would) ------
+
+/**
+ * Runs `bash -c command` from the repo root in its own process group, as a terminal runs a job: a
+ * Ctrl-C (`signalGroup(p, 'SIGINT')`) reaches the command and every process it started.
+ */
+export function spawnShell(command: string, env: NodeJS.ProcessEnv = {}): Spawned {
+  const child = spawn('bash', ['-c', command], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: 'pipe',
+    detached: true,
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
+  const exited = new Promise<number | string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
+  });
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** Sends `signal` to the whole process group of a `spawnShell` job (ignores a group that is gone). */
+export function signalGroup(p: Spawned, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-p.child.pid!, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Runs a shell command to completion; past the deadline its whole process group is killed. */
+export async function runShell(
+  command: string,
+  opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<{ code: number | string; stdout: string; stderr: string }> {
+  const p = spawnShell(command, opts.env);
+  const timer = setTimeout(() => signalGroup(p, 'SIGKILL'), opts.timeoutMs ?? 60_000);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** Pids of the processes (other than this one) whose command line contains `text` (Linux /proc). */
+export async function pidsMentioning(text: string): Promise<number[]> {
+  const { readdir, readFile } = await import('node:fs/promises');
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${entry}/cmdline`, 'utf8')).replaceAll('\0', ' ');
+      if (cmdline.includes(text)) pids.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+/**
+ * A base port P such that P … P+count-1 are all free on 127.0.0.1 and 0.0.0.0. Picked at random in
+ * 20000–32000, below Linux's ephemeral range (32768+) where port-0 listeners of other tests land.
+ */
+export async function freePortRun(count: number): Promise<number> {
+  const { createServer } = await import('node:net');
+  const free = (port: number, host: string) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, host, () => server.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++)
+      ok = (await free(p, '127.0.0.1')) && (await free(p, '0.0.0.0'));
+    if (ok) return base;
+  }
+  throw new Error(`no run of ${count} free ports found`);
+}
