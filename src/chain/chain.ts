@@ -291,7 +291,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       throw new RuleError('UNKNOWN_PARENT', `the parent ${toHex(header.prevHash).slice(0, 16)}… is unknown`);
     if (parent.status === 'invalid') {
       // Remembered too (Core: BLOCK_FAILED_CHILD): it carries real work, and its own children will come.
-      const child = this.indexHeader(header, hash, parent, 'invalid', batch);
+      this.indexHeader(header, hash, parent, 'invalid', batch);
       throw new RuleError('INVALID_ANCESTOR', 'the block builds on a block that is known to be invalid');
     }
     try {
@@ -308,7 +308,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     } catch (e) {
       // A header from the future may become valid later: it is ignored, not remembered as invalid.
       if (e instanceof RuleError && e.code !== 'TIME_TOO_NEW') {
-        const bad = this.indexHeader(header, hash, parent, 'invalid', batch);
+        this.indexHeader(header, hash, parent, 'invalid', batch);
       }
       throw e;
     }
@@ -517,7 +517,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     const digest = writeAccounts(batch, applied.changes, this.digest);
     batch.putUndo(entry.hash, encodeUndo(applied.undo));
     batch.putMainHash(entry.header.height, entry.hash);
-    ids.forEach((id, i) => batch.putTxLocation(id, entry.hash, i));
+    for (const [i, id] of ids.entries()) batch.putTxLocation(id, entry.hash, i);
     entry.status = 'valid';
     batch.putHeaderEntry(this.entryRecord(entry));
     batch.setDigest(digestBytes(digest));

@@ -58,8 +58,8 @@ export class OrphanPool {
     }
     const parentHex = toHex(block.header.prevHash);
     this.byHash.set(key, { block, hash, bytes, parentHex, addedAt: now });
-    let children = this.byParent.get(parentHex);
-    if (!children) this.byParent.set(parentHex, (children = new Set()));
+    const children = this.byParent.get(parentHex) ?? new Set<string>();
+    this.byParent.set(parentHex, children);
     children.add(key);
     this.totalBytes += bytes;
     return true;

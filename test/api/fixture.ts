@@ -13,7 +13,7 @@ import type { Block, ChainParams, Hash, Tx } from '../../src/consensus/types.js'
 import { Mempool } from '../../src/mempool/mempool.js';
 import type { MempoolPolicy } from '../../src/mempool/policy.js';
 import { ChainStore } from '../../src/storage/index.js';
-import { BlockBuilder, testParams } from '../helpers/chain-fixtures.js';
+import { BlockBuilder, referenceVerifier, testParams } from '../helpers/chain-fixtures.js';
 
 export const NOW = 2_000_000_000;
 
@@ -47,11 +47,7 @@ export async function openFixture(opts: FixtureOptions = {}): Promise<Fixture> {
     params,
     store,
     now: () => NOW,
-    verifier: {
-      verifyTxs: async (txs) => {
-        for (const tx of txs) checkTxSignature(tx, params.genesisHash);
-      },
-    },
+    verifier: referenceVerifier(params),
   });
   const mempool = new Mempool({
     chain,

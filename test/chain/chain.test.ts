@@ -6,12 +6,18 @@ import { Chain, type ReorgEvent } from '../../src/chain/chain.js';
 import { fromHex, toHex } from '../../src/consensus/bytes.js';
 import { RuleError } from '../../src/consensus/errors.js';
 import { blockHash, txId } from '../../src/consensus/hash.js';
-import { checkTxSignature } from '../../src/consensus/signature.js';
 import { computeDigest } from '../../src/consensus/state.js';
 import { blockSubsidy } from '../../src/consensus/subsidy.js';
 import type { Account, Block, ChainParams } from '../../src/consensus/types.js';
 import { ChainStore } from '../../src/storage/index.js';
-import { BlockBuilder, FUNDING, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
+import {
+  BlockBuilder,
+  FUNDING,
+  referenceVerifier,
+  testKey,
+  testParams,
+  transfer,
+} from '../helpers/chain-fixtures.js';
 
 let dir: string;
 let store: ChainStore;
@@ -24,11 +30,7 @@ async function openChain(p: ChainParams, now = () => 2_000_000_000): Promise<Cha
     params: p,
     store,
     now,
-    verifier: {
-      verifyTxs: async (txs) => {
-        for (const tx of txs) checkTxSignature(tx, p.genesisHash);
-      },
-    },
+    verifier: referenceVerifier(p),
   });
   return chain;
 }

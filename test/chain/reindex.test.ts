@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Chain } from '../../src/chain/chain.js';
 import { checkStoredState, reindex } from '../../src/chain/reindex.js';
-import { checkTxSignature } from '../../src/consensus/signature.js';
 import { ChainStore } from '../../src/storage/index.js';
-import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
+import { BlockBuilder, referenceVerifier, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 
 const params = testParams();
 let dir: string;
@@ -19,7 +18,7 @@ beforeEach(async () => {
     params,
     store,
     now: () => 2_000_000_000,
-    verifier: { verifyTxs: async (txs) => txs.forEach((t) => checkTxSignature(t, params.genesisHash)) },
+    verifier: referenceVerifier(params),
   });
   const b = new BlockBuilder(params);
   for (let i = 0; i < 20; i++) {

@@ -15,7 +15,7 @@ import { parseChainParams } from '../../src/consensus/params.js';
 import { compactToTarget } from '../../src/consensus/pow.js';
 import { CURVE_ORDER, checkTxSignature } from '../../src/consensus/signature.js';
 import { applyBlock } from '../../src/consensus/state.js';
-import { MAX_U64, type Tx } from '../../src/consensus/types.js';
+import { MAX_U64 } from '../../src/consensus/types.js';
 import {
   checkBlockSanity,
   checkHeaderContext,
@@ -24,7 +24,7 @@ import {
   checkTxSanity,
 } from '../../src/consensus/validation.js';
 import { ChainStore } from '../../src/storage/index.js';
-import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
+import { BlockBuilder, referenceVerifier, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 
 const params = testParams();
 const b = new BlockBuilder(params);
@@ -38,11 +38,7 @@ const context = (time = b1.header.time) => ({
   recentTimes: [params.genesis.header.time, time],
   now: b1.header.time + 100,
 });
-const verifier = {
-  verifyTxs: async (txs: readonly Tx[]) => {
-    for (const t of txs) checkTxSignature(t, params.genesisHash);
-  },
-};
+const verifier = referenceVerifier(params);
 
 /** Runs `fn` against a fresh chain in a temp datadir. */
 async function withChain(

@@ -9,11 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chain } from '../../src/chain/chain.js';
 import { checkStoredState } from '../../src/chain/reindex.js';
 import { encodeAddress } from '../../src/consensus/address.js';
-import { checkTxSignature } from '../../src/consensus/signature.js';
 import type { ChainParams } from '../../src/consensus/types.js';
 import { loadParams } from '../../src/node/params.js';
 import { ChainStore } from '../../src/storage/index.js';
-import { testKey, testParams } from '../helpers/chain-fixtures.js';
+import { referenceVerifier, testKey, testParams } from '../helpers/chain-fixtures.js';
 import { cairnArgs, ROOT, spawnNode, waitFor } from './helpers.js';
 
 const ROUNDS = 24;
@@ -37,7 +36,7 @@ async function verify(dir: string, params: ChainParams): Promise<number> {
     const chain = await Chain.open({
       params,
       store,
-      verifier: { verifyTxs: async (txs) => txs.forEach((t) => checkTxSignature(t, params.genesisHash)) },
+      verifier: referenceVerifier(params),
     });
     expect(chain.height).toBe(check.height);
     return check.height;

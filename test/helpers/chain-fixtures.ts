@@ -6,7 +6,7 @@ import { blockHash, sha256 } from '../../src/consensus/hash.js';
 import { txRoot } from '../../src/consensus/merkle.js';
 import { type GenesisFields, makeChainParams } from '../../src/consensus/params.js';
 import { compactToTarget, requiredBits } from '../../src/consensus/pow.js';
-import { publicKeyOf, signTx } from '../../src/consensus/signature.js';
+import { checkTxSignature, publicKeyOf, signTx } from '../../src/consensus/signature.js';
 import { medianTimePast } from '../../src/consensus/time.js';
 import type { Block, BlockHeader, ChainParams, Tx } from '../../src/consensus/types.js';
 import { COIN } from '../../src/consensus/types.js';
@@ -50,6 +50,15 @@ export function testParams(overrides: Partial<GenesisFields> = {}): ChainParams 
     })),
     ...overrides,
   });
+}
+
+/** The reference verifier (noble, one tx at a time) in the shape the chain takes: for tests. */
+export function referenceVerifier(params: ChainParams): { verifyTxs(txs: readonly Tx[]): Promise<void> } {
+  return {
+    verifyTxs: async (txs) => {
+      for (const tx of txs) checkTxSignature(tx, params.genesisHash);
+    },
+  };
 }
 
 export function transfer(

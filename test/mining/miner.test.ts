@@ -6,12 +6,11 @@ import { Chain } from '../../src/chain/chain.js';
 import { bytesToBigInt, toHex } from '../../src/consensus/bytes.js';
 import { decodeHeader, encodeHeader } from '../../src/consensus/encoding.js';
 import { blockHash } from '../../src/consensus/hash.js';
-import { checkTxSignature } from '../../src/consensus/signature.js';
 import type { Tx } from '../../src/consensus/types.js';
 import { Miner, type PowEngine } from '../../src/mining/miner.js';
 import type { PowJob, PowSolution } from '../../src/mining/pow-search.js';
 import { ChainStore } from '../../src/storage/index.js';
-import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
+import { BlockBuilder, referenceVerifier, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 
 const params = testParams();
 let dir: string;
@@ -25,7 +24,7 @@ beforeEach(async () => {
   chain = await Chain.open({
     params,
     store,
-    verifier: { verifyTxs: async (txs) => txs.forEach((t) => checkTxSignature(t, params.genesisHash)) },
+    verifier: referenceVerifier(params),
   });
 });
 
