@@ -263,6 +263,13 @@ class Supervisor {
     const exited = new Promise<number | string>((r) =>
       child.once('exit', (code, sig) => r(code ?? sig ?? 'unknown')),
     );
+    // A node still loading its code has no signal handler yet, and SIGTERM would kill it outright: let it
+    // come up (node.json written) before asking it to stop cleanly.
+    if (signal === 'SIGTERM') {
+      const deadline = Date.now() + 60_000;
+      while (!readNodeInfo(node) && this.children.get(node.name) === child && Date.now() < deadline)
+        await sleep(100);
+    }
     child.kill(signal);
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     const how = await exited;

@@ -49,7 +49,30 @@ export function startCommand(program: Command, version: string): void {
           throw new CliError('--mine needs --miner ADDRESS: who gets the rewards?');
         const mineTo = flags.miner ? address(flags.miner, params) : undefined;
         const logger = createLogger();
-        let node: CairnNode;
+        // Signals are caught from the very start: one that arrives while the node is still starting
+        // (opening the database, joining the network) stops it cleanly as soon as it is up.
+        let node: CairnNode | undefined;
+        let stopRequested = false;
+        let signals = 0;
+        let wake: () => void = () => {};
+        const woken = new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        const onSignal = (signal: NodeJS.Signals) => {
+          signals++;
+          if (signals > 1) {
+            logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
+            process.exit(130);
+          }
+          logger.info(
+            { signal },
+            node ? 'signal received' : 'signal received while starting: will stop once up',
+          );
+          stopRequested = true;
+          wake();
+        };
+        process.on('SIGINT', onSignal);
+        process.on('SIGTERM', onSignal);
         try {
           node = await CairnNode.start({
             datadir: datadir(flags, params),
@@ -66,33 +89,19 @@ export function startCommand(program: Command, version: string): void {
             version,
           });
         } catch (e) {
-          if (
-            (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ||
-            /EADDRINUSE/.test(String((e as Error).message))
-          ) {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE' || /EADDRINUSE/.test(String(e))) {
             throw new CliError(
-              `the API port ${flags.apiPort} is already in use: pick another with --api-port`,
+              `a port is already in use (API ${flags.apiPort}, P2P ${flags.p2pPort}): pick others with --api-port and --p2p-port`,
             );
           }
           throw e;
         }
-        await new Promise<void>((resolve) => {
-          let signals = 0;
-          const onSignal = (signal: NodeJS.Signals) => {
-            signals++;
-            if (signals > 1) {
-              logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
-              process.exit(130);
-            }
-            logger.info({ signal }, 'signal received');
-            node.stop().then(resolve, (e) => {
-              logger.error({ err: e }, 'shutdown failed');
-              process.exitCode = 1;
-              resolve();
-            });
-          };
-          process.on('SIGINT', onSignal);
-          process.on('SIGTERM', onSignal);
+        if (!stopRequested) await woken;
+        await node.stop().catch((e) => {
+          logger.error({ err: e }, 'shutdown failed');
+          process.exitCode = 1;
         });
       }),
     );

@@ -52,7 +52,8 @@ async function killAtRandom(
   dir: string,
 ): Promise<number> {
   const p = spawnNode(args);
-  await waitFor(`the writer to start (stderr: ${p.stderr()})`, () => ready.test(p.stdout()), 30_000);
+  // Starting a process under tsx on a loaded 2-core machine can take a while: a generous deadline.
+  await waitFor(`the writer to start (stderr: ${p.stderr()})`, () => ready.test(p.stdout()), 90_000);
   // Let it write for a random while, then pull the plug.
   const lines = p.stdout().split('\n').length;
   const extra = 1 + Math.floor(Math.random() * 40);
