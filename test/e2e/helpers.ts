@@ -24,8 +24,8 @@ export interface Spawned {
   readonly exited: Promise<number | string>;
 }
 
-export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' });
+/** Collects a child's output and exit as a Spawned. */
+function track(child: ChildProcess): Spawned {
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => {
@@ -38,6 +38,10 @@ export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv = {}):
     child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
   });
   return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
+  return track(spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'pipe' }));
 }
 
 /** Runs a command to completion (bounded) and returns its exit code and output. */
@@ -152,24 +156,14 @@ export async function snapshotDir(dir: string): Promise<Record<string, string>> 
  * Ctrl-C (`signalGroup(p, 'SIGINT')`) reaches the command and every process it started.
  */
 export function spawnShell(command: string, env: NodeJS.ProcessEnv = {}): Spawned {
-  const child = spawn('bash', ['-c', command], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: 'pipe',
-    detached: true,
-  });
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => {
-    out += d;
-  });
-  child.stderr!.on('data', (d) => {
-    err += d;
-  });
-  const exited = new Promise<number | string>((resolve) => {
-    child.on('exit', (code, signal) => resolve(code ?? signal ?? -1));
-  });
-  return { child, stdout: () => out, stderr: () => err, exited };
+  return track(
+    spawn('bash', ['-c', command], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: 'pipe',
+      detached: true,
+    }),
+  );
 }
 
 /** Sends `signal` to the whole process group of a `spawnShell` job (ignores a group that is gone). */
