@@ -62,6 +62,9 @@ export interface ChainEvents {
   'block:invalid': [{ hash: Hash; error: RuleError }];
 }
 
+/** Meta record: the last block whose txs are in the tx index. */
+const TX_INDEX_TIP = 'txIndexTip';
+
 export type BlockStatus = 'connected' | 'stored' | 'orphan' | 'duplicate';
 
 export interface ProcessResult {
@@ -97,8 +100,12 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Every state change runs through this queue, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
+  /** Tx-index writes in flight, one after another (see indexTxs). */
+  private txIndexing: Promise<void> = Promise.resolve();
   /** The block processBlock is handling, decoded and with its tx ids, so connect need not reread it. */
-  private justReceived: { entry: IndexEntry; block: Block; ids: readonly Hash[] } | undefined;
+  private justReceived:
+    | { entry: IndexEntry; block: Block; ids: readonly Hash[]; verified: Promise<void> | undefined }
+    | undefined;
 
   private constructor(opts: ChainOptions) {
     super();
@@ -150,6 +157,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     const digest = await store.getDigest();
     this.digest = digest ? bytesToBigInt(digest) : 0n;
+    await this.repairTxIndex();
   }
 
   private async writeGenesis(): Promise<void> {
@@ -217,6 +225,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /** Where a confirmed tx is: its block (on the main chain) and index. */
   async findTx(id: Hash): Promise<{ entry: IndexEntry; index: number } | undefined> {
+    await this.txIndexing;
     const loc = await this.store.getTxLocation(id);
     const entry = loc && this.index.get(loc.blockHash);
     return entry && this.isOnMainChain(entry) ? { entry, index: loc.index } : undefined;
@@ -369,6 +378,10 @@ export class Chain extends EventEmitter<ChainEvents> {
       await batch.write(); // persists the invalid mark, if the header earned one
       throw e;
     }
+    // A block that extends the tip will be connected next: start checking its signatures on the workers
+    // now, while this thread stores the body.
+    const verified = entry.parent === this.tip ? this.verifier.verifyTxs(block.txs, ids) : undefined;
+    verified?.catch(() => undefined); // awaited in connect; this only keeps an early failure from going unhandled
     entry.hasBody = true;
     batch.putHeaderEntry(this.entryRecord(entry));
     batch.putBlock(hash, encodeBlock(block));
@@ -377,7 +390,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
     // 4. Fork choice, then any orphans that were waiting for this block.
     const before = this.tip;
-    this.justReceived = { entry, block, ids };
+    this.justReceived = { entry, block, ids, verified };
     try {
       await this.activateBestChain();
     } finally {
@@ -506,7 +519,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     const block = fresh?.block ?? (await this.getBlock(entry.hash));
     if (!block) throw new Error(`block ${entry.hex} has no stored body`);
     const ids = fresh?.ids ?? block.txs.map(txId);
-    await this.verifier.verifyTxs(block.txs, ids);
+    // The signatures are checked on the worker threads WHILE this thread does the state work: neither
+    // depends on the other, and nothing is written until both have passed. A state rule that fails is
+    // reported first, as Core checks inputs before scripts (CheckTxInputs, then CheckInputScripts).
+    const verified = fresh?.verified ?? this.verifier.verifyTxs(block.txs, ids);
+    verified.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     const senders = senderAddresses(block);
     const touched = touchedAddresses(block, senders);
     const accounts = await this.store.getAccounts(touched);
@@ -517,16 +534,17 @@ export class Chain extends EventEmitter<ChainEvents> {
     const digest = writeAccounts(batch, applied.changes, this.digest);
     batch.putUndo(entry.hash, encodeUndo(applied.undo));
     batch.putMainHash(entry.header.height, entry.hash);
-    for (const [i, id] of ids.entries()) batch.putTxLocation(id, entry.hash, i);
-    entry.status = 'valid';
-    batch.putHeaderEntry(this.entryRecord(entry));
+    batch.putHeaderEntry({ ...this.entryRecord(entry), status: 'valid' });
     batch.setDigest(digestBytes(digest));
     batch.setTip(entry.hash);
+    await verified;
     await batch.write();
 
+    entry.status = 'valid';
     this.digest = digest;
     this.main.push(entry);
     this.candidates.delete(entry);
+    this.indexTxs(entry, ids);
     this.emit('block:connected', { entry, block, ids });
   }
 
@@ -546,7 +564,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     const batch = this.store.batch();
     const digest = writeAccounts(batch, changes, this.digest);
     batch.delMainHash(entry.header.height);
-    for (const id of ids) batch.delTxLocation(id);
     batch.setDigest(digestBytes(digest));
     batch.setTip(parent.hash);
     await batch.write();
@@ -561,6 +578,36 @@ export class Chain extends EventEmitter<ChainEvents> {
     return { header: e.header, hash: e.hash, chainWork: e.chainWork, status: e.status, hasBody: e.hasBody };
   }
 
+  /**
+   * The tx index (tx id → block, position) is written in its own batch right after the state batch,
+   * without holding up the next block: it is derived data, not consensus state. Its `txIndexTip` record
+   * says how far it reached, so a crash between the two batches is repaired at the next start
+   * (`repairTxIndex`). Entries of disconnected blocks are left in place: `findTx` only believes an entry
+   * whose block is on the main chain, and a tx mined again overwrites its entry.
+   * (Core: the optional -txindex, built by a background indexer outside the chainstate write.)
+   */
+  private indexTxs(entry: IndexEntry, ids: readonly Hash[]): void {
+    this.txIndexing = this.txIndexing.then(async () => {
+      const batch = this.store.batch();
+      for (const [i, id] of ids.entries()) batch.putTxLocation(id, entry.hash, i);
+      batch.setMeta(TX_INDEX_TIP, entry.hash);
+      await batch.write();
+    });
+  }
+
+  /** Re-indexes the main-chain blocks the tx index missed (after a crash between the two batches). */
+  private async repairTxIndex(): Promise<void> {
+    const indexed = await this.store.getMeta(TX_INDEX_TIP);
+    const from = indexed && this.index.get(indexed);
+    const fork = from ? forkPoint(from, this.tip) : this.main[0]!;
+    for (let h = fork.header.height + 1; h <= this.height; h++) {
+      const e = this.main[h]!;
+      const block = await this.getBlock(e.hash);
+      if (block) this.indexTxs(e, block.txs.map(txId));
+    }
+    await this.txIndexing;
+  }
+
   /** Waits for queued work to finish. */
   async idle(): Promise<void> {
     await this.queue;
@@ -573,6 +620,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   async close(): Promise<void> {
     this.closing = true;
     await this.queue;
+    await this.txIndexing;
   }
 }
 

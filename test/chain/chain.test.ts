@@ -282,6 +282,36 @@ describe('Chain', () => {
     expect(chain.height).toBe(4);
   });
 
+  it('repairs a tx index that a crash left behind the chain (it is written after the state batch)', async () => {
+    await openChain(params);
+    const b = new BlockBuilder(params);
+    const first = b.next({ txs: [transfer(params, testKey(0), testKey(1).address, 3n, 0n)] });
+    const second = b.next({ txs: [transfer(params, testKey(0), testKey(1).address, 4n, 1n)] });
+    await processAll([first, second]);
+    // What a kill -9 between the state batch and the index batch of `second` leaves on disk:
+    await store
+      .batch()
+      .delTxLocation(txId(second.txs[0]!))
+      .setMeta('txIndexTip', blockHash(first.header))
+      .write();
+    await store.close();
+    await openChain(params);
+    expect((await chain.findTx(txId(second.txs[0]!)))?.entry.header.height).toBe(2);
+    expect((await chain.findTx(txId(first.txs[0]!)))?.entry.header.height).toBe(1);
+  });
+
+  it('forgets where a tx was once its block leaves the main chain', async () => {
+    await openChain(params);
+    const b = new BlockBuilder(params);
+    const [b1] = b.extend(1);
+    const tx = transfer(params, testKey(0), testKey(1).address, 3n, 0n);
+    const withTx = b.next({ parent: b1, txs: [tx] });
+    await processAll([b1!, withTx]);
+    expect(await chain.findTx(txId(tx))).toBeDefined();
+    await processAll(b.extend(2, { parent: b1 }));
+    expect(await chain.findTx(txId(tx))).toBeUndefined();
+  });
+
   it('refuses a datadir that holds another chain', async () => {
     await openChain(params);
     await store.close();
