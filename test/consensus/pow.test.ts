@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bigIntToBytes } from '../../src/consensus/bytes.js';
-import { isRuleError, type RuleCode } from '../../src/consensus/errors.js';
 import {
   asertTarget,
   blockWork,
@@ -13,18 +12,9 @@ import {
   workForTarget,
 } from '../../src/consensus/pow.js';
 import type { BlockHeader, ChainParams } from '../../src/consensus/types.js';
+import { ruleCode } from '../helpers/rule-code.js';
 
 const TWO_256 = 1n << 256n;
-
-function ruleCode(fn: () => unknown): RuleCode | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (isRuleError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
 
 interface CompactCase {
   bits: string;

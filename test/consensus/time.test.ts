@@ -1,18 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isRuleError, type RuleCode } from '../../src/consensus/errors.js';
 import { checkBlockTime, MEDIAN_TIME_SPAN, medianTimePast } from '../../src/consensus/time.js';
 import type { ChainParams } from '../../src/consensus/types.js';
-
-function ruleCode(fn: () => unknown): RuleCode | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (isRuleError(e)) return e.code;
-    throw e;
-  }
-  return undefined;
-}
+import { ruleCode } from '../helpers/rule-code.js';
 
 // checkBlockTime reads only maxFutureBlockTime; the rest of ChainParams does not matter here.
 const params = { maxFutureBlockTime: 120 } as ChainParams;

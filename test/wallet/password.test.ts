@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isWalletError } from '../../wallet/errors.js';
 import { getPassword, type PasswordIo } from '../../wallet/password.js';
+import { code } from './error-code.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -35,16 +35,6 @@ async function until(condition: () => boolean, ms = 5000): Promise<void> {
 
 function notTerminal(env: Record<string, string> = {}): PasswordIo {
   return { env, input: Object.assign(new PassThrough(), { isTTY: false }), output: new PassThrough() };
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    if (isWalletError(e)) return e.code;
-    throw e;
-  }
 }
 
 describe('getPassword', () => {

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { devKeys } from '../../wallet/dev-keys.js';
-import { isWalletError } from '../../wallet/errors.js';
 import { encryptKeystore } from '../../wallet/keystore.js';
 import {
   appendSentLog,
@@ -17,6 +16,7 @@ import {
   walletExists,
   writeNewKeystore,
 } from '../../wallet/wallet-dir.js';
+import { code } from './error-code.js';
 
 const [dev0] = devKeys(1);
 const address = encodeAddress(dev0!.addressHash, 'cairn');
@@ -31,16 +31,6 @@ function keystore(name: string) {
     password: 'pw',
     scrypt: { N: 1024, r: 8, p: 1 },
   });
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'ok';
-  } catch (e) {
-    if (isWalletError(e)) return e.code;
-    throw e;
-  }
 }
 
 beforeAll(async () => {
