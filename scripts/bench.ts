@@ -2,10 +2,11 @@
 // baseline measured in the same run) and writes bench/results.json. `npm run bench -- sig encoding` runs
 // only the named suites.
 import '../src/polyfill.js';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { BenchResult } from './bench/harness.js';
+import { fileURLToPath } from 'node:url';
+import { type BenchResult, RESULTS_MARK } from './bench/harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const suiteDir = join(here, 'bench');
@@ -19,12 +20,24 @@ const suites = readdirSync(suiteDir)
 const all: BenchResult[] = [];
 for (const name of suites) {
   console.error(`running ${name} …`);
-  const mod = (await import(pathToFileURL(join(suiteDir, `${name}.bench.ts`)).href)) as {
-    run: () => Promise<BenchResult[]>;
-  };
-  const results = await mod.run();
+  const results = runSuite(name);
   all.push(...results);
   for (const r of results) printRow(r);
+}
+
+/** Runs one suite in a child process of its own (see run-suite.ts) and returns its results. */
+function runSuite(name: string): BenchResult[] {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(suiteDir, 'run-suite.ts'), name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const line = child.stdout.split('\n').find((l) => l.startsWith(RESULTS_MARK));
+  if (child.status !== 0 || !line) {
+    process.stdout.write(child.stdout);
+    throw new Error(`benchmark suite ${name} failed (exit ${child.status ?? child.signal})`);
+  }
+  return JSON.parse(line.slice(RESULTS_MARK.length + 1)) as BenchResult[];
 }
 
 function fmt(n: number): string {

@@ -1,6 +1,9 @@
 // Shared benchmark plumbing. Every benchmark reports a RATIO against a baseline measured in the same run
 // (this machine is shared and noisy, so absolute times mean little), plus the raw rates for context.
 
+/** run-suite.ts prints a suite's results on one line after this mark; scripts/bench.ts reads it. */
+export const RESULTS_MARK = '__CAIRN_BENCH_RESULTS__';
+
 export interface BenchResult {
   /** Stable id, e.g. "sig.pool_vs_noble". */
   readonly name: string;
