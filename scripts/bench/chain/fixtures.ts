@@ -85,15 +85,16 @@ export function benchWorld(): BenchWorld {
 }
 
 /** signTx with libsecp256k1: same digest, same RFC 6979 nonce, same low-S, same bytes. */
-function fastSign(tx: UnsignedTx, key: BenchKey, genesisHash: Uint8Array): Tx {
+export function fastSign(tx: UnsignedTx, key: BenchKey, genesisHash: Uint8Array): Tx {
   return { ...tx, signature: tiny.sign(signingHash(tx, genesisHash), key.privateKey) };
 }
 
 /**
  * Extends one branch with valid blocks. It keeps only what the next header needs (the parent, the
- * last 11 times, the ASERT anchor), so building 5,000 blocks is linear.
+ * last 11 times, the ASERT anchor), so building 5,000 blocks is linear (test/helpers' BlockBuilder walks
+ * the whole ancestry per block).
  */
-class BranchBuilder {
+export class BranchBuilder {
   private parent: BlockHeader;
   private readonly times: number[];
   private anchor: BlockHeader | undefined;

@@ -8,17 +8,13 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as tiny from 'tiny-secp256k1';
 import { bytesEqual, toHex } from '../../../src/consensus/bytes.js';
 import { decodeBlock, encodeBlock } from '../../../src/consensus/encoding.js';
-import { blockHash, sha256 } from '../../../src/consensus/hash.js';
+import { sha256 } from '../../../src/consensus/hash.js';
 import { txRoot } from '../../../src/consensus/merkle.js';
-import { requiredBits } from '../../../src/consensus/pow.js';
-import { checkTxSignature, signingHash, signTx, TX_SIGNING_TAG } from '../../../src/consensus/signature.js';
-import { medianTimePast } from '../../../src/consensus/time.js';
-import type { Block, BlockHeader, ChainParams, Tx, UnsignedTx } from '../../../src/consensus/types.js';
-import { solve } from '../../../test/helpers/chain-fixtures.js';
-import { BENCH_KEYS, type BenchKey, type BenchWorld } from '../chain/fixtures.js';
+import { checkTxSignature, signTx, TX_SIGNING_TAG } from '../../../src/consensus/signature.js';
+import type { Block, Tx } from '../../../src/consensus/types.js';
+import { BENCH_KEYS, type BenchWorld, BranchBuilder, fastSign } from '../chain/fixtures.js';
 
 /** Bump when the sync fixture changes shape (the signing tag and genesis hash are in the key as well). */
 const CACHE_VERSION = 'p2p-bench-v1';
@@ -28,13 +24,8 @@ export const SYNC_BLOCKS = 2_000;
 export const SYNC_TXS = 50;
 
 /** A fresh, never-funded address for recipient `n` of set `tag`. */
-function recipient(tag: string, n: number): Uint8Array {
+export function recipient(tag: string, n: number): Uint8Array {
   return sha256(new TextEncoder().encode(`cairn-p2p-bench-to-${tag}-${n}`)).subarray(0, 20);
-}
-
-/** signTx with libsecp256k1: same digest, same RFC 6979 nonce, same low-S, same bytes. */
-function fastSign(tx: UnsignedTx, key: BenchKey, genesisHash: Uint8Array): Tx {
-  return { ...tx, signature: tiny.sign(signingHash(tx, genesisHash), key.privateKey) };
 }
 
 /**
@@ -58,50 +49,11 @@ export function benchTransfer(world: BenchWorld, tag: string, k: number, nonce: 
 }
 
 /**
- * Extends one branch from genesis with valid, mined blocks. It keeps only what the next header needs
- * (the parent, the last 11 times, the ASERT anchor), so a long chain is linear to build; test/helpers'
- * BlockBuilder walks the whole ancestry per block.
- */
-export class LinearBuilder {
-  private parent: BlockHeader;
-  private readonly times: number[];
-  private anchor: BlockHeader | undefined;
-
-  constructor(
-    private readonly params: ChainParams,
-    private readonly miner: Uint8Array = recipient('miner', 0),
-  ) {
-    this.parent = params.genesis.header;
-    this.times = [this.parent.time];
-  }
-
-  next(txs: readonly Tx[]): Block {
-    const parent = this.parent;
-    const time = Math.max(parent.time + this.params.targetSpacing, medianTimePast(this.times) + 1);
-    const header = solve({
-      version: 1,
-      height: parent.height + 1,
-      prevHash: blockHash(parent),
-      txRoot: txRoot(txs),
-      miner: this.miner,
-      time,
-      bits: requiredBits(this.params, parent, this.anchor),
-      nonce: 0n,
-    });
-    if (header.height === 1) this.anchor = header;
-    this.parent = header;
-    this.times.push(time);
-    if (this.times.length > 11) this.times.shift();
-    return { header, txs };
-  }
-}
-
-/**
  * The sync chain: block b carries SYNC_TXS transfers; tx i of the chain (counting from the first block)
  * is sent by key i mod BENCH_KEYS with nonce ⌊i / BENCH_KEYS⌋, so every sender's nonces follow in order.
  */
 function buildSyncBlocks(world: BenchWorld): Block[] {
-  const builder = new LinearBuilder(world.params);
+  const builder = new BranchBuilder(world.params, recipient('miner', 0));
   const blocks: Block[] = [];
   for (let b = 0, i = 0; b < SYNC_BLOCKS; b++) {
     const txs: Tx[] = [];

@@ -13,8 +13,9 @@ import { toHex } from '../../../src/consensus/bytes.js';
 import { txId } from '../../../src/consensus/hash.js';
 import type { Block, Hash, Tx } from '../../../src/consensus/types.js';
 import type { BenchWorld } from '../chain/fixtures.js';
+import { BranchBuilder } from '../chain/fixtures.js';
 import { percentile } from '../harness.js';
-import { benchTransfer, LinearBuilder } from './fixtures.js';
+import { benchTransfer, recipient } from './fixtures.js';
 import { type BenchNode, connected, meshPeers, openBenchNode, statusRoundTrip, waitFor } from './network.js';
 
 export const NODES = 10;
@@ -153,7 +154,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export async function propagation(world: BenchWorld): Promise<PropagationRun> {
   // Tx k is bench key k's first transfer (nonce 0); after the warm-up, the blocks carry them in order.
   const txs: Tx[] = Array.from({ length: WARMUP + TXS }, (_, k) => benchTransfer(world, 'prop', k, 0, k));
-  const builder = new LinearBuilder(world.params);
+  const builder = new BranchBuilder(world.params, recipient('miner', 0));
   const blocks: Block[] = [];
   for (let b = 0; b < WARMUP + BLOCKS; b++) {
     const mined = b < WARMUP ? [] : txs.slice(WARMUP + (b - WARMUP) * TXS_PER_BLOCK).slice(0, TXS_PER_BLOCK);
