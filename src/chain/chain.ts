@@ -8,7 +8,7 @@
 // batch that includes the new tip, so a crash at any moment leaves a consistent state.
 import { EventEmitter } from 'node:events';
 import { bigIntToBytes, bytesToBigInt, toHex } from '../consensus/bytes.js';
-import { decodeBlock, encodeBlock } from '../consensus/encoding.js';
+import { blockSize, decodeBlock, encodeBlock } from '../consensus/encoding.js';
 import { RuleError } from '../consensus/errors.js';
 import { blockHash, txId } from '../consensus/hash.js';
 import { blockWork } from '../consensus/pow.js';
@@ -365,7 +365,7 @@ export class Chain extends EventEmitter<ChainEvents> {
 
     // 2. A block whose parent we lack waits for it.
     if (!this.index.get(block.header.prevHash)) {
-      this.orphans.add(block, hash, encodeBlock(block).length, this.now());
+      this.orphans.add(block, hash, blockSize(block.txs.length), this.now());
       return { status: 'orphan', hash, missing: this.orphans.missingRoot(hash) ?? block.header.prevHash };
     }
 

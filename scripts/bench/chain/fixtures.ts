@@ -226,7 +226,7 @@ function cacheDir(world: BenchWorld): string {
   return join(tmpdir(), `cairn-bench-chain-${key}-${toHex(world.params.genesisHash).slice(0, 12)}`);
 }
 
-function writeBlocks(file: string, blocks: readonly Block[]): void {
+export function writeBlocks(file: string, blocks: readonly Block[]): void {
   const parts: Uint8Array[] = [];
   for (const b of blocks) {
     const bytes = encodeBlock(b);
@@ -239,7 +239,7 @@ function writeBlocks(file: string, blocks: readonly Block[]): void {
   renameSync(tmp, file); // atomic: a half-written cache is never read
 }
 
-function readBlocks(file: string): Block[] {
+export function readBlocks(file: string): Block[] {
   const buf = new Uint8Array(readFileSync(file));
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const out: Block[] = [];

@@ -5,16 +5,23 @@
 // Keys, params and the fresh-chain setup come from ../chain/fixtures.ts. The signing is the same as
 // there: libsecp256k1 (tiny-secp256k1) produces the very bytes @noble/secp256k1's signTx does (same
 // RFC 6979 nonce, same low-S), several times faster; `syncBlocks` checks a sample against signTx.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesEqual, toHex } from '../../../src/consensus/bytes.js';
-import { decodeBlock, encodeBlock } from '../../../src/consensus/encoding.js';
+import { blockSize } from '../../../src/consensus/encoding.js';
 import { sha256 } from '../../../src/consensus/hash.js';
 import { txRoot } from '../../../src/consensus/merkle.js';
 import { checkTxSignature, signTx, TX_SIGNING_TAG } from '../../../src/consensus/signature.js';
 import type { Block, Tx } from '../../../src/consensus/types.js';
-import { BENCH_KEYS, type BenchWorld, BranchBuilder, fastSign } from '../chain/fixtures.js';
+import {
+  BENCH_KEYS,
+  type BenchWorld,
+  BranchBuilder,
+  fastSign,
+  readBlocks,
+  writeBlocks,
+} from '../chain/fixtures.js';
 
 /** Bump when the sync fixture changes shape (the signing tag and genesis hash are in the key as well). */
 const CACHE_VERSION = 'p2p-bench-v1';
@@ -82,29 +89,10 @@ function cacheFile(world: BenchWorld): string {
   return join(dir, `sync-${SYNC_BLOCKS}x${SYNC_TXS}.blocks`);
 }
 
-function writeBlocks(file: string, blocks: readonly Block[]): void {
-  const parts: Uint8Array[] = [];
-  for (const b of blocks) {
-    const bytes = encodeBlock(b);
-    const len = new Uint8Array(4);
-    new DataView(len.buffer).setUint32(0, bytes.length);
-    parts.push(len, bytes);
-  }
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, Buffer.concat(parts));
-  renameSync(tmp, file); // atomic: a half-written cache is never read
-}
-
-function readBlocks(file: string): { blocks: Block[]; bytes: number } {
-  const buf = new Uint8Array(readFileSync(file));
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const blocks: Block[] = [];
-  for (let off = 0; off < buf.length; ) {
-    const len = view.getUint32(off);
-    blocks.push(decodeBlock(buf.subarray(off + 4, off + 4 + len)));
-    off += 4 + len;
-  }
-  return { blocks, bytes: buf.length - 4 * blocks.length };
+/** The cached blocks and their encoded size (the file minus each block's u32 length prefix). */
+function readSyncBlocks(file: string): { blocks: Block[]; bytes: number } {
+  const blocks = readBlocks(file);
+  return { blocks, bytes: blocks.reduce((n, b) => n + blockSize(b.txs.length), 0) };
 }
 
 /** A cached chain is used only if it still fits this code: right parent, right merkle root, valid signature. */
@@ -135,12 +123,12 @@ export function syncBlocks(world: BenchWorld): SyncFixture {
   }
   const file = cacheFile(world);
   try {
-    const { blocks, bytes } = readBlocks(file);
+    const { blocks, bytes } = readSyncBlocks(file);
     if (usable(blocks, world)) return { blocks, file, bytes, built: false };
   } catch {
     // missing or unreadable: build it
   }
   writeBlocks(file, buildSyncBlocks(world));
-  const { blocks, bytes } = readBlocks(file);
+  const { blocks, bytes } = readSyncBlocks(file);
   return { blocks, file, bytes, built: true };
 }
