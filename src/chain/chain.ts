@@ -34,6 +34,7 @@ import {
 } from '../consensus/validation.js';
 import type { ChainBatch, ChainStore, HeaderStatus } from '../storage/index.js';
 import { ancestorAt, BlockIndex, forkPoint, type IndexEntry, recentTimes } from './block-index.js';
+import type { Origin } from './origin.js';
 import { DEFAULT_ORPHAN_LIMITS, type OrphanLimits, OrphanPool } from './orphan-pool.js';
 
 /** Verifies all signatures of a block's txs; throws the first failure as a RuleError. */
@@ -268,7 +269,7 @@ export class Chain extends EventEmitter<ChainEvents> {
    * Accept a block from anywhere (gossip, sync, the local miner). Returns what became of it, or throws the
    * RuleError that rejects it. Orphans wait in the pool; their arrival connects waiting children.
    */
-  processBlock(block: Block): Promise<ProcessResult> {
+  processBlock(block: Block, _origin?: Origin): Promise<ProcessResult> {
     return this.serialize(() => this.processBlockNow(block));
   }
 

@@ -1,8 +1,8 @@
 // `cairn mine`: mine blocks into a datadir with no network: the "mine blocks locally" job.
 import type { Command } from 'commander';
 import { toHex } from '../consensus/bytes.js';
-import { silentLogger } from '../node/logger.js';
 import { openServices } from '../node/services.js';
+import { silentLogger } from '../util/logger.js';
 import { action } from './exit-codes.js';
 import { address, type ChainFlags, chainParams, datadir, positiveInt } from './options.js';
 

@@ -1,7 +1,7 @@
 // `cairn start`: run a node in the foreground until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { createLogger } from '../node/logger.js';
 import { CairnNode } from '../node/node.js';
+import { createLogger } from '../util/logger.js';
 import { action, CliError } from './exit-codes.js';
 import { address, type ChainFlags, chainParams, datadir, port, positiveInt } from './options.js';
 

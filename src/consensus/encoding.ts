@@ -8,6 +8,7 @@
 // Decoders are strict: truncated input, trailing bytes and out-of-range values all throw
 // RuleError('BAD_ENCODING'), so any byte string either decodes to exactly one value or fails clearly.
 // (Core: the serialize.h Unserialize family, which throws std::ios_base::failure on short reads.)
+import { Reader, Writer } from './binary.js';
 import { RuleError } from './errors.js';
 import {
   ADDRESS_BYTES,
@@ -24,83 +25,6 @@ import {
   UNSIGNED_TX_BYTES,
   type UnsignedTx,
 } from './types.js';
-
-/** A fixed-size writer over one preallocated buffer: encoders know their exact size up front. */
-class Writer {
-  private readonly view: DataView;
-  private off = 0;
-  constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  u8(v: number): void {
-    this.view.setUint8(this.off, v);
-    this.off += 1;
-  }
-  u32(v: number): void {
-    this.view.setUint32(this.off, v);
-    this.off += 4;
-  }
-  u64(v: bigint): void {
-    this.view.setBigUint64(this.off, v);
-    this.off += 8;
-  }
-  raw(b: Uint8Array, len: number): void {
-    if (b.length !== len) throw new RuleError('BAD_ENCODING', `field must be ${len} bytes, got ${b.length}`);
-    this.bytes.set(b, this.off);
-    this.off += len;
-  }
-}
-
-/** A bounds-checked reader: every read past the end is a BAD_ENCODING, never an out-of-range crash. */
-class Reader {
-  private readonly view: DataView;
-  off = 0;
-  constructor(
-    readonly bytes: Uint8Array,
-    private readonly what: string,
-  ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  }
-  private need(n: number): void {
-    if (this.off + n > this.bytes.length) {
-      throw new RuleError(
-        'BAD_ENCODING',
-        `${this.what} is truncated: needs ${this.off + n} bytes, has ${this.bytes.length}`,
-      );
-    }
-  }
-  u8(): number {
-    this.need(1);
-    return this.view.getUint8(this.off++);
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.off);
-    this.off += 4;
-    return v;
-  }
-  u64(): bigint {
-    this.need(8);
-    const v = this.view.getBigUint64(this.off);
-    this.off += 8;
-    return v;
-  }
-  /** A view into the input (no copy); decoded values hold copies made by `copy`. */
-  raw(n: number): Uint8Array {
-    this.need(n);
-    const v = this.bytes.subarray(this.off, this.off + n);
-    this.off += n;
-    return v;
-  }
-  copy(n: number): Uint8Array {
-    return this.raw(n).slice();
-  }
-  end(): void {
-    if (this.off !== this.bytes.length) {
-      throw new RuleError('BAD_ENCODING', `${this.what} has ${this.bytes.length - this.off} trailing bytes`);
-    }
-  }
-}
 
 function checkU64(v: bigint, field: string): void {
   if (v < 0n || v > MAX_U64) throw new RuleError('BAD_ENCODING', `${field} is not a u64: ${v}`);
@@ -127,9 +51,9 @@ function writeUnsigned(w: Writer, tx: UnsignedTx): void {
 
 /** The 78 unsigned bytes that the signing hash commits to (everything but the signature). */
 export function encodeUnsignedTx(tx: UnsignedTx): Uint8Array {
-  const w = new Writer(new Uint8Array(UNSIGNED_TX_BYTES));
+  const w = new Writer(UNSIGNED_TX_BYTES);
   writeUnsigned(w, tx);
-  return w.bytes;
+  return w.finish();
 }
 
 function writeTx(w: Writer, tx: Tx): void {
@@ -150,9 +74,9 @@ function readTx(r: Reader): Tx {
 }
 
 export function encodeTx(tx: Tx): Uint8Array {
-  const w = new Writer(new Uint8Array(TX_BYTES));
+  const w = new Writer(TX_BYTES);
   writeTx(w, tx);
-  return w.bytes;
+  return w.finish();
 }
 
 export function decodeTx(bytes: Uint8Array): Tx {
@@ -195,9 +119,9 @@ function readHeader(r: Reader): BlockHeader {
 }
 
 export function encodeHeader(h: BlockHeader): Uint8Array {
-  const w = new Writer(new Uint8Array(HEADER_BYTES));
+  const w = new Writer(HEADER_BYTES);
   writeHeader(w, h);
-  return w.bytes;
+  return w.finish();
 }
 
 export function decodeHeader(bytes: Uint8Array): BlockHeader {
@@ -213,11 +137,11 @@ export function blockSize(txCount: number): number {
 }
 
 export function encodeBlock(block: Block): Uint8Array {
-  const w = new Writer(new Uint8Array(blockSize(block.txs.length)));
+  const w = new Writer(blockSize(block.txs.length));
   writeHeader(w, block.header);
   w.u32(block.txs.length);
   for (const tx of block.txs) writeTx(w, tx);
-  return w.bytes;
+  return w.finish();
 }
 
 /**

@@ -19,7 +19,9 @@
 //
 // Accepting a tx runs the checks from cheapest to most expensive, so a flood of junk costs little:
 // sanity → duplicate → nonce → balance → replacement → fee → room → signature (the costly one, last).
+
 import { EventEmitter } from 'node:events';
+import type { Origin } from '../chain/origin.js';
 import { addressHash } from '../consensus/address.js';
 import { toHex } from '../consensus/bytes.js';
 import { isRuleError } from '../consensus/errors.js';
@@ -243,7 +245,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * MempoolError for one this pool will not take now (see MEMPOOL_CODES). Resolves with its id and,
    * for a replacement, the id of the tx it replaced. Core: AcceptToMemoryPool / MemPoolAccept.
    */
-  async add(tx: Tx): Promise<AddResult> {
+  async add(tx: Tx, _origin?: Origin): Promise<AddResult> {
     checkTxSanity(tx);
     const id = txId(tx);
     const key = toHex(id);

@@ -13,6 +13,8 @@
 // ones (TX_MEMPOOL_POLICY, TX_MISSING_INPUTS, TX_CONFLICT, TX_RECONSIDERABLE), which peers are not
 // punished for.
 
+import type { CodeInfo, OutcomeKind } from '../consensus/errors.js';
+
 /** One MB's worth of bytes in the binary sense: 2^20. */
 const MIB = 1024 * 1024;
 
@@ -55,9 +57,12 @@ export const DEFAULT_MEMPOOL_POLICY: MempoolPolicy = Object.freeze({
   replacementBumpPercent: 10,
 });
 
-/** Describes one rejection code: the Core reject reason it corresponds to (or null) and what it teaches. */
-export interface MempoolCodeInfo {
-  readonly core: string | null;
+/**
+ * Describes one rejection code: the Core reject reason it corresponds to (or null), its outcome kind
+ * (src/consensus/errors.ts: `policy` for this node's choice, `transient` for a full pool that may take the
+ * tx later) and what it teaches.
+ */
+export interface MempoolCodeInfo extends CodeInfo {
   readonly description: string;
 }
 
@@ -67,30 +72,35 @@ export interface MempoolCodeInfo {
  */
 export const MEMPOOL_CODES = {
   ALREADY_KNOWN: {
+    kind: 'policy',
     core: 'txn-already-in-mempool',
     description:
       'The pool already holds this exact tx (same id), or is checking it right now. Gossip delivers the ' +
       'same tx from many peers; the second copy is simply ignored.',
   },
   NONCE_TOO_LOW: {
+    kind: 'policy',
     core: 'bad-txns-inputs-missingorspent',
     description:
       "The tx's nonce is below the sender's account nonce: a tx with that nonce is already in a block, so " +
       'this one can never apply (the account-model form of spending an output twice).',
   },
   NONCE_GAP_TOO_LARGE: {
+    kind: 'policy',
     core: null,
     description:
       "The tx's nonce is too far ahead of the sender's account nonce. The pool keeps txs past a missing " +
       'nonce only within a bounded gap (maxNonceGap); send the missing nonces first.',
   },
   INSUFFICIENT_FUNDS: {
+    kind: 'policy',
     core: 'bad-txns-in-belowout',
     description:
       "The sender's balance cannot pay this tx's amount + fee on top of its pending txs with lower " +
       'nonces, which a block must include first. Wait for those to confirm, or replace one of them.',
   },
   REPLACEMENT_FEE_TOO_LOW: {
+    kind: 'policy',
     core: 'insufficient fee',
     description:
       'A tx with this sender and nonce is already pending. A replacement must pay at least ' +
@@ -98,12 +108,14 @@ export const MEMPOOL_CODES = {
       'each replacement costs its sender and nobody can make the network relay the same nonce for free.',
   },
   FEE_TOO_LOW: {
+    kind: 'policy',
     core: 'min relay fee not met',
     description:
       'The fee is below this node\u2019s minimum (minFee). Relaying costs every node bandwidth and memory; ' +
       'the minimum fee is what keeps a free flood of txs off the network.',
   },
   MEMPOOL_FULL: {
+    kind: 'transient',
     core: 'mempool full',
     description:
       'The pool is at its count or byte limit and this tx does not pay more than the cheapest tx it ' +
@@ -117,6 +129,7 @@ export type MempoolCode = keyof typeof MEMPOOL_CODES;
 export class MempoolError extends Error {
   override readonly name = 'MempoolError';
   readonly coreName: string | null;
+  readonly kind: OutcomeKind;
 
   constructor(
     readonly code: MempoolCode,
@@ -124,6 +137,7 @@ export class MempoolError extends Error {
   ) {
     super(message);
     this.coreName = MEMPOOL_CODES[code].core;
+    this.kind = MEMPOOL_CODES[code].kind;
   }
 }
 

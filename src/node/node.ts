@@ -11,7 +11,7 @@ import type { ChainParams } from '../consensus/types.js';
 import type { MinedBlock } from '../mining/miner.js';
 import { P2PNode, type StateMismatch } from '../p2p/p2p-node.js';
 import type { SyncProgress } from '../p2p/sync.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 import { openServices, type Services } from './services.js';
 
 export interface NodeOptions {

@@ -9,7 +9,7 @@ import { VerifierPool } from '../crypto/verifier-pool.js';
 import { Mempool } from '../mempool/mempool.js';
 import { Miner } from '../mining/miner.js';
 import { ChainStore } from '../storage/index.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../util/logger.js';
 
 export interface ServiceOptions {
   readonly datadir: string;

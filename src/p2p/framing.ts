@@ -9,24 +9,35 @@
 // MAX_PROTOCOL_MESSAGE_LENGTH before the payload is read, and the -timeout / -peertimeout deadlines.)
 import type { Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
+import type { OutcomeKind } from '../consensus/errors.js';
+import type { Offence } from './scoring.js';
 
-/** Why an exchange failed; the node scores the peer by it (see scoring.ts). */
-export type ProtocolErrorCode =
-  | 'TIMEOUT' // the peer did not answer (or finish asking) in time
-  | 'OVERSIZED' // a frame larger than the protocol allows
-  | 'MALFORMED' // a frame that does not decode
-  | 'UNEXPECTED' // a well-formed answer that is not an answer to what we asked
-  | 'RATE_LIMITED' // the peer asks more often than we serve
-  | 'UNSUPPORTED' // the peer does not offer the protocol (for status: another chain)
-  | 'CLOSED'; // the stream ended early
+/**
+ * Why an exchange failed, with its outcome kind (src/consensus/errors.ts) and the scoring offence it costs
+ * the peer (scoring.ts). This is the protocol part of the one outcome table: the gossip verdict and the
+ * penalty for a ProtocolError are read from here and nowhere else.
+ */
+export const PROTOCOL_CODES = {
+  TIMEOUT: { kind: 'transient', offence: 'timeout' }, // the peer did not answer (or finish asking) in time
+  OVERSIZED: { kind: 'invalid', offence: 'oversized' }, // a frame larger than the protocol allows
+  MALFORMED: { kind: 'invalid', offence: 'garbage' }, // a frame that does not decode
+  UNEXPECTED: { kind: 'invalid', offence: 'badResponse' }, // a well-formed answer that is not an answer to what we asked
+  RATE_LIMITED: { kind: 'policy', offence: 'rateLimited' }, // the peer asks more often than we serve
+  UNSUPPORTED: { kind: 'wrong-chain', offence: 'badResponse' }, // the peer does not offer the protocol (for status: another chain)
+  CLOSED: { kind: 'transient', offence: 'badResponse' }, // the stream ended early
+} as const satisfies Record<string, { readonly kind: OutcomeKind; readonly offence: Offence }>;
+
+export type ProtocolErrorCode = keyof typeof PROTOCOL_CODES;
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
+  readonly kind: OutcomeKind;
   constructor(
     readonly code: ProtocolErrorCode,
     message: string,
   ) {
     super(message);
+    this.kind = PROTOCOL_CODES[code].kind;
   }
 }
 

@@ -23,7 +23,7 @@ import { blockHash, txId } from '../consensus/hash.js';
 import type { Block, BlockHeader, ChainParams, Hash, Tx } from '../consensus/types.js';
 import { TX_BYTES } from '../consensus/types.js';
 import type { Mempool } from '../mempool/mempool.js';
-import type { Logger } from '../node/logger.js';
+import type { Logger } from '../util/logger.js';
 import {
   clientExchange,
   DEFAULT_EXCHANGE_TIMEOUT_MS,

@@ -10,7 +10,7 @@
 import type { ConnectionGater, PeerId } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr';
-import type { Logger } from '../node/logger.js';
+import type { Logger } from '../util/logger.js';
 import type { Host } from './host.js';
 
 export interface PeerManagerOptions {

@@ -21,7 +21,7 @@ import { blockSize } from '../consensus/encoding.js';
 import { isRuleError } from '../consensus/errors.js';
 import { blockHash } from '../consensus/hash.js';
 import type { Block, BlockHeader, Hash } from '../consensus/types.js';
-import type { Logger } from '../node/logger.js';
+import type { Logger } from '../util/logger.js';
 import { ProtocolError } from './framing.js';
 import { MAX_BLOCKS_PER_REQUEST } from './protocols/blocks.js';
 import { checkLinked, MAX_HEADERS } from './protocols/headers.js';

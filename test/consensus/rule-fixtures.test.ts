@@ -144,7 +144,7 @@ describe('rule fixtures', () => {
       }
       expect(thrown).toBeInstanceOf(RuleError);
       expect((thrown as RuleError).code).toBe(code);
-      expect((thrown as RuleError).coreName).toBe(RULE_CODES[code as RuleCode]);
+      expect((thrown as RuleError).coreName).toBe(RULE_CODES[code as RuleCode].core);
       expect((thrown as RuleError).message.length).toBeGreaterThan(10);
     });
   }

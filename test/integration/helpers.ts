@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChainParams } from '../../src/consensus/types.js';
-import { createLogger, type Logger, silentLogger } from '../../src/node/logger.js';
 import { openServices, type Services } from '../../src/node/services.js';
 import { type P2PLimits, P2PNode } from '../../src/p2p/p2p-node.js';
+import { createLogger, type Logger, silentLogger } from '../../src/util/logger.js';
 
 export interface TestNode {
   readonly name: string;

@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/consensus/bytes.js';
 import { txId } from '../../src/consensus/hash.js';
 import type { Block } from '../../src/consensus/types.js';
-import { silentLogger } from '../../src/node/logger.js';
 import { openServices, type Services } from '../../src/node/services.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { waitFor } from '../e2e/helpers.js';
 import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 

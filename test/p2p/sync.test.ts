@@ -7,12 +7,12 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { toHex } from '../../src/consensus/bytes.js';
 import { blockHash } from '../../src/consensus/hash.js';
 import type { Block, Hash } from '../../src/consensus/types.js';
-import { silentLogger } from '../../src/node/logger.js';
 import { openServices, type Services } from '../../src/node/services.js';
 import { ProtocolError } from '../../src/p2p/framing.js';
 import { headersAfter } from '../../src/p2p/protocols/headers.js';
 import type { Offence } from '../../src/p2p/scoring.js';
 import { Sync, type SyncNetwork } from '../../src/p2p/sync.js';
+import { silentLogger } from '../../src/util/logger.js';
 import { BlockBuilder, testParams } from '../helpers/chain-fixtures.js';
 
 const params = testParams();

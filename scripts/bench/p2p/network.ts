@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { ChainParams } from '../../../src/consensus/types.js';
-import { silentLogger } from '../../../src/node/logger.js';
 import { openServices, type Services } from '../../../src/node/services.js';
 import { clientExchange } from '../../../src/p2p/framing.js';
 import type { Host } from '../../../src/p2p/host.js';
 import { type P2PLimits, P2PNode } from '../../../src/p2p/p2p-node.js';
 import { decodeStatus, encodeStatus, STATUS_BYTES } from '../../../src/p2p/protocols/status.js';
+import { silentLogger } from '../../../src/util/logger.js';
 
 export interface BenchNode {
   readonly name: string;

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, prettyLine } from '../../src/node/logger.js';
+import { createLogger, prettyLine } from '../../src/util/logger.js';
 
 function capture(): { stream: Writable; text: () => string } {
   let text = '';
