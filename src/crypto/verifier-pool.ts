@@ -182,6 +182,12 @@ export class VerifierPool {
     let ready = false;
     worker.on('message', (res: WorkerResponse) => {
       if (res.type === 'ready') {
+        if (res.backend !== this.backend) {
+          // Cannot happen through verifierByName; checked because a verdict from the wrong library would.
+          slot.lastError = new Error(`worker runs backend ${res.backend}, not ${this.backend}`);
+          void worker.terminate();
+          return;
+        }
         ready = true;
         this.bootFailures = 0;
         return;
