@@ -1,9 +1,13 @@
 // Coalesce single requests that arrive close together into one batch call. The mempool checks each tx
 // that POST /txs or gossip brings on its own; under load, dozens arrive within a millisecond, and sending
 // each to a worker thread alone would pay one round trip per signature (or keep the API's event loop busy
-// verifying inline). Queued for at most `maxDelayMs`, or until `maxBatch` wait, they share one
-// VerifierPool batch instead. Core has no such step (its script checks are per block); this is Nagle's
-// algorithm (RFC 896) applied to signature checks: a bounded wait buys fewer, fuller round trips.
+// verifying inline). Coalesced, they share one VerifierPool batch instead. Core has no such step (its
+// script checks are per block); this is Nagle's algorithm (RFC 896) applied to signature checks:
+//   - nothing in flight: what arrived during this turn of the event loop is sent at its end (no waiting
+//     on an idle pool: a lone tx costs no added latency beyond the turn);
+//   - a batch in flight: newcomers wait for it to come back, or `maxDelayMs`, whichever is first, and
+//     then go together; so the busier the pool, the fuller the batches;
+//   - `maxBatch` waiting: sent at once.
 //
 // Bounded: at most `maxPending` items queued or in flight. Past that, an item is answered by `fallback`
 // at once, on the calling thread: the caller does the work itself, which slows its producer (the API's
@@ -17,7 +21,7 @@ export interface MicroBatcherOptions<I, R> {
   readonly fallback: (item: I) => R;
   /** A batch is sent as soon as this many items wait. Default 64. */
   readonly maxBatch?: number;
-  /** …and at the latest this long after its first item arrived; 0 = at the end of this turn. Default 1. */
+  /** While a batch is in flight, newcomers wait at most this long for it. Default 1 (ms). */
   readonly maxDelayMs?: number;
   /** Items queued or in flight at most; more are answered by `fallback` at once. Default 4,096. */
   readonly maxPending?: number;
@@ -100,7 +104,7 @@ export class MicroBatcher<I, R> {
   }
 
   private schedule(): void {
-    if (this.maxDelayMs === 0) {
+    if (this.inFlight === 0 || this.maxDelayMs === 0) {
       const t = setImmediate(() => this.flush());
       this.cancelTimer = () => clearImmediate(t);
     } else {
@@ -125,6 +129,8 @@ export class MicroBatcher<I, R> {
     } finally {
       this.inFlight -= batch.length;
     }
+    // The pool is free again: what queued up behind this batch goes now rather than at its deadline.
+    if (this.inFlight === 0 && this.queue.length > 0) this.flush();
     for (let i = 0; i < batch.length; i++) {
       const w = batch[i]!;
       if (results !== undefined) {

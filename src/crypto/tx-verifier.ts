@@ -40,7 +40,7 @@ export interface TxVerifierOptions {
 export interface IntakeOptions {
   /** Send a batch once this many txs wait. Default 64. */
   readonly maxBatch?: number;
-  /** Wait at most this long for more txs after the first. Default 1 ms. */
+  /** While a batch is at the pool, newcomers wait at most this long for it to return. Default 1 ms. */
   readonly maxDelayMs?: number;
   /** Txs waiting or in flight at most; past that a tx is verified inline at once. Default 4,096. */
   readonly maxPending?: number;

@@ -41,32 +41,69 @@ describe('MicroBatcher', () => {
     expect(b.stats).toEqual({ items: 7, batches: 1, largestBatch: 7, overflowed: 0, failedBatches: 0 });
   });
 
-  it('waits up to maxDelayMs for stragglers from later turns', async () => {
+  it('with nothing in flight, sends at the end of the turn: an idle pool adds no wait', async () => {
     const s = squares();
-    // A delay far longer than the few turns below: only the count can decide when it flushes.
-    const b = new MicroBatcher<number, number>({
-      run: s.run,
-      fallback: () => -1,
-      maxDelayMs: 60_000,
-      maxBatch: 3,
-    });
+    // A delay far longer than the test: only "nothing in flight" can explain an early send.
+    const b = new MicroBatcher<number, number>({ run: s.run, fallback: () => -1, maxDelayMs: 60_000 });
     const first = b.submit(2);
-    await nextTurn();
     const second = b.submit(3);
+    expect(s.seen).toEqual([]); // not yet: the rest of this turn may bring more
     await nextTurn();
-    expect(s.seen).toEqual([]); // still waiting for more
-    const third = b.submit(4); // the third fills the batch: sent at once
-    expect(s.seen).toEqual([[2, 3, 4]]);
-    expect(await Promise.all([first, second, third])).toEqual([4, 9, 16]);
+    expect(s.seen).toEqual([[2, 3]]);
+    expect(await Promise.all([first, second])).toEqual([4, 9]);
   });
 
-  it('sends a partial batch when the delay runs out (0: at the end of the turn)', async () => {
-    for (const maxDelayMs of [0, 1]) {
-      const s = squares();
-      const b = new MicroBatcher<number, number>({ run: s.run, fallback: () => -1, maxDelayMs });
-      expect(await b.submit(5)).toBe(25);
-      expect(s.seen).toEqual([[5]]);
-    }
+  it('while a batch is in flight, newcomers wait for it and then go together', async () => {
+    const gate = deferred<void>();
+    const seen: number[][] = [];
+    const b = new MicroBatcher<number, number>({
+      run: async (items) => {
+        seen.push([...items]);
+        if (seen.length === 1) await gate.promise; // the first batch is slow to come back
+        return items.map((x) => x * x);
+      },
+      fallback: () => -1,
+      maxDelayMs: 60_000,
+    });
+    const first = b.submit(1);
+    await nextTurn(); // sent: in flight until the gate opens
+    const later = [b.submit(2)];
+    await nextTurn();
+    later.push(b.submit(3)); // arrives in another turn, still while the first batch is out
+    await nextTurn();
+    expect(seen).toEqual([[1]]); // both still waiting: a batch is in flight, the deadline is far
+    gate.resolve();
+    expect(await first).toBe(1);
+    expect(await Promise.all(later)).toEqual([4, 9]);
+    expect(seen).toEqual([[1], [2, 3]]);
+  });
+
+  it('while a batch is in flight, sends the newcomers after maxDelayMs at the latest', async () => {
+    const gate = deferred<void>();
+    const seen: number[][] = [];
+    const b = new MicroBatcher<number, number>({
+      run: async (items) => {
+        seen.push([...items]);
+        if (seen.length === 1) await gate.promise; // not back before the second batch is answered
+        return items.map((x) => x * x);
+      },
+      fallback: () => -1,
+      maxDelayMs: 1,
+    });
+    const first = b.submit(1);
+    await nextTurn();
+    expect(await b.submit(5)).toBe(25); // its deadline, not the first batch, sent it
+    expect(seen).toEqual([[1], [5]]);
+    gate.resolve();
+    expect(await first).toBe(1);
+  });
+
+  it('sends a full batch at once, whatever else is going on', async () => {
+    const s = squares();
+    const b = new MicroBatcher<number, number>({ run: s.run, fallback: () => -1, maxBatch: 3 });
+    const out = [b.submit(2), b.submit(3), b.submit(4)];
+    expect(s.seen).toEqual([[2, 3, 4]]); // synchronously, in the third submit
+    expect(await Promise.all(out)).toEqual([4, 9, 16]);
   });
 
   it('never sends more than maxBatch items in one call', async () => {
@@ -99,7 +136,7 @@ describe('MicroBatcher', () => {
     expect(b.stats.overflowed).toBe(2);
     gate.resolve([10, 20]);
     expect(await Promise.all(inFlight)).toEqual([10, 20]);
-    expect(await queued).toBe(9); // its own batch, sent once its delay ran out
+    expect(await queued).toBe(9); // its own batch: sent when the first came back, or at its deadline
     expect(calls).toBe(2);
     expect(b.pending).toBe(0);
   });
