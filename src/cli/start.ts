@@ -1,8 +1,9 @@
 // `cairn start`: run a node in the foreground until SIGINT/SIGTERM.
 import type { Command } from 'commander';
+import { resolveBackend, VERIFIER_CHOICES, VerifierError } from '../crypto/verifier.js';
 import { CairnNode } from '../node/node.js';
 import { createLogger } from '../util/logger.js';
-import { action, CliError } from './exit-codes.js';
+import { action, CliError, EXIT } from './exit-codes.js';
 import { address, type ChainFlags, chainParams, datadir, port, positiveInt } from './options.js';
 
 interface StartFlags extends ChainFlags {
@@ -15,6 +16,7 @@ interface StartFlags extends ChainFlags {
   readonly miner?: string;
   readonly threads: number;
   readonly blockInterval?: number;
+  readonly verifier?: string;
 }
 
 export function startCommand(program: Command, version: string): void {
@@ -42,9 +44,21 @@ export function startCommand(program: Command, version: string): void {
       'mine at most one block per this many ms (default 1000 on --regtest, where blocks are free; else 0)',
       (v: string) => (v === '0' ? 0 : positiveInt('block-interval', 3_600_000)(v)),
     )
+    .option(
+      '--verifier <backend>',
+      `signature backend: ${VERIFIER_CHOICES.join('|')} (default $CAIRN_VERIFIER, else auto: native libsecp256k1 if it loads, else WASM)`,
+    )
     .action(
       action(async (flags: StartFlags) => {
         const params = chainParams(flags);
+        // Resolved before anything opens: a forced backend that cannot load stops here with its code.
+        let verifier: ReturnType<typeof resolveBackend>;
+        try {
+          verifier = resolveBackend(flags.verifier);
+        } catch (e) {
+          if (e instanceof VerifierError) throw new CliError(e.message, EXIT.USAGE, e.code);
+          throw e;
+        }
         if (flags.mine && !flags.miner)
           throw new CliError('--mine needs --miner ADDRESS: who gets the rewards?');
         const mineTo = flags.miner ? address(flags.miner, params) : undefined;
@@ -86,6 +100,7 @@ export function startCommand(program: Command, version: string): void {
             mineTo: flags.mine ? mineTo : undefined,
             minerThreads: flags.threads,
             blockIntervalMs: flags.blockInterval,
+            verifier,
             version,
           });
         } catch (e) {

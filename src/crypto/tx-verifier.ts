@@ -6,14 +6,18 @@
 // when one occurs the reference verifier runs on that one tx to say WHY, with the exact code: BAD_PUBKEY,
 // HIGH_S, BAD_SIGNATURE (or BAD_ENCODING for a field of the wrong size). Core splits the same way:
 // CheckInputScripts runs the checks in parallel, and only on failure re-runs one to classify the error.
+//
+// Single txs (the mempool's) that arrive together are coalesced by a MicroBatcher into one pool batch, so
+// concurrent API requests and gossip share worker round trips instead of each verifying alone.
 import { toHex } from '../consensus/bytes.js';
 import { isRuleError, RuleError } from '../consensus/errors.js';
 import { txId } from '../consensus/hash.js';
 import { checkTxSignature, signingHash } from '../consensus/signature.js';
 import { PUBKEY_BYTES, SIGNATURE_BYTES, type Tx } from '../consensus/types.js';
 import type { VerifyItem } from './batch.js';
+import { MicroBatcher, type MicroBatcherStats } from './micro-batcher.js';
 import type { SignatureCache } from './signature-cache.js';
-import { defaultVerifier, type SignatureVerifier, verifierByName } from './verifier.js';
+import { resolveBackend, type SignatureVerifier, verifierByName } from './verifier.js';
 import type { VerifierPool } from './verifier-pool.js';
 
 export interface TxVerifierOptions {
@@ -23,8 +27,23 @@ export interface TxVerifierOptions {
   readonly pool?: VerifierPool;
   /** Skips txs already verified valid, and remembers the ones verified here. One chain per cache. */
   readonly cache?: SignatureCache;
-  /** The backend for checks on this thread; default the pool's backend, else the default backend. */
+  /** The backend for checks on this thread; default the pool's backend, else resolveBackend()'s. */
   readonly verifier?: SignatureVerifier;
+  /**
+   * How verifyTx calls are coalesced into pool batches (only with a pool; false: each verifies alone,
+   * inline). A batch smaller than the pool's inlineBelow is still verified on this thread, but in one go:
+   * light traffic keeps the lowest latency, heavy traffic moves to the workers in full batches.
+   */
+  readonly intake?: false | IntakeOptions;
+}
+
+export interface IntakeOptions {
+  /** Send a batch once this many txs wait. Default 64. */
+  readonly maxBatch?: number;
+  /** While a batch is at the pool, newcomers wait at most this long for it to return. Default 1 ms. */
+  readonly maxDelayMs?: number;
+  /** Txs waiting or in flight at most; past that a tx is verified inline at once. Default 4,096. */
+  readonly maxPending?: number;
 }
 
 export class TxVerifier {
@@ -32,26 +51,48 @@ export class TxVerifier {
   private readonly pool: VerifierPool | undefined;
   private readonly cache: SignatureCache | undefined;
   private readonly verifier: SignatureVerifier;
+  private readonly intake: MicroBatcher<VerifyItem, boolean> | undefined;
 
   constructor(opts: TxVerifierOptions) {
     this.genesisHash = opts.genesisHash;
     this.pool = opts.pool;
     this.cache = opts.cache;
-    this.verifier = opts.verifier ?? (opts.pool ? verifierByName(opts.pool.backend) : defaultVerifier);
+    this.verifier = opts.verifier ?? verifierByName(opts.pool?.backend ?? resolveBackend());
+    const pool = opts.pool;
+    if (pool !== undefined && opts.intake !== false) {
+      const verify = this.verifier;
+      this.intake = new MicroBatcher<VerifyItem, boolean>({
+        ...opts.intake,
+        run: (items) => pool.verifyBatch(items),
+        fallback: (it) => verify.verify(it.msgHash, it.publicKey, it.signature),
+      });
+    }
+  }
+
+  /** The backend's name (e.g. "secp256k1-native"), for the start-up log, /status and /metrics. */
+  get backend(): string {
+    return this.pool?.backend ?? this.verifier.name;
+  }
+
+  /** How verifyTx calls were coalesced; undefined without a pool (each verifies inline). */
+  get intakeStats(): MicroBatcherStats | undefined {
+    return this.intake?.stats;
   }
 
   /**
-   * Check one tx's signature (a tx arriving at the mempool), on this thread: one verification is faster
-   * than a round trip to a worker. `id` is its tx id if the caller already has it. Throws like
-   * checkTxSignature.
+   * Check one tx's signature (a tx arriving at the mempool). With a pool, it joins the txs arriving at
+   * the same time in one batch (see IntakeOptions); without, it is verified on this thread. `id` is its
+   * tx id if the caller already has it. Throws like checkTxSignature.
    */
   async verifyTx(tx: Tx, id?: Uint8Array): Promise<void> {
     const key = this.cache ? toHex(id ?? txId(tx)) : '';
     if (this.cache?.has(key)) return;
     const item = this.itemOf(tx);
-    if (item === null || !this.verifier.verify(item.msgHash, item.publicKey, item.signature)) {
-      this.explain(tx);
-    }
+    if (item === null) this.explain(tx);
+    const ok = this.intake
+      ? await this.intake.submit(item)
+      : this.verifier.verify(item.msgHash, item.publicKey, item.signature);
+    if (!ok) this.explain(tx);
     this.cache?.add(key);
   }
 
@@ -94,6 +135,7 @@ export class TxVerifier {
 
   /** Close the pool this verifier was given (it owns it from construction on). */
   async close(): Promise<void> {
+    this.intake?.flush(); // txs still waiting get their verdict (inline, if the pool is already closing)
     await this.pool?.close();
   }
 

@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../util/spawn-worker.js';
 import { isPackable, packItems, type VerifyItem } from './batch.js';
-import { type BackendName, DEFAULT_BACKEND, verifierByName } from './verifier.js';
+import { type BackendName, resolveBackend, type SignatureVerifier, verifierByName } from './verifier.js';
 import type { WorkerRequest, WorkerResponse } from './verify-worker.js';
 
 export type { VerifyItem } from './batch.js';
@@ -24,7 +24,10 @@ export type { VerifyItem } from './batch.js';
 export interface VerifierPoolOptions {
   /** Worker threads; default os.availableParallelism(). */
   readonly size?: number;
-  /** Backend used by the workers and for inline batches; default the fastest portable one. */
+  /**
+   * Backend used by the workers and for inline batches; default resolveBackend(): $CAIRN_VERIFIER if set,
+   * else native libsecp256k1 when it loads, else its WASM build. Every worker runs this same backend.
+   */
   readonly backend?: BackendName;
   /**
    * Batches smaller than this are verified on the calling thread: a round trip to a worker costs about
@@ -62,8 +65,10 @@ const MAX_BOOT_FAILURES = 3;
 
 export class VerifierPool {
   readonly size: number;
+  /** The backend every worker (and every inline batch) runs, e.g. "secp256k1-native". */
   readonly backend: BackendName;
   private readonly inlineBelow: number;
+  private readonly inline: SignatureVerifier;
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private nextJobId = 0;
@@ -73,9 +78,10 @@ export class VerifierPool {
 
   constructor(opts: VerifierPoolOptions = {}) {
     this.size = Math.max(1, opts.size ?? availableParallelism());
-    this.backend = opts.backend ?? DEFAULT_BACKEND;
+    this.backend = opts.backend ?? resolveBackend();
     this.inlineBelow = Math.max(1, opts.inlineBelow ?? 16);
-    verifierByName(this.backend); // fail fast on an unknown name, here rather than inside every worker
+    // Fails fast on a backend that cannot load (VerifierError), here rather than inside every worker.
+    this.inline = verifierByName(this.backend);
     for (let i = 0; i < this.size; i++) {
       const slot: Slot = { worker: this.spawn(), inFlight: new Map(), lastError: null };
       this.slots.push(slot);
@@ -88,7 +94,7 @@ export class VerifierPool {
     if (this.closed) throw new Error('VerifierPool is closed');
     if (this.broken !== null) throw this.broken;
     if (items.length < this.inlineBelow) {
-      const v = verifierByName(this.backend);
+      const v = this.inline;
       return items.map((it) => v.verify(it.msgHash, it.publicKey, it.signature));
     }
     const chunkSize = Math.max(this.inlineBelow, Math.ceil(items.length / (this.size * CHUNKS_PER_WORKER)));
@@ -176,6 +182,12 @@ export class VerifierPool {
     let ready = false;
     worker.on('message', (res: WorkerResponse) => {
       if (res.type === 'ready') {
+        if (res.backend !== this.backend) {
+          // Cannot happen through verifierByName; checked because a verdict from the wrong library would.
+          slot.lastError = new Error(`worker runs backend ${res.backend}, not ${this.backend}`);
+          void worker.terminate();
+          return;
+        }
         ready = true;
         this.bootFailures = 0;
         return;

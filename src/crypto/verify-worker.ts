@@ -1,6 +1,8 @@
 // A VerifierPool worker thread: receives packed chunks (see batch.ts), verifies them with the backend
 // named in workerData, and transfers back one byte per item. It holds no state between chunks, so a
-// crashed worker can be replaced by a fresh one without losing anything.
+// crashed worker can be replaced by a fresh one without losing anything. The backend is loaded here, in
+// this thread (a native addon is loaded per thread), and named in `ready` so the pool can check that
+// every worker runs the backend it reports.
 import { parentPort, workerData } from 'node:worker_threads';
 import { verifyPacked } from './batch.js';
 import { type BackendName, verifierByName } from './verifier.js';
@@ -11,7 +13,7 @@ export interface WorkerRequest {
 }
 /** `ready` once the module (and its backend) has loaded, then one `result` per request. */
 export type WorkerResponse =
-  | { readonly type: 'ready' }
+  | { readonly type: 'ready'; readonly backend: string }
   | { readonly type: 'result'; readonly id: number; readonly results: ArrayBuffer };
 
 const port = parentPort;
@@ -25,4 +27,4 @@ port.on('message', (req: WorkerRequest) => {
   port.postMessage(res, [results]);
 });
 
-port.postMessage({ type: 'ready' } satisfies WorkerResponse);
+port.postMessage({ type: 'ready', backend: verifier.name } satisfies WorkerResponse);

@@ -8,6 +8,7 @@ import { ApiServer } from '../api/server.js';
 import type { ChainEvents, ConnectedBlock, ReorgEvent } from '../chain/chain.js';
 import { toHex } from '../consensus/bytes.js';
 import type { ChainParams } from '../consensus/types.js';
+import type { BackendName } from '../crypto/verifier.js';
 import type { MinedBlock } from '../mining/miner.js';
 import { P2PNode, type StateMismatch } from '../p2p/p2p-node.js';
 import type { SyncProgress } from '../p2p/sync.js';
@@ -32,6 +33,8 @@ export interface NodeOptions {
   /** Continuous mining makes at most one block per this many ms (default: 1 s on regtest, else none). */
   readonly blockIntervalMs?: number;
   readonly verifyThreads?: number;
+  /** Signature backend for every check (see ServiceOptions.verifier). */
+  readonly verifier?: BackendName;
   readonly version?: string;
 }
 
@@ -64,6 +67,7 @@ export class CairnNode {
       logger,
       minerThreads: opts.minerThreads ?? 1,
       verifyThreads: opts.verifyThreads,
+      verifier: opts.verifier,
     });
     const { chain, miner, mempool } = services;
     const metrics = new Metrics();
@@ -115,6 +119,7 @@ export class CairnNode {
           tip: toHex(chain.tip.hash),
           api: url,
           peerId: info.peerId,
+          verifier: services.verifier.backend,
         },
         'node ready',
       );

@@ -5,6 +5,7 @@ import { Chain } from '../chain/chain.js';
 import type { ChainParams } from '../consensus/types.js';
 import { SignatureCache } from '../crypto/signature-cache.js';
 import { TxVerifier } from '../crypto/tx-verifier.js';
+import type { BackendName } from '../crypto/verifier.js';
 import { VerifierPool } from '../crypto/verifier-pool.js';
 import { Mempool } from '../mempool/mempool.js';
 import { Miner } from '../mining/miner.js';
@@ -19,6 +20,8 @@ export interface ServiceOptions {
   readonly minerThreads?: number;
   /** Signature verification worker threads (default: one per core). */
   readonly verifyThreads?: number;
+  /** Signature backend (default resolveBackend(): $CAIRN_VERIFIER, else native if it loads, else WASM). */
+  readonly verifier?: BackendName;
   readonly now?: () => number;
 }
 
@@ -36,7 +39,10 @@ export interface Services {
 export async function openServices(opts: ServiceOptions): Promise<Services> {
   const { params, logger } = opts;
   const store = await ChainStore.open(opts.datadir);
-  const pool = new VerifierPool({ size: opts.verifyThreads ?? availableParallelism() });
+  const pool = new VerifierPool({
+    size: opts.verifyThreads ?? availableParallelism(),
+    backend: opts.verifier,
+  });
   const verifier = new TxVerifier({ genesisHash: params.genesisHash, pool, cache: new SignatureCache() });
   let chain: Chain;
   try {

@@ -169,3 +169,54 @@ describe('TxVerifier with a SignatureCache', () => {
     expect(backend.calls).toBe(21);
   });
 });
+
+describe('TxVerifier intake: concurrent verifyTx calls share pool batches', () => {
+  const txs = Array.from({ length: 48 }, (_, i) => tx(200 + i));
+  const kinds = Object.keys(broken) as (keyof typeof broken)[];
+  /** Every 6th tx broken, cycling through the rule codes; the rest valid. */
+  const mixed = txs.map((t, i) => (i % 6 === 5 ? broken[kinds[((i / 6) % kinds.length) | 0]!](t) : t));
+
+  it('coalesces a burst into few batches, and each caller gets its own verdict and code', async () => {
+    const v = new TxVerifier({ genesisHash: GENESIS, pool, intake: { maxBatch: 64, maxDelayMs: 5 } });
+    expect(v.backend).toBe(pool.backend);
+    const got = await Promise.all(mixed.map((t) => codeOf(v.verifyTx(t))));
+    expect(got.map((r) => r.code)).toEqual(mixed.map((t) => referenceCode(t)));
+    expect(got.filter((r) => r.code === 'none').length).toBe(40); // one bad tx fails nobody else
+    const stats = v.intakeStats!;
+    // BAD_ENCODING never reaches a backend; the other 46 arrived in one turn: one batch.
+    expect(stats.items).toBe(46);
+    expect(stats.batches).toBe(1);
+    expect(stats.largestBatch).toBe(46);
+  });
+
+  it('splits a burst larger than maxBatch, and past maxPending verifies inline, same verdicts', async () => {
+    const v = new TxVerifier({ genesisHash: GENESIS, pool, intake: { maxBatch: 16, maxPending: 24 } });
+    const got = await Promise.all(mixed.map((t) => codeOf(v.verifyTx(t))));
+    expect(got.map((r) => r.code)).toEqual(mixed.map((t) => referenceCode(t)));
+    const stats = v.intakeStats!;
+    expect(stats.largestBatch).toBe(16);
+    expect(stats.overflowed).toBe(46 - 24);
+    expect(stats.batches).toBe(2); // 24 queued: one full batch of 16, then 8 when the delay ran out
+  });
+
+  it('still answers when the pool has failed: the batch falls back to this thread', async () => {
+    const dead = new VerifierPool({ size: 1 });
+    await dead.close();
+    const v = new TxVerifier({ genesisHash: GENESIS, pool: dead });
+    const got = await Promise.all(mixed.slice(0, 12).map((t) => codeOf(v.verifyTx(t))));
+    expect(got.map((r) => r.code)).toEqual(mixed.slice(0, 12).map((t) => referenceCode(t)));
+    expect(v.intakeStats!.failedBatches).toBeGreaterThan(0);
+  });
+
+  it('remembers valid txs in the cache like the inline path, and can be switched off', async () => {
+    const cache = new SignatureCache(1000);
+    const v = new TxVerifier({ genesisHash: GENESIS, pool, cache });
+    await Promise.all(txs.slice(0, 20).map((t) => v.verifyTx(t)));
+    expect(cache.size).toBe(20);
+    await Promise.all(txs.slice(0, 20).map((t) => v.verifyTx(t)));
+    expect(v.intakeStats!.items).toBe(20); // the second round never reached the batcher
+    const off = new TxVerifier({ genesisHash: GENESIS, pool, intake: false });
+    expect(off.intakeStats).toBeUndefined();
+    expect((await codeOf(off.verifyTx(mixed[5]!))).code).toBe(referenceCode(mixed[5]!));
+  });
+});

@@ -6,8 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { bigIntToBytes, bytesToBigInt, concatBytes } from '../../src/consensus/bytes.js';
 import { CURVE_ORDER, publicKeyOf } from '../../src/consensus/signature.js';
 import { ITEM_BYTES, packItems, type VerifyItem, verifyPacked } from '../../src/crypto/batch.js';
-import { defaultVerifier } from '../../src/crypto/verifier.js';
+import { defaultVerifier, nobleVerifier, resolveBackend } from '../../src/crypto/verifier.js';
 import { VerifierPool } from '../../src/crypto/verifier-pool.js';
+import { NATIVE, nativeStatus } from './native-status.js';
 
 /** `n` signatures by a few keys; every item whose index satisfies `bad` is broken in a rotating way. */
 function batch(n: number, bad: (i: number) => boolean): VerifyItem[] {
@@ -78,6 +79,39 @@ describe('VerifierPool', () => {
     expect(ra).toEqual(inline(a));
     expect(rb).toEqual(inline(b));
   });
+});
+
+describe(`VerifierPool backends (${nativeStatus})`, () => {
+  const reference = (items: readonly VerifyItem[]) =>
+    items.map((it) => nobleVerifier.verify(it.msgHash, it.publicKey, it.signature));
+
+  it('runs the backend resolveBackend() picks, in every worker', async () => {
+    const pool = new VerifierPool({ size: 1 });
+    try {
+      expect(pool.backend).toBe(resolveBackend());
+      const items = batch(40, (i) => i % 3 === 0);
+      expect(await pool.verifyBatch(items)).toEqual(reference(items));
+    } finally {
+      await pool.close();
+    }
+  });
+
+  for (const backend of ['secp256k1-native', 'tiny-secp256k1'] as const) {
+    it.skipIf(backend === 'secp256k1-native' && !NATIVE.load.ok)(
+      `${backend} in the workers agrees with noble item by item`,
+      async () => {
+        const pool = new VerifierPool({ size: 1, backend });
+        try {
+          expect(pool.backend).toBe(backend);
+          // Unpacked from one transferred buffer: the native addon reads subarrays at an offset.
+          const items = batch(120, (i) => i % 5 === 1 || i === 119);
+          expect(await pool.verifyBatch(items)).toEqual(reference(items));
+        } finally {
+          await pool.close();
+        }
+      },
+    );
+  }
 });
 
 describe('VerifierPool under faults', () => {

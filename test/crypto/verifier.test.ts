@@ -1,5 +1,7 @@
 // Every backend must give exactly the reference's answer: on Wycheproof's adversarial vectors, on random
-// valid and mutated signatures, and on malformed input (false, never an exception).
+// valid and mutated signatures, and on malformed input (false, never an exception). "Every backend" is
+// every one that loads here: the portable two, plus native libsecp256k1 when the optional module is
+// installed (test/crypto/native-secp256k1.test.ts says whether it is, and requires it in CI).
 import { readFileSync } from 'node:fs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import * as secp from '@noble/secp256k1';
@@ -11,10 +13,15 @@ import {
   allVerifiers,
   DEFAULT_BACKEND,
   defaultVerifier,
+  loadedVerifiers,
   nobleVerifier,
   tinySecp256k1Verifier,
   verifierByName,
 } from '../../src/crypto/verifier.js';
+import { nativeStatus } from './native-status.js';
+
+const backends = loadedVerifiers();
+const backendNames = backends.map((v) => v.name).join(', ');
 
 interface WycheproofTest {
   tcId: number;
@@ -74,7 +81,7 @@ describe('backend registry', () => {
   });
 });
 
-describe('Wycheproof ecdsa_secp256k1_sha256_bitcoin (high S is invalid, as on this chain)', () => {
+describe(`Wycheproof ecdsa_secp256k1_sha256_bitcoin (high S is invalid, as on this chain) [${backendNames}; ${nativeStatus}]`, () => {
   it('every backend matches the expected result and the reference on every vector', () => {
     let total = 0;
     let verifiedValid = 0;
@@ -95,7 +102,7 @@ describe('Wycheproof ecdsa_secp256k1_sha256_bitcoin (high S is invalid, as on th
         const reference = nobleVerifier.verify(msgHash, publicKey, sig);
         // "acceptable" (none in this version of the file) only has to agree with the reference.
         if (t.result !== 'acceptable') expect(reference, label).toBe(t.result === 'valid');
-        for (const v of allVerifiers)
+        for (const v of backends)
           expect(v.verify(msgHash, publicKey, sig), `${v.name} ${label}`).toBe(reference);
         if (reference) verifiedValid++;
       }
@@ -108,7 +115,7 @@ describe('Wycheproof ecdsa_secp256k1_sha256_bitcoin (high S is invalid, as on th
   });
 });
 
-describe('differential: every backend agrees with noble', () => {
+describe(`differential: every backend agrees with noble [${backendNames}]`, () => {
   const arbKey = fc.bigInt({ min: 1n, max: CURVE_ORDER - 1n }).map((d) => bigIntToBytes(d, 32));
   const arbMsg = fc.uint8Array({ minLength: 32, maxLength: 32 });
 
@@ -117,7 +124,7 @@ describe('differential: every backend agrees with noble', () => {
       fc.property(arbKey, arbMsg, (d, msgHash) => {
         const sig = secp.sign(msgHash, d, { prehash: false });
         const q = publicKeyOf(d);
-        for (const v of allVerifiers) expect(v.verify(msgHash, q, sig), v.name).toBe(true);
+        for (const v of backends) expect(v.verify(msgHash, q, sig), v.name).toBe(true);
       }),
       { numRuns: 40 },
     );
@@ -170,10 +177,44 @@ describe('differential: every backend agrees with noble', () => {
           }
           const reference = nobleVerifier.verify(h, q, sig);
           if (mutation === 'high-s') expect(reference).toBe(false);
-          for (const v of allVerifiers) expect(v.verify(h, q, sig), `${v.name} ${mutation}`).toBe(reference);
+          for (const v of backends) expect(v.verify(h, q, sig), `${v.name} ${mutation}`).toBe(reference);
         },
       ),
       { numRuns: 120 },
+    );
+  });
+
+  // The scalar range checks: r and s must be in [1, n − 1] (SEC 1 §4.1.4 step 1). Libraries differ on
+  // how they refuse the rest (an exception, a parse failure, reduction mod n), so each edge is explicit.
+  const n = CURVE_ORDER;
+  const scalars: Record<string, (x: bigint) => bigint | null> = {
+    zero: () => 0n,
+    n: () => n,
+    'n + x (≥ n, ≡ x mod n)': (x) => (x + n < 2n ** 256n ? x + n : null),
+    '2^256 − 1': () => 2n ** 256n - 1n,
+    'n − 1 (in range)': () => n - 1n,
+  };
+  const edges = Object.keys(scalars).flatMap((what) => [`r = ${what}`, `s = ${what}`]);
+
+  it('on r or s zero or ≥ n (false, the same for every backend)', () => {
+    fc.assert(
+      fc.property(arbKey, arbMsg, fc.constantFrom(...edges), (d, msgHash, edge) => {
+        const sig = secp.sign(msgHash, d, { prehash: false });
+        const q = publicKeyOf(d);
+        const which = edge.startsWith('r') ? 0 : 1;
+        const x = bytesToBigInt(sig.subarray(32 * which, 32 * which + 32));
+        const v = scalars[edge.slice(4)]!(x);
+        if (v === null) return; // r + n does not fit in 32 bytes: no such signature on the wire
+        const bad = sig.slice();
+        bad.set(bigIntToBytes(v, 32), 32 * which);
+        const reference = nobleVerifier.verify(msgHash, q, bad);
+        // n − 1 is in range: a valid point, but not this signature (and s = n − 1 is high S anyway).
+        expect(reference, edge).toBe(false);
+        for (const b of backends) expect(b.verify(msgHash, q, bad), `${b.name} ${edge}`).toBe(false);
+        // …while the untouched signature is valid for every backend.
+        for (const b of backends) expect(b.verify(msgHash, q, sig), b.name).toBe(true);
+      }),
+      { numRuns: 60 },
     );
   });
 });
@@ -198,7 +239,7 @@ describe('malformed input', () => {
       ['r = s = 0', h, q, new Uint8Array(64)],
       ['all-ones signature', h, q, new Uint8Array(64).fill(0xff)],
     ];
-    for (const v of allVerifiers) {
+    for (const v of backends) {
       expect(v.verify(h, q, sig), v.name).toBe(true); // the untouched triple is valid
       for (const [what, hh, qq, ss] of cases) {
         expect(() => v.verify(hh, qq, ss), `${v.name}: ${what}`).not.toThrow();
