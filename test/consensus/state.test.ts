@@ -152,3 +152,37 @@ describe('applyBlock and undo', () => {
     expect(() => decodeUndo(bad)).toThrow(/flag/);
   });
 });
+
+/** `n` bytes counting up from `start` (a recognisable fixed value for the byte-exact tests). */
+const counting = (n: number, start: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
+
+describe('fixed encodings: the bytes on disk never change by accident', () => {
+  it('undo data of fixed entries is exactly these bytes', () => {
+    const undo = {
+      entries: [
+        { address: counting(20, 1), before: { balance: 0x0102030405060708n, nonce: 9n } },
+        { address: counting(20, 0xa0), before: undefined },
+      ],
+    };
+    expect(toHex(encodeUndo(undo))).toBe(
+      '00000002' +
+        `${toHex(counting(20, 1))}01` +
+        '0102030405060708' +
+        '0000000000000009' +
+        `${toHex(counting(20, 0xa0))}00` +
+        '0000000000000000' +
+        '0000000000000000',
+    );
+    expect(toHex(encodeUndo({ entries: [] }))).toBe('00000000');
+  });
+
+  it('the state digest of fixed accounts is exactly this number', () => {
+    const accounts = [
+      [counting(20, 1), { balance: 5n, nonce: 1n }],
+      [counting(20, 0xa0), { balance: (1n << 64n) - 1n, nonce: 0n }],
+    ] as const;
+    expect(computeDigest(accounts).toString(16)).toBe(
+      '7aed2b8196436b83fc4c87b505311819b2bee539e67d715ba03507546bf0a01',
+    );
+  });
+});
