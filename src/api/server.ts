@@ -24,18 +24,10 @@ import Fastify, {
 import type { IndexEntry } from '../chain/block-index.js';
 import { decodeAddress } from '../consensus/address.js';
 import { fromHex, toHex } from '../consensus/bytes.js';
-import { decodeBlock, decodeTx } from '../consensus/encoding.js';
+import { decodeBlock, decodeTx, txBytesAt } from '../consensus/encoding.js';
 import { isRuleError } from '../consensus/errors.js';
 import { sha256 } from '../consensus/hash.js';
-import {
-  type Account,
-  BLOCK_OVERHEAD_BYTES,
-  type Block,
-  type ChainParams,
-  type Hash,
-  TX_BYTES,
-  type Tx,
-} from '../consensus/types.js';
+import type { Account, Block, ChainParams, Hash, Tx } from '../consensus/types.js';
 import { isMempoolError } from '../mempool/policy.js';
 import { ApiError, toHttpError } from './errors.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, EventStream, type EventStreamOptions } from './events.js';
@@ -457,7 +449,7 @@ export class ApiServer {
     }
     const block: Block = decodeBlock(raw);
     // A tx id is SHA-256 of the tx's encoding, which is a slice of the block's own bytes.
-    const ids = block.txs.map((_, i) => sha256(txSlice(raw, i)));
+    const ids = block.txs.map((_, i) => sha256(txBytesAt(raw, i)));
     return blockView(entry, block, ids, raw, chain.isOnMainChain(entry), chain.height, this.hrp);
   }
 
@@ -480,9 +472,14 @@ export class ApiServer {
     const loc = await chain.findTx(id);
     if (!loc) return undefined;
     const raw = await chain.getBlockBytes(loc.entry.hash);
-    const bytes = raw && txSlice(raw, loc.index);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = raw && txBytesAt(raw, loc.index);
+    } catch {
+      bytes = undefined; // the stored block has no tx at that index: the damage reported just below
+    }
     // The index and the block disagreeing would mean a damaged datadir: fail loudly (500), not wrongly.
-    if (!bytes || bytes.length !== TX_BYTES || toHex(sha256(bytes)) !== toHex(id)) {
+    if (!bytes || toHex(sha256(bytes)) !== toHex(id)) {
       throw new Error(`the tx index points ${toHex(id)} at block ${loc.entry.hex}, which does not hold it`);
     }
     const height = loc.entry.header.height;
@@ -534,10 +531,4 @@ export class ApiServer {
     }
     return out;
   }
-}
-
-/** The bytes of tx `i` inside an encoded block (the block layout is fixed-size: DESIGN.md §2). */
-function txSlice(block: Uint8Array, i: number): Uint8Array {
-  const start = BLOCK_OVERHEAD_BYTES + i * TX_BYTES;
-  return block.subarray(start, start + TX_BYTES);
 }

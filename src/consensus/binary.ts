@@ -13,7 +13,11 @@ export type DecodeErrorFactory = (message: string) => Error;
 /** The consensus default: a RuleError BAD_ENCODING. */
 export const badEncoding: DecodeErrorFactory = (message) => new RuleError('BAD_ENCODING', message);
 
-/** A fixed-size writer over one preallocated buffer: encoders know their exact size up front. */
+/**
+ * A fixed-size writer over one preallocated buffer: encoders know their exact size up front. Every write
+ * checks that its value fits, so an encoder can only produce bytes that the matching Reader reads back as
+ * the same value; a value out of range throws the owner's error (`fail`).
+ */
 export class Writer {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
@@ -26,22 +30,30 @@ export class Writer {
     this.bytes = new Uint8Array(size);
     this.view = new DataView(this.bytes.buffer);
   }
+  /** Refuses a value that does not fit: a DataView would silently wrap it (2^32 → 0) or truncate it. */
+  private fits(v: number, max: number, type: string): void {
+    if (!Number.isInteger(v) || v < 0 || v > max) throw this.fail(`${v} is not a ${type}`);
+  }
   u8(v: number): this {
+    this.fits(v, 0xff, 'u8');
     this.view.setUint8(this.off, v);
     this.off += 1;
     return this;
   }
   u16(v: number): this {
+    this.fits(v, 0xffff, 'u16');
     this.view.setUint16(this.off, v);
     this.off += 2;
     return this;
   }
   u32(v: number): this {
+    this.fits(v, 0xffff_ffff, 'u32');
     this.view.setUint32(this.off, v);
     this.off += 4;
     return this;
   }
   u64(v: bigint): this {
+    if (typeof v !== 'bigint' || v < 0n || v > 0xffff_ffff_ffff_ffffn) throw this.fail(`${v} is not a u64`);
     this.view.setBigUint64(this.off, v);
     this.off += 8;
     return this;

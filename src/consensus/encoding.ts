@@ -1,4 +1,4 @@
-// Binary encodings, exactly as DESIGN.md section 2 fixes them. All integers are big-endian.
+// Binary encodings of txs, headers and blocks (docs/PROTOCOL.md §4.1, §5.1, §5.2). All integers are big-endian.
 //
 //   tx     = version u8 | nonce u64 | fee u64 | amount u64 | to 20 | from 33 | signature 64   (142 bytes)
 //   header = version u32 | height u32 | prevHash 32 | txRoot 32 | miner 20 | time u64 | bits u32 | nonce u64
@@ -168,4 +168,22 @@ export function decodeBlock(bytes: Uint8Array, maxBytes = Number.MAX_SAFE_INTEGE
   for (let i = 0; i < count; i++) txs[i] = readTx(r);
   r.end();
   return { header, txs };
+}
+
+/**
+ * The bytes of tx `i` inside an encoded block, found without decoding the block: every tx has the same
+ * size, so tx i starts at byte 116 + 142 · i (header, tx count, then i txs). Returns a view (no copy); a tx id is
+ * SHA-256 of exactly these bytes. Throws BAD_ENCODING if `block` is not a block's length for its tx count
+ * or has no tx `i`. (Core's -txindex likewise stores a tx's offset in its block, CDiskTxPos, and reads it from there.)
+ */
+export function txBytesAt(block: Uint8Array, i: number): Uint8Array {
+  const r = new Reader(block, 'block');
+  r.raw(HEADER_BYTES);
+  const count = r.u32();
+  if (blockSize(count) !== block.length) {
+    throw r.error(`block says it has ${count} txs (${blockSize(count)} bytes) but is ${block.length} bytes`);
+  }
+  if (!Number.isInteger(i) || i < 0 || i >= count) throw r.error(`block has ${count} txs, so no tx ${i}`);
+  r.raw(i * TX_BYTES); // the txs before it
+  return r.raw(TX_BYTES);
 }

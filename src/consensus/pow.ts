@@ -22,6 +22,11 @@ const TWO_256 = 1n << 256n;
 const SIGN_BIT = 0x0080_0000;
 const MANTISSA_MASK = 0x007f_ffff;
 
+/** Compact bits as genesis.json and the error messages write them: "0x" and 8 lowercase hex digits. */
+export function bitsHex(bits: number): string {
+  return `0x${bits.toString(16).padStart(8, '0')}`;
+}
+
 /**
  * Expand compact `bits` into the target (Core: arith_uint256::SetCompact, rejecting what Core's
  * fNegative / fOverflow flag). A zero mantissa gives 0n, which callers treat as invalid.
@@ -45,12 +50,12 @@ export function compactToTarget(bits: number): bigint {
   if (word !== 0 && (bits & SIGN_BIT) !== 0) {
     throw new RuleError(
       'BAD_TARGET',
-      `bits 0x${hex32(bits)} encode a negative target (sign bit 0x00800000 set)`,
+      `bits ${bitsHex(bits)} encode a negative target (sign bit 0x00800000 set)`,
     );
   }
   const overflow = word !== 0 && (size > 34 || (word > 0xff && size > 33) || (word > 0xffff && size > 32));
   if (overflow) {
-    throw new RuleError('BAD_TARGET', `bits 0x${hex32(bits)} encode a target that does not fit in 256 bits`);
+    throw new RuleError('BAD_TARGET', `bits ${bitsHex(bits)} encode a target that does not fit in 256 bits`);
   }
   return target;
 }
@@ -105,15 +110,15 @@ export function blockWork(bits: number): bigint {
 export function checkProofOfWork(hash: Uint8Array, bits: number, powLimit: bigint): void {
   if (hash.length !== 32) throw new Error(`a block hash is 32 bytes, got ${hash.length}`);
   const target = compactToTarget(bits);
-  if (target === 0n) throw new RuleError('BAD_TARGET', `bits 0x${hex32(bits)} encode a zero target`);
+  if (target === 0n) throw new RuleError('BAD_TARGET', `bits ${bitsHex(bits)} encode a zero target`);
   if (target > powLimit) {
     throw new RuleError(
       'BAD_TARGET',
-      `bits 0x${hex32(bits)} encode a target easier than the proof-of-work limit`,
+      `bits ${bitsHex(bits)} encode a target easier than the proof-of-work limit`,
     );
   }
   if (bytesToBigInt(hash) > target) {
-    throw new RuleError('HIGH_HASH', `block hash is above the target of bits 0x${hex32(bits)}`);
+    throw new RuleError('HIGH_HASH', `block hash is above the target of bits ${bitsHex(bits)}`);
   }
 }
 
@@ -228,8 +233,4 @@ export function requiredBits(
 
 function byteLength(n: bigint): number {
   return n === 0n ? 0 : Math.ceil(n.toString(16).length / 2);
-}
-
-function hex32(n: number): string {
-  return n.toString(16).padStart(8, '0');
 }

@@ -11,6 +11,7 @@
 // account's previous value, so disconnecting a block during a reorg restores the exact previous state
 // without replaying the chain (Core: CBlockUndo / DisconnectBlock).
 import { addressHash } from './address.js';
+import { Reader, Writer } from './binary.js';
 import { toHex } from './bytes.js';
 import { RuleError } from './errors.js';
 import { sha256 } from './hash.js';
@@ -136,43 +137,50 @@ export function genesisChanges(params: ChainParams): AccountChange[] {
   }));
 }
 
-// --- Undo data encoding: u32 count, then per entry: address 20 | present u8 | balance u64 | nonce u64.
+// --- Undo data encoding (docs/PROTOCOL.md §10.3) -------------------------------------------------------
+//
+//   undo  = count u32 | count × entry
+//   entry = address 20 | present u8 | balance u64 | nonce u64        (41 bytes)
+//
+// An absent account ("did not exist before the block") is present 0 with balance and nonce 0. Those zeros
+// carry no information, so the decoder insists on them: otherwise many byte strings would decode to the
+// same undo data, and re-encoding a decoded record would not give back the stored bytes.
 
 const UNDO_ENTRY_BYTES = ADDRESS_BYTES + 1 + 8 + 8;
 
 export function encodeUndo(undo: BlockUndo): Uint8Array {
-  const out = new Uint8Array(4 + undo.entries.length * UNDO_ENTRY_BYTES);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, undo.entries.length);
-  let off = 4;
+  const w = new Writer(4 + undo.entries.length * UNDO_ENTRY_BYTES);
+  w.u32(undo.entries.length);
   for (const e of undo.entries) {
-    out.set(e.address, off);
-    view.setUint8(off + 20, e.before ? 1 : 0);
-    view.setBigUint64(off + 21, e.before?.balance ?? 0n);
-    view.setBigUint64(off + 29, e.before?.nonce ?? 0n);
-    off += UNDO_ENTRY_BYTES;
+    w.raw(e.address, ADDRESS_BYTES);
+    w.u8(e.before ? 1 : 0);
+    w.u64(e.before?.balance ?? 0n);
+    w.u64(e.before?.nonce ?? 0n);
   }
-  return out;
+  return w.finish();
 }
 
+/** Strict inverse of encodeUndo: any other byte string is RuleError BAD_ENCODING. */
 export function decodeUndo(bytes: Uint8Array): BlockUndo {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < 4) throw new RuleError('BAD_ENCODING', 'undo data is truncated');
-  const count = view.getUint32(0);
-  if (bytes.length !== 4 + count * UNDO_ENTRY_BYTES) {
-    throw new RuleError('BAD_ENCODING', `undo data has ${bytes.length} bytes for ${count} entries`);
+  const r = new Reader(bytes, 'undo data');
+  const count = r.u32();
+  // Checked before the loop, so a corrupt count cannot make the decoder allocate for entries it lacks.
+  if (r.remaining !== count * UNDO_ENTRY_BYTES) {
+    throw r.error(`undo data has ${bytes.length} bytes for ${count} entries`);
   }
   const entries = [];
-  for (let i = 0, off = 4; i < count; i++, off += UNDO_ENTRY_BYTES) {
-    const present = view.getUint8(off + 20);
-    if (present > 1) throw new RuleError('BAD_ENCODING', 'undo entry flag must be 0 or 1');
-    entries.push({
-      address: bytes.slice(off, off + 20),
-      before: present
-        ? { balance: view.getBigUint64(off + 21), nonce: view.getBigUint64(off + 29) }
-        : undefined,
-    });
+  for (let i = 0; i < count; i++) {
+    const address = r.copy(ADDRESS_BYTES);
+    const present = r.u8();
+    const balance = r.u64();
+    const nonce = r.u64();
+    if (present > 1) throw r.error(`undo entry ${i}: flag must be 0 or 1, got ${present}`);
+    if (present === 0 && (balance !== 0n || nonce !== 0n)) {
+      throw r.error(`undo entry ${i}: an absent account must have balance and nonce 0`);
+    }
+    entries.push({ address, before: present ? { balance, nonce } : undefined });
   }
+  r.end();
   return { entries };
 }
 
@@ -190,20 +198,11 @@ const DIGEST_MOD = 1n << 256n;
 const LEAF_TAG = new TextEncoder().encode('cairn/account/v1');
 
 function accountLeaf(address: Uint8Array, account: Account): bigint {
-  const buf = new Uint8Array(LEAF_TAG.length + ADDRESS_BYTES + 16);
-  buf.set(LEAF_TAG);
-  buf.set(address, LEAF_TAG.length);
-  const view = new DataView(buf.buffer);
-  view.setBigUint64(LEAF_TAG.length + ADDRESS_BYTES, account.balance);
-  view.setBigUint64(LEAF_TAG.length + ADDRESS_BYTES + 8, account.nonce);
-  const h = sha256(buf);
-  const d = new DataView(h.buffer, h.byteOffset, 32);
-  return (
-    (d.getBigUint64(0) << 192n) |
-    (d.getBigUint64(8) << 128n) |
-    (d.getBigUint64(16) << 64n) |
-    d.getBigUint64(24)
-  );
+  const w = new Writer(LEAF_TAG.length + ADDRESS_BYTES + 16);
+  w.raw(LEAF_TAG).raw(address, ADDRESS_BYTES).u64(account.balance).u64(account.nonce);
+  // The hash as a 256-bit big-endian number, four u64 words at a time (cheaper than going through hex).
+  const r = new Reader(sha256(w.finish()), 'account leaf hash');
+  return (r.u64() << 192n) | (r.u64() << 128n) | (r.u64() << 64n) | r.u64();
 }
 
 /** Absent and {0, 0} are the same account: storage deletes it rather than storing zeros. */

@@ -70,6 +70,9 @@ export interface ChainParams {
   readonly genesisHash: Hash;
 }
 
+/** The fields genesis.json fixes: everything in ChainParams that is not derived from the others. */
+export type GenesisFields = Omit<ChainParams, 'powLimit' | 'genesis' | 'genesisHash'>;
+
 /** 1 coin = 100,000,000 base units. */
 export const COIN = 100_000_000n;
 export const MAX_U64 = (1n << 64n) - 1n;

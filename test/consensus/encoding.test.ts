@@ -9,6 +9,7 @@ import {
   encodeHeader,
   encodeTx,
   encodeUnsignedTx,
+  txBytesAt,
 } from '../../src/consensus/encoding.js';
 import { isRuleError, type RuleCode, RuleError } from '../../src/consensus/errors.js';
 import {
@@ -280,5 +281,48 @@ describe('strictness', () => {
     expectCode(() => encodeHeader({ ...header, time: 2 ** 53 }), 'BAD_ENCODING');
     expectCode(() => encodeHeader({ ...header, time: 1.5 }), 'BAD_ENCODING');
     expectCode(() => encodeHeader({ ...header, prevHash: new Uint8Array(31) }), 'BAD_ENCODING');
+  });
+});
+
+describe('txBytesAt: a tx read straight out of the block bytes', () => {
+  it('is exactly encodeTx of tx i, for every i of every block', () => {
+    fc.assert(
+      fc.property(arbBlock(5), (block) => {
+        const bytes = encodeBlock(block);
+        block.txs.forEach((tx, i) => {
+          expect(txBytesAt(bytes, i)).toEqual(encodeTx(tx));
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('refuses an index the block does not have, and bytes that are not a block, with BAD_ENCODING', () => {
+    const header = fc.sample(arbHeader(), { numRuns: 1, seed: 11 })[0]!;
+    const bytes = encodeBlock({ header, txs: fc.sample(arbTx(), { numRuns: 2, seed: 12 }) });
+    expect(txBytesAt(bytes, 1).length).toBe(TX_BYTES);
+    for (const i of [2, 3, -1, 0.5, Number.NaN]) expectCode(() => txBytesAt(bytes, i), 'BAD_ENCODING');
+    expectCode(() => txBytesAt(bytes.subarray(0, bytes.length - 1), 1), 'BAD_ENCODING');
+    expectCode(() => txBytesAt(bytes.subarray(0, HEADER_BYTES + 2), 0), 'BAD_ENCODING');
+    const extra = new Uint8Array(bytes.length + TX_BYTES);
+    extra.set(bytes);
+    expectCode(() => txBytesAt(extra, 0), 'BAD_ENCODING');
+  });
+
+  it('any byte string gives a tx-sized slice or a RuleError, never a short or out-of-bounds read', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.integer({ min: -1, max: 4 }), (b, i) => {
+        let tx: Uint8Array;
+        try {
+          tx = txBytesAt(b, i);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RuleError);
+          return;
+        }
+        expect(tx.length).toBe(TX_BYTES);
+        expect(decodeBlock(b).txs.length).toBeGreaterThan(i);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -330,3 +330,19 @@ describe('regtestParams', () => {
     expect(() => genesisJson(regtest)).toThrow(expect.objectContaining({ code: 'BAD_GENESIS' }));
   });
 });
+
+describe('the params commitment is byte-for-byte stable', () => {
+  // Changing the commitment encoding changes every genesis hash, so every datadir and every peer's
+  // topic names: these fixed values catch a refactor that changes it by accident.
+  it('devnet and regtest commit to exactly these hashes', () => {
+    expect(toHex(paramsCommitment(devnet))).toBe(
+      '3707617355a08113ded82e162130af9266d0b98c60a8314f0baf2fd85217ba38',
+    );
+    expect(toHex(devnet.genesisHash)).toBe(
+      '4603949f15a28012e1982db54208cf73b1708e325efb6492a321527b145b387d',
+    );
+    expect(toHex(paramsCommitment(regtestParams(devnet)))).toBe(
+      'a40c067474c1948f8fe857b48cd8f8c4043b775be2c6c58e6d41cbf785902817',
+    );
+  });
+});

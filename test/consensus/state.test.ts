@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toHex } from '../../src/consensus/bytes.js';
 import { RuleError } from '../../src/consensus/errors.js';
+import type { BlockUndo } from '../../src/consensus/state.js';
 import {
   type AccountChange,
   applyBlock,
@@ -17,6 +18,7 @@ import {
 import { blockSubsidy } from '../../src/consensus/subsidy.js';
 import type { Account, Block } from '../../src/consensus/types.js';
 import { FUNDED_KEYS, FUNDING, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
+import { arbAddressHash, arbU64 } from './arbitraries.js';
 
 const params = testParams();
 const miner = testKey(50).address;
@@ -150,5 +152,110 @@ describe('applyBlock and undo', () => {
     const bad = undo.slice();
     bad[4 + 20] = 2;
     expect(() => decodeUndo(bad)).toThrow(/flag/);
+  });
+});
+
+/** `n` bytes counting up from `start` (a recognisable fixed value for the byte-exact tests). */
+const counting = (n: number, start: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
+
+describe('fixed encodings: the bytes on disk never change by accident', () => {
+  it('undo data of fixed entries is exactly these bytes', () => {
+    const undo = {
+      entries: [
+        { address: counting(20, 1), before: { balance: 0x0102030405060708n, nonce: 9n } },
+        { address: counting(20, 0xa0), before: undefined },
+      ],
+    };
+    expect(toHex(encodeUndo(undo))).toBe(
+      '00000002' +
+        `${toHex(counting(20, 1))}01` +
+        '0102030405060708' +
+        '0000000000000009' +
+        `${toHex(counting(20, 0xa0))}00` +
+        '0000000000000000' +
+        '0000000000000000',
+    );
+    expect(toHex(encodeUndo({ entries: [] }))).toBe('00000000');
+  });
+
+  it('the state digest of fixed accounts is exactly this number', () => {
+    const accounts = [
+      [counting(20, 1), { balance: 5n, nonce: 1n }],
+      [counting(20, 0xa0), { balance: (1n << 64n) - 1n, nonce: 0n }],
+    ] as const;
+    expect(computeDigest(accounts).toString(16)).toBe(
+      '7aed2b8196436b83fc4c87b505311819b2bee539e67d715ba03507546bf0a01',
+    );
+  });
+});
+
+describe('undo data is canonical: one value, one encoding', () => {
+  const arbUndo: fc.Arbitrary<BlockUndo> = fc.record({
+    entries: fc.array(
+      fc.record({
+        address: arbAddressHash(),
+        before: fc.option(fc.record({ balance: arbU64(), nonce: arbU64() }), { nil: undefined }),
+      }),
+      { maxLength: 6 },
+    ),
+  });
+
+  it('decode(encode(undo)) = undo', () => {
+    fc.assert(
+      fc.property(arbUndo, (undo) => {
+        expect(decodeUndo(encodeUndo(undo))).toEqual(undo);
+      }),
+    );
+  });
+
+  it('any byte string either fails with BAD_ENCODING or decodes to a value that re-encodes to exactly it', () => {
+    // Random bytes almost never have a consistent count, so mutate real encodings too, and try lengths
+    // of the form 4 + 41n with random contents.
+    const anyBytes = fc.oneof(
+      fc.uint8Array({ maxLength: 200 }),
+      fc
+        .integer({ min: 0, max: 4 })
+        .chain((n) =>
+          fc
+            .uint8Array({ minLength: 41 * n, maxLength: 41 * n })
+            .map((rest) => Uint8Array.of(0, 0, 0, n, ...rest)),
+        ),
+      fc.tuple(arbUndo, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([undo, at, byte]) => {
+        const bytes = encodeUndo(undo);
+        bytes[at % bytes.length] = byte;
+        return bytes;
+      }),
+    );
+    fc.assert(
+      fc.property(anyBytes, (bytes) => {
+        let undo: BlockUndo;
+        try {
+          undo = decodeUndo(bytes);
+        } catch (e) {
+          expect(e).toBeInstanceOf(RuleError);
+          expect((e as RuleError).code).toBe('BAD_ENCODING');
+          return;
+        }
+        expect(encodeUndo(undo)).toEqual(bytes);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('an absent entry must carry zero balance and nonce', () => {
+    const undo = encodeUndo({ entries: [{ address: miner, before: undefined }] });
+    for (const at of [4 + 21, 4 + 28, 4 + 29, 4 + 36]) {
+      const bad = undo.slice();
+      bad[at] = 1;
+      expect(() => decodeUndo(bad)).toThrow(/absent account must have balance and nonce 0/);
+    }
+  });
+
+  it('encodeUndo refuses an address that is not 20 bytes and values that are not u64', () => {
+    expect(() => encodeUndo({ entries: [{ address: new Uint8Array(19), before: undefined }] })).toThrow(
+      RuleError,
+    );
+    const before = { balance: 1n << 64n, nonce: 0n };
+    expect(() => encodeUndo({ entries: [{ address: miner, before }] })).toThrow(RuleError);
   });
 });

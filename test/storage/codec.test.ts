@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compareBytes } from '../../src/consensus/bytes.js';
+import { compareBytes, toHex as hex } from '../../src/consensus/bytes.js';
 import { encodeHeader } from '../../src/consensus/encoding.js';
 import type { BlockHeader } from '../../src/consensus/types.js';
 import {
@@ -11,6 +11,7 @@ import {
   encodeAccount,
   encodeHeaderEntry,
   encodeTxLocation,
+  encodeU32,
   HEADER_ENTRY_BYTES,
   type HeaderEntry,
   TX_LOCATION_BYTES,
@@ -152,5 +153,51 @@ describe('layout keys', () => {
     for (const h of [-1, 2 ** 32, 1.5, Number.NaN])
       expect(storageCode(() => heightKey(h))).toBe('BAD_ARGUMENT');
     expect(storageCode(() => metaKey(''))).toBe('BAD_ARGUMENT');
+  });
+});
+
+describe('fixed encodings: the bytes on disk never change by accident', () => {
+  const counting = (n: number, start: number) => Uint8Array.from({ length: n }, (_, i) => (start + i) & 0xff);
+
+  it('a header entry is header ‖ chainWork ‖ status ‖ flags, exactly these bytes', () => {
+    const header: BlockHeader = {
+      version: 1,
+      height: 0x01020304,
+      prevHash: counting(32, 0x10),
+      txRoot: counting(32, 0x40),
+      miner: counting(20, 0x70),
+      time: 1764115200,
+      bits: 0x1e040000,
+      nonce: 0xdeadbeefn,
+    };
+    const entry: HeaderEntry = {
+      header,
+      hash: counting(32, 0x90),
+      chainWork: 0x1234567890abcdefn << 100n,
+      status: 'invalid',
+      hasBody: true,
+    };
+    expect(hex(encodeHeaderEntry(entry))).toBe(
+      '00000001' +
+        '01020304' +
+        hex(counting(32, 0x10)) +
+        hex(counting(32, 0x40)) +
+        hex(counting(20, 0x70)) +
+        '0000000069264300' +
+        '1e040000' +
+        '00000000deadbeef' +
+        '000000000000000000000001234567890abcdef0000000000000000000000000' +
+        '02' +
+        '01',
+    );
+  });
+
+  it('accounts, tx locations, u32 records and height keys are exactly these bytes', () => {
+    expect(hex(encodeAccount({ balance: 0x0102030405060708n, nonce: 0xfffffffffffffffen }))).toBe(
+      '0102030405060708fffffffffffffffe',
+    );
+    expect(hex(encodeTxLocation(counting(32, 0x90), 0x0a0b0c0d))).toBe(`${hex(counting(32, 0x90))}0a0b0c0d`);
+    expect(hex(encodeU32(0x01020304, 'test value'))).toBe('01020304');
+    expect(hex(heightKey(256))).toBe('00000100');
   });
 });
