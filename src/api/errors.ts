@@ -1,5 +1,5 @@
-// Every error the HTTP API returns, and the ONE place that maps errors to HTTP statuses (docs/ARCHITECTURE.md,
-// the HTTP API; like the gossip validator's ACCEPT/IGNORE/REJECT map in src/p2p and the exit codes in src/cli).
+// Every error the HTTP API returns, and the ONE place that maps errors to HTTP statuses (see the outcome
+// table of docs/ARCHITECTURE.md; like the gossip verdict in src/p2p and the exit codes in src/cli).
 //
 // The body is always {"error": {"code", "message"}}. `code` is stable (clients and tests match on it):
 // the RuleError or MempoolError code when a tx or address was refused, else one of API_CODES below.
