@@ -1,5 +1,5 @@
-// Every error the HTTP API returns, and the ONE place that maps errors to HTTP statuses (DESIGN.md §6,
-// like the gossip validator's ACCEPT/IGNORE/REJECT map in src/p2p and the exit codes in src/cli).
+// Every error the HTTP API returns, and the ONE place that maps errors to HTTP statuses (see the outcome
+// table of docs/ARCHITECTURE.md; like the gossip verdict in src/p2p and the exit codes in src/cli).
 //
 // The body is always {"error": {"code", "message"}}. `code` is stable (clients and tests match on it):
 // the RuleError or MempoolError code when a tx or address was refused, else one of API_CODES below.
@@ -9,8 +9,10 @@
 //   4xx  the request is wrong and resending it unchanged will fail again (fix the input);
 //   503  the request is fine but this node cannot serve it now (retry later, or pay a higher fee);
 //   500  a bug or a broken datadir: the message is generic and the details go to the log only.
-import { isRuleError } from '../consensus/errors.js';
-import { isMempoolError, type MempoolCode } from '../mempool/policy.js';
+// A refused tx or address gets its status from its outcome kind alone (statusOfKind below, the
+// OutcomeKind table of src/consensus/errors.ts), never from a list of codes.
+import { isRuleError, type OutcomeKind } from '../consensus/errors.js';
+import { isMempoolError } from '../mempool/policy.js';
 
 /** The API's own codes, besides the rule and mempool codes of refused txs. */
 export const API_CODES = {
@@ -55,15 +57,30 @@ export interface HttpError {
 }
 
 /**
- * A full mempool is not bad input: the same tx may be taken once blocks drain the pool (or with a
- * higher fee), so it is 503 with Retry-After, the status that tells a client to come back. Every other
- * mempool code describes the tx itself against this node's state (nonce used, funds short, duplicate,
- * fee too low), which the sender must change: 400, like the consensus rule codes.
+ * The HTTP status of each outcome kind (contract: docs/ARCHITECTURE.md, the outcome table). Only a
+ * `transient` refusal is the node's condition rather than the request's: a full mempool drains as blocks
+ * are mined, a block from the future becomes timely; so it is 503 with Retry-After, the status that tells
+ * a client to come back. Every other kind describes the tx or address itself (invalid or mutated
+ * everywhere, against this node's policy, malformed input, another chain, a parent not yet known), which
+ * the sender must change: 400.
  */
-const MEMPOOL_STATUS: Partial<Record<MempoolCode, number>> = { MEMPOOL_FULL: 503 };
+const KIND_STATUS: Readonly<Record<OutcomeKind, 400 | 503>> = {
+  invalid: 400,
+  mutated: 400,
+  'missing-context': 400,
+  policy: 400,
+  input: 400,
+  'wrong-chain': 400,
+  transient: 503,
+};
 
-/** The retry hint for a full mempool, in seconds: about one block at the default spacing. */
-const RETRY_AFTER_SECONDS = '10';
+/** The status a refusal of this outcome kind gets. */
+export function statusOfKind(kind: OutcomeKind): 400 | 503 {
+  return KIND_STATUS[kind];
+}
+
+/** The retry hint of a transient refusal, in seconds: about one block at the default spacing. */
+export const RETRY_AFTER_SECONDS = '10';
 
 /** Fastify's own error codes (its body parser and router), by the API code they become. */
 const FASTIFY_CODES: Readonly<Record<string, readonly [number, ApiCode]>> = {
@@ -103,10 +120,9 @@ export function toHttpError(err: unknown): HttpError {
       err.code === 'UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : undefined;
     return { status: err.status, body: body(err.code, err.message), headers, internal: false };
   }
-  // A consensus rule refused it: the tx (or address) is invalid everywhere, forever.
-  if (isRuleError(err)) return { status: 400, body: body(err.code, err.message), internal: false };
-  if (isMempoolError(err)) {
-    const status = MEMPOOL_STATUS[err.code] ?? 400;
+  // A consensus rule or the mempool's policy refused it: the kind says whose move it is.
+  if (isRuleError(err) || isMempoolError(err)) {
+    const status = statusOfKind(err.kind);
     const headers = status === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : undefined;
     return { status, body: body(err.code, err.message), headers, internal: false };
   }

@@ -1,5 +1,5 @@
 // The HTTP API's public surface. src/node builds an ApiServer; other services get the Metrics.
-export { API_CODES, type ApiCode, ApiError, type ErrorBody, toHttpError } from './errors.js';
+export { API_CODES, type ApiCode, ApiError, type ErrorBody, statusOfKind, toHttpError } from './errors.js';
 export { DEFAULT_EVENT_STREAM_OPTIONS, type EventStreamOptions } from './events.js';
 export { type ChainEventSource, type MetricSources, Metrics } from './metrics.js';
 export { openApiDocument } from './openapi.js';
@@ -15,8 +15,9 @@ export {
   type ApiServerOptions,
   DEFAULT_API_HOST,
   DEFAULT_BODY_LIMIT,
+  type EventOrigin,
   isLoopback,
   MIN_TOKEN_LENGTH,
-  type PeerInfo,
+  type PeerView,
   type StatusExtras,
 } from './server.js';

@@ -7,7 +7,11 @@
 //   gauges    the state right now (height, peers, mempool size). They are read from `sources` at scrape
 //             time (prom-client's `collect`), so no service has to remember to update them.
 //   counters  events since the process started (blocks connected, reorgs, rejections). Services call
-//             the methods below; `trackChain` counts the chain's own events.
+//             the methods below; `trackChain` counts the chain's own events. A service that already
+//             counts a fact itself (the P2P node's state mismatches) is a source instead, read at scrape
+//             time, so the fact is counted in one place only.
+// Each fact is counted once: whoever creates the Metrics calls `trackChain` (src/node for a node, the
+// ApiServer for a Metrics of its own), and no one else follows the same events.
 // Core has no Prometheus endpoint; its getblockchaininfo / getmempoolinfo / getnetworkinfo RPCs report
 // the same gauges, and bitcoind's -debug=bench log the timings.
 
@@ -24,6 +28,11 @@ export interface MetricSources {
   mempoolBytes?(): number;
   /** Hashes per second of the local miner (0 when it is not mining). */
   hashrate?(): number;
+  /**
+   * State mismatches counted by the service that compares state digests (the P2P node). When set,
+   * cairn_state_mismatches_total reports it and `stateMismatch()` is not to be called.
+   */
+  stateMismatches?(): number;
 }
 
 /** The chain events the counters follow (the real Chain satisfies it). */
@@ -49,7 +58,6 @@ export class Metrics {
   private readonly reorgs: Counter;
   private readonly rejectedBlocks: Counter<'code'>;
   private readonly rejectedTxs: Counter<'code'>;
-  private readonly stateMismatches: Counter;
   private readonly requestDuration: Histogram<'route' | 'method' | 'status'>;
   private readonly requestTimers = new Map<string, { observe(seconds: number): void }>();
   private mismatchCount = 0;
@@ -103,10 +111,15 @@ export class Metrics {
       labelNames: ['code'],
       registers,
     });
-    this.stateMismatches = new Counter({
+    // A counter read from its source at scrape time: the value is set, never incremented, here.
+    const mismatches: Counter = new Counter({
       name: 'cairn_state_mismatches_total',
       help: 'Peers at our tip that reported a different state digest',
       registers,
+      collect: () => {
+        mismatches.reset();
+        mismatches.inc(this.stateMismatchCount);
+      },
     });
     this.requestDuration = new Histogram({
       name: 'cairn_api_request_duration_seconds',
@@ -124,8 +137,8 @@ export class Metrics {
   }
 
   /**
-   * Counts the chain's connected blocks, reorgs and blocks it marked invalid. Idempotent: the node and
-   * the API server may both call it for the same chain without counting twice.
+   * Counts the chain's connected blocks, reorgs and blocks it marked invalid. Called once, by whoever
+   * created this Metrics; idempotent all the same, so a second call cannot count anything twice.
    */
   trackChain(chain: ChainEventSource): void {
     if (this.tracked.has(chain)) return;
@@ -164,14 +177,14 @@ export class Metrics {
     this.rejectedTxs.inc({ code });
   }
 
+  /** A state mismatch, for a caller with no `stateMismatches` source (a standalone API server). */
   stateMismatch(): void {
     this.mismatchCount++;
-    this.stateMismatches.inc();
   }
 
-  /** How many state mismatches were counted (GET /status shows it). */
+  /** How many state mismatches were counted: the source's number, else the calls to stateMismatch(). */
   get stateMismatchCount(): number {
-    return this.mismatchCount;
+    return this.sources.stateMismatches?.() ?? this.mismatchCount;
   }
 
   /** For a miner that pushes its rate instead of being a `hashrate` source. */

@@ -309,7 +309,9 @@ export const ROUTES = {
     operationId: 'events',
     summary:
       'Server-sent events: `block` {hash, height, txs}, `reorg` {depth, oldTip, newTip, fork}, `tx` {id}; ' +
-      'a comment line every 15 s keeps idle connections open. A client that reads too slowly is dropped',
+      'a block or tx event also carries where it came from when the node knows it: origin (mined, api, ' +
+      'gossip, sync, reorg, reindex), peer and receivedAt (unix ms). A comment line every 15 s keeps ' +
+      'idle connections open. A client that reads too slowly is dropped',
     produces: 'text/event-stream',
     schema: { response: { ...errors } },
   },

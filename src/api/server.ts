@@ -1,18 +1,18 @@
-// The node's HTTP API (DESIGN.md §6): a fastify server in front of the chain, the mempool, the miner and
-// the network. It only reads and forwards: the chain stays the only writer of chain state, POST /txs
-// hands the tx to the mempool and POST /mine to the miner.
+// The node's HTTP API (docs/ARCHITECTURE.md, the HTTP API): a fastify server in front of the chain, the
+// mempool, the miner and the network. It only reads and forwards: the chain stays the only writer of
+// chain state, POST /txs hands the tx to the mempool and POST /mine to the miner.
 //
-// Safety first, because "the node never crashes on any request body" (§6):
+// Safety first, because the node never crashes on any request body:
 //   - every route has a JSON schema, checked before its handler runs (wrong types, missing or unknown
 //     fields are 400 BAD_REQUEST), bodies are capped (64 KiB: a tx is 284 hex digits), only JSON is
 //     parsed (415 otherwise), and every thrown error goes through ONE handler and ONE mapping
 //     (errors.ts), so nothing escapes as a crash or a stack trace;
 //   - it listens on 127.0.0.1 unless told otherwise, and refuses to listen anywhere else without a
 //     token: POST /mine and a mempool flood are not for strangers.
-// The services are typed by the small interfaces below, not by their classes, so tests can hand in the
-// real objects or small fakes (and the API depends only on what it uses).
+// This file holds the lifecycle, authentication, timing and error handling; the routes live in
+// routes/*.ts by resource, each registered with one RouteContext. The services are typed by the small
+// interfaces of services.ts, not by their classes.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -21,84 +21,33 @@ import Fastify, {
   LogController,
   type onResponseHookHandler,
 } from 'fastify';
-import type { IndexEntry } from '../chain/block-index.js';
-import { decodeAddress } from '../consensus/address.js';
-import { fromHex, toHex } from '../consensus/bytes.js';
-import { decodeBlock, decodeTx, txBytesAt } from '../consensus/encoding.js';
-import { isRuleError } from '../consensus/errors.js';
-import { sha256 } from '../consensus/hash.js';
-import type { Account, Block, ChainParams, Hash, Tx } from '../consensus/types.js';
-import { isMempoolError } from '../mempool/policy.js';
+import { toHex } from '../consensus/bytes.js';
 import { ApiError, toHttpError } from './errors.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, EventStream, type EventStreamOptions } from './events.js';
-import { type ChainEventSource, Metrics } from './metrics.js';
-import { openApiDocument } from './openapi.js';
-import { MEMPOOL_LIST_DEFAULT, MEMPOOL_LIST_MAX, ROUTES } from './schemas.js';
-import { accountView, type BlockView, blockView, type TxStatusView, txView } from './views.js';
+import { isLoopback } from './loopback.js';
+import { Metrics } from './metrics.js';
+import { registerAccountRoutes } from './routes/accounts.js';
+import { registerBlockRoutes } from './routes/blocks.js';
+import type { RegisterRoutes, RouteContext } from './routes/context.js';
+import { followForEvents, registerEventRoutes } from './routes/events.js';
+import { registerMiningRoutes } from './routes/mining.js';
+import { registerAdminRoutes, registerPeerRoutes } from './routes/peers.js';
+import { registerStatusRoutes } from './routes/status.js';
+import { registerTxRoutes } from './routes/txs.js';
+import type { ApiAdmin, ApiChain, ApiMempool, ApiMiner, ApiPeers, StatusExtras } from './services.js';
 
-/** What the API reads from the chain (src/chain/chain.ts `Chain` satisfies it). */
-export interface ApiChain extends ChainEventSource {
-  readonly tip: IndexEntry;
-  readonly height: number;
-  readonly stateDigest: Hash;
-  readonly params: Pick<ChainParams, 'network' | 'genesisHash' | 'addressPrefix'>;
-  readonly index: { get(hash: Hash | string): IndexEntry | undefined };
-  atHeight(height: number): IndexEntry | undefined;
-  isOnMainChain(entry: IndexEntry): boolean;
-  getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
-  getAccount(address: Uint8Array): Promise<Account>;
-  findTx(id: Hash): Promise<{ entry: IndexEntry; index: number } | undefined>;
-}
-
-/** A pending tx as the mempool shows it. */
-export interface ApiMempoolEntry {
-  readonly id: Hash;
-  readonly tx: Tx;
-}
-
-/** What the API uses of the mempool (src/mempool/mempool.ts `Mempool` satisfies it). */
-export interface ApiMempool {
-  readonly size: number;
-  readonly bytes: number;
-  /** Throws RuleError or MempoolError (each with a `code`) when it refuses the tx. */
-  add(tx: Tx): Promise<{ readonly id: Hash; readonly replaced?: Hash }>;
-  get(id: Hash): ApiMempoolEntry | undefined;
-  entries(): Iterable<ApiMempoolEntry>;
-  /** The nonce a new tx of this sender should use, counting its pending txs (optional). */
-  pendingNonce?(address: Uint8Array): Promise<bigint>;
-  on(event: 'tx:added', listener: (tx: Tx, id: Hash) => void): unknown;
-  off(event: 'tx:added', listener: (tx: Tx, id: Hash) => void): unknown;
-}
-
-export interface ApiMiner {
-  /** Mines `blocks` blocks paying `to` (a 20-byte address hash); resolves with their hashes. */
-  mine(blocks: number, to: Uint8Array): Promise<Hash[]>;
-  hashrate?(): number;
-}
-
-export interface PeerInfo {
-  readonly peerId: string;
-  readonly addrs: readonly string[];
-  readonly direction: 'inbound' | 'outbound';
-  readonly score: number;
-  readonly banned: boolean;
-}
-
-export interface ApiPeers {
-  peers(): readonly PeerInfo[];
-}
-
-/** Devnet controls behind the loopback-only admin routes (the P2P node provides them). */
-export interface ApiAdmin {
-  blockPeers(peerIds: readonly string[]): Promise<void> | void;
-  unblockAll(): Promise<void> | void;
-}
-
-/** Status fields other services own (sync, state-digest comparison); both optional. */
-export interface StatusExtras {
-  syncing?(): boolean;
-  stateMismatches?(): number;
-}
+export { isLoopback } from './loopback.js';
+export type {
+  ApiAdmin,
+  ApiChain,
+  ApiMempool,
+  ApiMempoolEntry,
+  ApiMiner,
+  ApiPeers,
+  EventOrigin,
+  PeerView,
+  StatusExtras,
+} from './services.js';
 
 export interface ApiServerOptions {
   readonly chain: ApiChain;
@@ -108,7 +57,10 @@ export interface ApiServerOptions {
   readonly status?: StatusExtras;
   /** Serves POST /admin/block-peers and /admin/unblock-peers (to loopback clients only). */
   readonly admin?: ApiAdmin;
-  /** Shared with the other services; a private one is made when absent. */
+  /**
+   * Shared with the other services; whoever made it counts the chain's events into it (src/node calls
+   * `trackChain`). When absent the server makes a private one and counts them itself.
+   */
   readonly metrics?: Metrics;
   /** A pino logger (fastify's `loggerInstance`); silent when absent. */
   readonly logger?: FastifyBaseLogger;
@@ -130,13 +82,17 @@ export const DEFAULT_BODY_LIMIT = 64 * 1024;
 /** A token shorter than this is too easy to guess for an API that can mine and submit txs. */
 export const MIN_TOKEN_LENGTH = 16;
 
-/** Is `host` an address only this machine can reach (127.0.0.0/8, ::1, localhost)? */
-export function isLoopback(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  if (h === 'localhost' || h === '::1') return true;
-  if (isIP(h) === 4) return h.startsWith('127.');
-  return h.startsWith('::ffff:127.');
-}
+/** The route modules, by resource, in registration order. */
+const ROUTE_MODULES: readonly RegisterRoutes[] = [
+  registerStatusRoutes,
+  registerBlockRoutes,
+  registerTxRoutes,
+  registerAccountRoutes,
+  registerMiningRoutes,
+  registerPeerRoutes,
+  registerEventRoutes,
+  registerAdminRoutes,
+];
 
 function digestOf(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -145,23 +101,12 @@ function digestOf(text: string): Buffer {
 export class ApiServer {
   readonly app: FastifyInstance;
   readonly metrics: Metrics;
-  private readonly chain: ApiChain;
-  private readonly mempool: ApiMempool;
-  private readonly miner: ApiMiner | undefined;
-  private readonly p2p: ApiPeers | undefined;
-  private readonly extras: StatusExtras;
-  private readonly admin: ApiAdmin | undefined;
   private readonly host: string;
   private readonly port: number;
-  private readonly hrp: string;
-  private readonly genesisHex: string;
-  private readonly version: string | undefined;
   private readonly ownsMetrics: boolean;
   private readonly events: EventStream;
   private readonly detach: (() => void)[] = [];
   private closed = false;
-  private digestTip: IndexEntry | undefined;
-  private digestText = '';
 
   constructor(opts: ApiServerOptions) {
     this.host = opts.host ?? DEFAULT_API_HOST;
@@ -175,27 +120,25 @@ export class ApiServer {
           '<token>"), or keep the default host 127.0.0.1',
       );
     }
-    this.chain = opts.chain;
-    this.mempool = opts.mempool;
-    this.miner = opts.miner;
-    this.p2p = opts.p2p;
-    this.extras = opts.status ?? {};
-    this.admin = opts.admin;
+    const { chain, mempool, miner, p2p } = opts;
     this.port = opts.port ?? 0;
-    this.hrp = opts.chain.params.addressPrefix;
-    this.genesisHex = toHex(opts.chain.params.genesisHash);
-    this.version = opts.version;
     this.ownsMetrics = opts.metrics === undefined;
     this.metrics = opts.metrics ?? new Metrics();
+    const peerCount = (): number => {
+      let n = 0;
+      for (const p of p2p?.peers() ?? []) if (!p.banned) n++;
+      return n;
+    };
     this.metrics.setSources({
-      height: () => this.chain.height,
-      chainWork: () => this.chain.tip.chainWork,
-      peers: () => this.peerCount(),
-      mempoolTxs: () => this.mempool.size,
-      mempoolBytes: () => this.mempool.bytes,
-      ...(this.miner?.hashrate ? { hashrate: () => this.miner!.hashrate!() } : {}),
+      height: () => chain.height,
+      chainWork: () => chain.tip.chainWork,
+      peers: peerCount,
+      mempoolTxs: () => mempool.size,
+      mempoolBytes: () => mempool.bytes,
+      ...(miner?.hashrate ? { hashrate: () => miner.hashrate!() } : {}),
     });
-    this.metrics.trackChain(this.chain);
+    // The chain's events are counted once, by whoever created the Metrics: here only for a private one.
+    if (this.ownsMetrics) this.metrics.trackChain(chain);
 
     this.app = Fastify({
       ...(opts.logger ? { loggerInstance: opts.logger.child({ name: 'api' }) } : { logger: false }),
@@ -206,8 +149,23 @@ export class ApiServer {
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     });
     this.events = new EventStream({ ...DEFAULT_EVENT_STREAM_OPTIONS, ...opts.events }, this.app.log);
+    const ctx: RouteContext = {
+      chain,
+      mempool,
+      miner,
+      p2p,
+      extras: opts.status ?? {},
+      admin: opts.admin,
+      metrics: this.metrics,
+      events: this.events,
+      hrp: chain.params.addressPrefix,
+      genesisHex: toHex(chain.params.genesisHash),
+      version: opts.version,
+      peerCount,
+    };
     this.setUp(opts.token);
-    this.follow();
+    for (const register of ROUTE_MODULES) register(this.app, ctx);
+    this.detach.push(...followForEvents(ctx));
   }
 
   /** Listens; resolves with the base URL (with the real port when the OS picked it). */
@@ -236,40 +194,9 @@ export class ApiServer {
     return this.events.size;
   }
 
-  private peerCount(): number {
-    let n = 0;
-    for (const p of this.p2p?.peers() ?? []) if (!p.banned) n++;
-    return n;
-  }
-
-  /** Chain and mempool events become server-sent events. */
-  private follow(): void {
-    const { chain, mempool, events } = this;
-    const onBlock = (b: { entry: IndexEntry; ids: readonly Hash[] }) =>
-      events.broadcast('block', { hash: b.entry.hex, height: b.entry.header.height, txs: b.ids.length });
-    const onReorg = (r: { depth: number; oldTip: IndexEntry; newTip: IndexEntry; fork: IndexEntry }) =>
-      events.broadcast('reorg', {
-        depth: r.depth,
-        oldTip: r.oldTip.hex,
-        newTip: r.newTip.hex,
-        fork: r.fork.hex,
-      });
-    // At thousands of txs a second, skip the hex when nobody listens.
-    const onTx = (_tx: Tx, id: Hash) => {
-      if (events.size > 0) events.broadcast('tx', { id: toHex(id) });
-    };
-    chain.on('block:connected', onBlock);
-    chain.on('reorg', onReorg);
-    mempool.on('tx:added', onTx);
-    this.detach.push(
-      () => chain.off('block:connected', onBlock),
-      () => chain.off('reorg', onReorg),
-      () => mempool.off('tx:added', onTx),
-    );
-  }
-
+  /** Authentication, request timing and the one error handler; the routes come after (ROUTE_MODULES). */
   private setUp(token: string | undefined): void {
-    const { app, metrics } = this;
+    const { app } = this;
     // Only JSON bodies: a text/plain body is 415, not a string for the schema to puzzle over.
     app.removeContentTypeParser('text/plain');
 
@@ -304,79 +231,6 @@ export class ApiServer {
     app.setNotFoundHandler((req, reply) =>
       this.sendError(req, reply, new ApiError(404, 'NOT_FOUND', `no route ${req.method} ${req.url}`)),
     );
-
-    const r = ROUTES;
-    // Synchronous: the busiest read route skips the promise an async handler costs.
-    app.route({ ...r.status, handler: (_req, reply) => reply.send(this.status()) });
-    app.route<{ Params: { hashOrHeight: string } }>({
-      ...r.block,
-      handler: async (req) => this.block(req.params.hashOrHeight),
-    });
-    app.route<{ Params: { id: string } }>({ ...r.tx, handler: async (req) => this.tx(req.params.id) });
-    app.route<{ Params: { address: string } }>({
-      ...r.account,
-      handler: async (req) => this.account(req.params.address),
-    });
-    app.route<{ Body: { raw: string } }>({
-      ...r.submitTx,
-      handler: async (req, reply) => {
-        const result = await this.submitTx(req.body.raw);
-        return reply.code(202).send(result);
-      },
-    });
-    app.route<{ Body: { blocks: number; to: string } }>({
-      ...r.mine,
-      handler: async (req) => this.mine(req.body.blocks, req.body.to),
-    });
-    app.route({ ...r.peers, handler: async () => this.p2p?.peers() ?? [] });
-    app.route<{ Querystring: { limit?: string } }>({
-      ...r.mempool,
-      handler: async (req) => this.mempoolList(req.query.limit),
-    });
-    app.route({
-      ...r.events,
-      handler: async (req, reply) => {
-        if (this.events.full) {
-          throw new ApiError(503, 'UNAVAILABLE', 'too many event-stream clients; try again later');
-        }
-        reply.hijack(); // the response is ours now: fastify neither serialises nor ends it
-        this.events.accept(req.raw, reply.raw);
-      },
-    });
-    app.route({
-      ...r.metrics,
-      handler: async (_req, reply) => reply.type(metrics.contentType).send(await metrics.text()),
-    });
-    app.route<{ Body: { peerIds: string[] } }>({
-      ...r.blockPeers,
-      handler: async (req) => {
-        const admin = this.adminFor(req);
-        await admin.blockPeers(req.body.peerIds);
-        return { ok: true };
-      },
-    });
-    app.route({
-      ...r.unblockPeers,
-      handler: async (req) => {
-        await this.adminFor(req).unblockAll();
-        return { ok: true };
-      },
-    });
-    const doc = openApiDocument();
-    app.route({ ...r.openapi, handler: async () => doc });
-  }
-
-  /**
-   * The admin service, for a client on this machine only. A token lets a remote client read and submit,
-   * but cutting a node off from its peers is for whoever runs it (the devnet script), so the admin
-   * routes check the socket's own address as well.
-   */
-  private adminFor(req: FastifyRequest): ApiAdmin {
-    if (!isLoopback(req.socket.remoteAddress ?? '')) {
-      throw new ApiError(403, 'FORBIDDEN', 'admin routes answer clients on this machine only');
-    }
-    if (!this.admin) throw new ApiError(503, 'UNAVAILABLE', 'this node has no peer-to-peer service');
-    return this.admin;
   }
 
   private observe(req: FastifyRequest, reply: FastifyReply, pattern: string): void {
@@ -394,141 +248,5 @@ export class ApiServer {
     // No route, so no route hook: time it here, under one label whatever the URL.
     if (req.is404) this.observe(req, reply, 'unmatched');
     return reply.type('application/json; charset=utf-8').send(e.body);
-  }
-
-  // --- Route handlers ---------------------------------------------------------------------------------
-
-  /** The state digest's hex, computed once per tip (the digest changes only when the tip does). */
-  private digestHex(tip: IndexEntry): string {
-    if (this.digestTip !== tip) {
-      this.digestTip = tip;
-      this.digestText = toHex(this.chain.stateDigest);
-    }
-    return this.digestText;
-  }
-
-  private status() {
-    const { chain, mempool } = this;
-    const tip = chain.tip;
-    return {
-      network: chain.params.network,
-      genesisHash: this.genesisHex,
-      height: chain.height,
-      tipHash: tip.hex,
-      chainWork: tip.chainWork.toString(),
-      peers: this.peerCount(),
-      mempool: mempool.size,
-      mempoolBytes: mempool.bytes,
-      syncing: this.extras.syncing?.() ?? false,
-      stateDigest: this.digestHex(tip),
-      stateMismatches: this.extras.stateMismatches?.() ?? this.metrics.stateMismatchCount,
-      ...(this.version ? { version: this.version } : {}),
-    };
-  }
-
-  private async block(hashOrHeight: string): Promise<BlockView> {
-    const { chain } = this;
-    let entry: IndexEntry | undefined;
-    if (hashOrHeight.length === 64) {
-      entry = chain.index.get(hashOrHeight.toLowerCase());
-      if (!entry) throw new ApiError(404, 'NOT_FOUND', `no block with hash ${hashOrHeight}`);
-    } else {
-      const height = Number(hashOrHeight);
-      entry = chain.atHeight(height);
-      if (!entry) {
-        throw new ApiError(
-          404,
-          'NOT_FOUND',
-          `no block at height ${height}: the main chain's tip is at height ${chain.height}`,
-        );
-      }
-    }
-    const raw = await chain.getBlockBytes(entry.hash);
-    if (!raw) {
-      throw new ApiError(404, 'NOT_FOUND', `the header of ${entry.hex} is known but its body is not stored`);
-    }
-    const block: Block = decodeBlock(raw);
-    // A tx id is SHA-256 of the tx's encoding, which is a slice of the block's own bytes.
-    const ids = block.txs.map((_, i) => sha256(txBytesAt(raw, i)));
-    return blockView(entry, block, ids, raw, chain.isOnMainChain(entry), chain.height, this.hrp);
-  }
-
-  private async tx(idHex: string): Promise<TxStatusView> {
-    const id = fromHex(idHex);
-    // Chain, then mempool, then chain again: a tx that gets mined between the first two reads leaves the
-    // pool and enters the chain, and must not look unknown for that moment.
-    const confirmed = (await this.confirmedTx(id)) ?? this.pendingTx(id) ?? (await this.confirmedTx(id));
-    if (!confirmed) throw new ApiError(404, 'NOT_FOUND', `no tx ${idHex} in the mempool or the main chain`);
-    return confirmed;
-  }
-
-  private pendingTx(id: Hash): TxStatusView | undefined {
-    const entry = this.mempool.get(id);
-    return entry && { ...txView(entry.tx, entry.id, this.hrp), status: 'pending' };
-  }
-
-  private async confirmedTx(id: Hash): Promise<TxStatusView | undefined> {
-    const { chain } = this;
-    const loc = await chain.findTx(id);
-    if (!loc) return undefined;
-    const raw = await chain.getBlockBytes(loc.entry.hash);
-    let bytes: Uint8Array | undefined;
-    try {
-      bytes = raw && txBytesAt(raw, loc.index);
-    } catch {
-      bytes = undefined; // the stored block has no tx at that index: the damage reported just below
-    }
-    // The index and the block disagreeing would mean a damaged datadir: fail loudly (500), not wrongly.
-    if (!bytes || toHex(sha256(bytes)) !== toHex(id)) {
-      throw new Error(`the tx index points ${toHex(id)} at block ${loc.entry.hex}, which does not hold it`);
-    }
-    const height = loc.entry.header.height;
-    return {
-      ...txView(decodeTx(bytes), id, this.hrp, bytes),
-      status: 'confirmed',
-      blockHash: loc.entry.hex,
-      height,
-      confirmations: chain.height - height + 1,
-    };
-  }
-
-  private async account(text: string) {
-    const address = decodeAddress(text, this.hrp); // RuleError BAD_ADDRESS → 400
-    const [account, next] = await Promise.all([
-      this.chain.getAccount(address),
-      this.mempool.pendingNonce?.(address),
-    ]);
-    return accountView(address, account, this.hrp, next);
-  }
-
-  private async submitTx(rawHex: string): Promise<{ id: string; replaced?: string }> {
-    try {
-      const tx = decodeTx(fromHex(rawHex)); // RuleError BAD_ENCODING for a wrong length or field
-      const { id, replaced } = await this.mempool.add(tx);
-      return replaced ? { id: toHex(id), replaced: toHex(replaced) } : { id: toHex(id) };
-    } catch (e) {
-      if (isRuleError(e) || isMempoolError(e)) this.metrics.rejectedTx(e.code);
-      throw e;
-    }
-  }
-
-  private async mine(blocks: number, to: string): Promise<{ hashes: string[] }> {
-    const address = decodeAddress(to, this.hrp);
-    if (!this.miner) throw new ApiError(503, 'UNAVAILABLE', 'this node has no miner');
-    const hashes = await this.miner.mine(blocks, address);
-    return { hashes: hashes.map(toHex) };
-  }
-
-  private mempoolList(limitText: string | undefined) {
-    const limit = limitText === undefined ? MEMPOOL_LIST_DEFAULT : Number(limitText);
-    if (!(limit >= 1 && limit <= MEMPOOL_LIST_MAX)) {
-      throw new ApiError(400, 'BAD_REQUEST', `limit must be between 1 and ${MEMPOOL_LIST_MAX}`);
-    }
-    const out = [];
-    for (const e of this.mempool.entries()) {
-      if (out.length >= limit) break;
-      out.push(txView(e.tx, e.id, this.hrp));
-    }
-    return out;
   }
 }

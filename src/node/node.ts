@@ -1,6 +1,30 @@
-// A running Cairn node: the composition root (DESIGN.md section 1). Storage, chain, mempool and miner
-// come from openServices; this adds the HTTP API and the P2P network, routes their events to the log
-// and the metrics, writes DIR/node.json when everything listens, and shuts it all down in order.
+// A running Cairn node: the composition root (docs/ARCHITECTURE.md: src/node is the one place that wires
+// services together). Storage, chain, mempool and miner come from openServices; this adds the HTTP API
+// and the P2P network, routes the events of the services that have no logger or metrics of their own to
+// the log and the metrics, writes DIR/node.json when everything listens, and shuts it all down in order.
+//
+// Every fact is logged once and counted once, by the layer that knows it (Core logs each in the one
+// place that decides it, too: "UpdateTip" in validation.cpp, "Misbehaving" in net_processing.cpp):
+//
+//   fact                              logged by                        counted by (Prometheus)
+//   --------------------------------  -------------------------------  -------------------------------------
+//   block connected                   node (chain event)               node: trackChain, blocks_connected
+//   reorg                             node (chain event)               node: trackChain, reorgs
+//   block marked invalid              node (chain event)               node: trackChain, rejected_blocks
+//   block mined here                  node (miner event)               (blocks_connected, as any block)
+//   mining attempt failed             services.ts (miner event)        -
+//   peer connected / disconnected     p2p                              p2p: peers() → gauge cairn_peers
+//   peer misbehaved / banned          p2p                              p2p: its scores (GET /peers)
+//   sync progress                     p2p (sync.ts)                    -
+//   STATE MISMATCH                    p2p                              p2p: stateMismatches() → the
+//                                                                      cairn_state_mismatches_total source
+//   tx refused over HTTP              api (debug, per request)         api: rejected_txs
+//   HTTP request                      api (debug)                      api: request_duration histogram
+//
+// The chain and the miner have no logger and no Metrics (they sit below src/api), so this file turns
+// their events into log lines and `metrics.trackChain` into counters, each exactly once; the ApiServer is
+// handed this Metrics and does not follow the chain itself (it does only for a Metrics of its own).
+// The P2P service logs and counts its own facts: this file neither logs nor counts any of them again.
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Metrics } from '../api/metrics.js';
@@ -10,8 +34,7 @@ import { toHex } from '../consensus/bytes.js';
 import type { ChainParams } from '../consensus/types.js';
 import type { BackendName } from '../crypto/verifier.js';
 import type { MinedBlock } from '../mining/miner.js';
-import { P2PNode, type StateMismatch } from '../p2p/p2p-node.js';
-import type { SyncProgress } from '../p2p/sync.js';
+import { P2PNode } from '../p2p/p2p-node.js';
 import type { Logger } from '../util/logger.js';
 import { openServices, type Services } from './services.js';
 
@@ -38,8 +61,8 @@ export interface NodeOptions {
   readonly version?: string;
 }
 
-/** What DIR/node.json holds (DESIGN.md section 6): how scripts and tools find a running node. */
-export interface NodeInfo {
+/** What DIR/node.json holds: how scripts and tools (scripts/devnet.ts) find a running node. */
+export interface NodeLocator {
   readonly peerId: string;
   readonly multiaddrs: readonly string[];
   readonly api: string;
@@ -54,7 +77,7 @@ export class CairnNode {
     readonly services: Services,
     readonly p2p: P2PNode,
     readonly api: ApiServer,
-    readonly info: NodeInfo,
+    readonly info: NodeLocator,
     private readonly opts: NodeOptions,
     private readonly detach: () => void,
   ) {}
@@ -71,7 +94,8 @@ export class CairnNode {
     });
     const { chain, miner, mempool } = services;
     const metrics = new Metrics();
-    const detach = followServices(services, metrics, logger);
+    metrics.trackChain(chain);
+    const detach = followServices(services, logger);
     const p2p = new P2PNode({
       params,
       chain,
@@ -82,7 +106,8 @@ export class CairnNode {
       bootstrap: opts.peers ?? [],
       logger: logger.child({ name: 'p2p' }),
     });
-    const detachP2P = followNetwork(p2p, metrics, logger);
+    // The P2P service counts its own state mismatches; the counter reads that number at scrape time.
+    metrics.setSources({ stateMismatches: () => p2p.stateMismatches() });
     let api: ApiServer | undefined;
     try {
       await p2p.start();
@@ -106,10 +131,10 @@ export class CairnNode {
         version: opts.version,
       });
       const { url } = await api.start();
-      const info: NodeInfo = { peerId: p2p.peerId, multiaddrs: p2p.multiaddrs(), api: url };
+      const info: NodeLocator = { peerId: p2p.peerId, multiaddrs: p2p.multiaddrs(), api: url };
       const node = new CairnNode(services, p2p, api, info, opts, () => {
         detach();
-        detachP2P();
+        metrics.close();
       });
       await node.writeInfo();
       logger.info(
@@ -132,7 +157,6 @@ export class CairnNode {
       return node;
     } catch (e) {
       detach();
-      detachP2P();
       await api?.close();
       await p2p.stop();
       metrics.close();
@@ -165,8 +189,12 @@ export class CairnNode {
   }
 }
 
-/** Routes service events to the log and the metrics. Returns a function that detaches them all. */
-function followServices(services: Services, metrics: Metrics, logger: Logger): () => void {
+/**
+ * Logs the chain's and the miner's events (neither has a logger of its own). Counting them is
+ * `metrics.trackChain`'s job, and the gauges (hash rate included) are read at scrape time, so nothing
+ * here touches the metrics. Returns a function that detaches every listener.
+ */
+function followServices(services: Services, logger: Logger): () => void {
   const { chain, miner } = services;
   const onConnected = ({ entry, block }: ConnectedBlock) =>
     logger.info(
@@ -183,53 +211,17 @@ function followServices(services: Services, metrics: Metrics, logger: Logger): (
       },
       'reorg',
     );
-  const onInvalid = (e: ChainEvents['block:invalid'][0]) => {
-    metrics.rejectedBlock(e.error.code);
+  const onInvalid = (e: ChainEvents['block:invalid'][0]) =>
     logger.warn({ hash: toHex(e.hash), code: e.error.code, reason: e.error.message }, 'invalid block');
-  };
   const onMined = (b: MinedBlock) => logger.info({ height: b.height, hash: toHex(b.hash) }, 'mined a block');
   chain.on('block:connected', onConnected);
   chain.on('reorg', onReorg);
   chain.on('block:invalid', onInvalid);
   miner?.on('block:mined', onMined);
-  const hashrate = miner && setInterval(() => metrics.setHashrate(miner.hashrate()), 5_000);
-  hashrate?.unref();
   return () => {
     chain.off('block:connected', onConnected);
     chain.off('reorg', onReorg);
     chain.off('block:invalid', onInvalid);
     miner?.off('block:mined', onMined);
-    if (hashrate) clearInterval(hashrate);
-  };
-}
-
-/** Network events to the log and the metrics: peers, bans, sync progress, state digest mismatches. */
-function followNetwork(p2p: P2PNode, metrics: Metrics, logger: Logger): () => void {
-  let lastProgress = 0;
-  const onConnect = (e: { peerId: string; direction: string }) => logger.info(e, 'peer connected');
-  const onDisconnect = (e: { peerId: string }) => logger.info(e, 'peer disconnected');
-  const onBanned = (e: { peerId: string; reason: string }) => logger.warn(e, 'peer banned');
-  const onProgress = (p: SyncProgress) => {
-    // A long import reports blocks done / total and the rate, about every two seconds.
-    const now = Date.now();
-    if (now - lastProgress < 2_000 && p.done < p.total) return;
-    lastProgress = now;
-    logger.info({ done: p.done, total: p.total, blocksPerSecond: Math.round(p.rate) }, 'syncing');
-  };
-  const onMismatch = (m: StateMismatch) => {
-    metrics.stateMismatch();
-    logger.error(m, 'STATE MISMATCH: a peer at the same tip holds a different state');
-  };
-  p2p.on('peer:connect', onConnect);
-  p2p.on('peer:disconnect', onDisconnect);
-  p2p.on('peer:banned', onBanned);
-  p2p.on('sync:progress', onProgress);
-  p2p.on('state:mismatch', onMismatch);
-  return () => {
-    p2p.off('peer:connect', onConnect);
-    p2p.off('peer:disconnect', onDisconnect);
-    p2p.off('peer:banned', onBanned);
-    p2p.off('sync:progress', onProgress);
-    p2p.off('state:mismatch', onMismatch);
   };
 }

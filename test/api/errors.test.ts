@@ -1,14 +1,25 @@
 // The one mapping from errors to HTTP statuses.
 import { describe, expect, it } from 'vitest';
-import { ApiError, toHttpError } from '../../src/api/errors.js';
-import { RULE_CODES, type RuleCode, RuleError } from '../../src/consensus/errors.js';
+import { ApiError, statusOfKind, toHttpError } from '../../src/api/errors.js';
+import { OUTCOME_KINDS, RULE_CODES, type RuleCode, RuleError } from '../../src/consensus/errors.js';
 import { MEMPOOL_CODES, type MempoolCode, MempoolError } from '../../src/mempool/policy.js';
 
 describe('toHttpError', () => {
-  it.each(Object.keys(RULE_CODES) as RuleCode[])('rule code %s is 400 with that code', (code) => {
-    const e = toHttpError(new RuleError(code, 'why'));
-    expect(e).toMatchObject({ status: 400, body: { error: { code, message: 'why' } }, internal: false });
-  });
+  // Was "every rule code is 400": with TIME_TOO_NEW of kind `transient` (a block from the future may
+  // become timely) the status follows the kind, so a transient code is 503 with Retry-After instead.
+  it.each(Object.keys(RULE_CODES) as RuleCode[])(
+    'rule code %s is 400, or 503 with Retry-After when its kind is transient, with that code',
+    (code) => {
+      const e = toHttpError(new RuleError(code, 'why'));
+      const transient = RULE_CODES[code].kind === 'transient';
+      expect(e).toMatchObject({
+        status: transient ? 503 : 400,
+        body: { error: { code, message: 'why' } },
+        internal: false,
+      });
+      expect(e.headers?.['retry-after'] !== undefined).toBe(transient);
+    },
+  );
 
   it.each(Object.keys(MEMPOOL_CODES) as MempoolCode[])('mempool code %s keeps its code', (code) => {
     const e = toHttpError(new MempoolError(code, 'why'));
@@ -16,6 +27,37 @@ describe('toHttpError', () => {
     // Only a full pool is the node's condition rather than the tx's: retry later.
     expect(e.status).toBe(code === 'MEMPOOL_FULL' ? 503 : 400);
     expect(e.headers?.['retry-after'] !== undefined).toBe(code === 'MEMPOOL_FULL');
+  });
+
+  it('derives the status of every rule and mempool code from its outcome kind alone', () => {
+    const table = [
+      ...Object.entries(RULE_CODES).map(([code, { kind }]) => ({
+        kind,
+        error: new RuleError(code as RuleCode, 'why'),
+      })),
+      ...Object.entries(MEMPOOL_CODES).map(([code, { kind }]) => ({
+        kind,
+        error: new MempoolError(code as MempoolCode, 'why'),
+      })),
+    ];
+    const seen = new Set<string>();
+    for (const { kind, error } of table) {
+      expect(error.kind).toBe(kind);
+      const e = toHttpError(error);
+      const expected = kind === 'transient' ? 503 : 400;
+      expect({ code: error.code, status: e.status }).toEqual({ code: error.code, status: expected });
+      expect(e.status).toBe(statusOfKind(kind));
+      expect({ code: error.code, retry: e.headers?.['retry-after'] }).toEqual({
+        code: error.code,
+        retry: expected === 503 ? expect.stringMatching(/^[1-9][0-9]*$/) : undefined,
+      });
+      seen.add(kind);
+    }
+    // Both sides of the mapping are exercised by real codes (TIME_TOO_NEW and MEMPOOL_FULL are transient).
+    expect(seen.has('transient')).toBe(true);
+    expect(seen.has('invalid')).toBe(true);
+    // Every kind has a status, and only `transient` asks the client to come back.
+    expect(OUTCOME_KINDS.filter((k) => statusOfKind(k) === 503)).toEqual(['transient']);
   });
 
   it('keeps the status and code of an ApiError, with a challenge on 401', () => {

@@ -1,0 +1,90 @@
+// Transactions: GET /txs/:id (pending or confirmed; Core: getrawtransaction / getmempoolentry), POST /txs
+// (to the mempool; Core: sendrawtransaction) and GET /mempool (Core: getrawmempool).
+import type { FastifyInstance } from 'fastify';
+import { originNow } from '../../chain/origin.js';
+import { fromHex, toHex } from '../../consensus/bytes.js';
+import { decodeTx } from '../../consensus/encoding.js';
+import { isRuleError } from '../../consensus/errors.js';
+import { sha256 } from '../../consensus/hash.js';
+import { type Hash, TX_BYTES } from '../../consensus/types.js';
+import { isMempoolError } from '../../mempool/policy.js';
+import { ApiError } from '../errors.js';
+import { MEMPOOL_LIST_DEFAULT, MEMPOOL_LIST_MAX, ROUTES } from '../schemas.js';
+import { type TxStatusView, txView } from '../views.js';
+import { txSlice } from './blocks.js';
+import type { RouteContext } from './context.js';
+
+export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.route<{ Params: { id: string } }>({ ...ROUTES.tx, handler: async (req) => tx(ctx, req.params.id) });
+  app.route<{ Body: { raw: string } }>({
+    ...ROUTES.submitTx,
+    handler: async (req, reply) => {
+      const result = await submitTx(ctx, req.body.raw);
+      return reply.code(202).send(result);
+    },
+  });
+  app.route<{ Querystring: { limit?: string } }>({
+    ...ROUTES.mempool,
+    handler: async (req) => mempoolList(ctx, req.query.limit),
+  });
+}
+
+async function tx(ctx: RouteContext, idHex: string): Promise<TxStatusView> {
+  const id = fromHex(idHex);
+  // Chain, then mempool, then chain again: a tx that gets mined between the first two reads leaves the
+  // pool and enters the chain, and must not look unknown for that moment.
+  const found = (await confirmedTx(ctx, id)) ?? pendingTx(ctx, id) ?? (await confirmedTx(ctx, id));
+  if (!found) throw new ApiError(404, 'NOT_FOUND', `no tx ${idHex} in the mempool or the main chain`);
+  return found;
+}
+
+function pendingTx(ctx: RouteContext, id: Hash): TxStatusView | undefined {
+  const entry = ctx.mempool.get(id);
+  return entry && { ...txView(entry.tx, entry.id, ctx.hrp), status: 'pending' };
+}
+
+async function confirmedTx(ctx: RouteContext, id: Hash): Promise<TxStatusView | undefined> {
+  const { chain } = ctx;
+  const loc = await chain.findTx(id);
+  if (!loc) return undefined;
+  const raw = await chain.getBlockBytes(loc.entry.hash);
+  const bytes = raw && txSlice(raw, loc.index);
+  // The index and the block disagreeing would mean a damaged datadir: fail loudly (500), not wrongly.
+  if (!bytes || bytes.length !== TX_BYTES || toHex(sha256(bytes)) !== toHex(id)) {
+    throw new Error(`the tx index points ${toHex(id)} at block ${loc.entry.hex}, which does not hold it`);
+  }
+  const height = loc.entry.header.height;
+  return {
+    ...txView(decodeTx(bytes), id, ctx.hrp, bytes),
+    status: 'confirmed',
+    blockHash: loc.entry.hex,
+    height,
+    confirmations: chain.height - height + 1,
+  };
+}
+
+async function submitTx(ctx: RouteContext, rawHex: string): Promise<{ id: string; replaced?: string }> {
+  try {
+    const decoded = decodeTx(fromHex(rawHex)); // RuleError BAD_ENCODING for a wrong length or field
+    // The tx arrived over HTTP now: its events say so (the P2P node publishes what is not from a peer).
+    const { id, replaced } = await ctx.mempool.add(decoded, originNow('api'));
+    return replaced ? { id: toHex(id), replaced: toHex(replaced) } : { id: toHex(id) };
+  } catch (e) {
+    // Counted here, where the refusal is known: a tx refused over HTTP is counted once, by the API.
+    if (isRuleError(e) || isMempoolError(e)) ctx.metrics.rejectedTx(e.code);
+    throw e;
+  }
+}
+
+function mempoolList(ctx: RouteContext, limitText: string | undefined) {
+  const limit = limitText === undefined ? MEMPOOL_LIST_DEFAULT : Number(limitText);
+  if (!(limit >= 1 && limit <= MEMPOOL_LIST_MAX)) {
+    throw new ApiError(400, 'BAD_REQUEST', `limit must be between 1 and ${MEMPOOL_LIST_MAX}`);
+  }
+  const out = [];
+  for (const e of ctx.mempool.entries()) {
+    if (out.length >= limit) break;
+    out.push(txView(e.tx, e.id, ctx.hrp));
+  }
+  return out;
+}

@@ -1,0 +1,85 @@
+// What the HTTP API uses of the other services, typed by small interfaces rather than by their classes,
+// so tests can hand in the real objects or small fakes, and the API depends only on what it uses. The
+// real Chain, Mempool, Miner and P2PNode satisfy them (src/node adapts the last two).
+import type { IndexEntry } from '../chain/block-index.js';
+import type { Origin, OriginKind } from '../chain/origin.js';
+import type { Account, ChainParams, Hash, Tx } from '../consensus/types.js';
+import type { ChainEventSource } from './metrics.js';
+
+/** What the API reads from the chain (src/chain/chain.ts `Chain` satisfies it). */
+export interface ApiChain extends ChainEventSource {
+  readonly tip: IndexEntry;
+  readonly height: number;
+  readonly stateDigest: Hash;
+  readonly params: Pick<ChainParams, 'network' | 'genesisHash' | 'addressPrefix'>;
+  readonly index: { get(hash: Hash | string): IndexEntry | undefined };
+  atHeight(height: number): IndexEntry | undefined;
+  isOnMainChain(entry: IndexEntry): boolean;
+  getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
+  getAccount(address: Uint8Array): Promise<Account>;
+  findTx(id: Hash): Promise<{ entry: IndexEntry; index: number } | undefined>;
+}
+
+/**
+ * Where a block or tx came from, as block and tx events carry it (src/chain/origin.ts: flat fields of
+ * the event's payload). Every field is optional here: the API passes on whatever the event has.
+ */
+export interface EventOrigin {
+  readonly origin?: OriginKind;
+  readonly peer?: string;
+  readonly receivedAt?: number;
+}
+
+/** A pending tx as the mempool shows it. */
+export interface ApiMempoolEntry {
+  readonly id: Hash;
+  readonly tx: Tx;
+}
+
+/** What the API uses of the mempool (src/mempool/mempool.ts `Mempool` satisfies it). */
+export interface ApiMempool {
+  readonly size: number;
+  readonly bytes: number;
+  /**
+   * Throws RuleError or MempoolError (each with a `code` and a `kind`) when it refuses the tx. The
+   * origin says where the tx came from (POST /txs passes 'api').
+   */
+  add(tx: Tx, origin?: Origin): Promise<{ readonly id: Hash; readonly replaced?: Hash }>;
+  get(id: Hash): ApiMempoolEntry | undefined;
+  entries(): Iterable<ApiMempoolEntry>;
+  /** The nonce a new tx of this sender should use, counting its pending txs (optional). */
+  pendingNonce?(address: Uint8Array): Promise<bigint>;
+  on(event: 'tx:added', listener: (tx: Tx, id: Hash, origin?: EventOrigin) => void): unknown;
+  off(event: 'tx:added', listener: (tx: Tx, id: Hash, origin?: EventOrigin) => void): unknown;
+}
+
+export interface ApiMiner {
+  /** Mines `blocks` blocks paying `to` (a 20-byte address hash); resolves with their hashes. */
+  mine(blocks: number, to: Uint8Array): Promise<Hash[]>;
+  hashrate?(): number;
+}
+
+/** One row of GET /peers: the API's view of a peer (the P2P node's PeerInfo has more fields). */
+export interface PeerView {
+  readonly peerId: string;
+  readonly addrs: readonly string[];
+  readonly direction: 'inbound' | 'outbound';
+  readonly score: number;
+  readonly banned: boolean;
+}
+
+export interface ApiPeers {
+  peers(): readonly PeerView[];
+}
+
+/** Devnet controls behind the loopback-only admin routes (the P2P node provides them). */
+export interface ApiAdmin {
+  blockPeers(peerIds: readonly string[]): Promise<void> | void;
+  unblockAll(): Promise<void> | void;
+}
+
+/** Status fields other services own (sync, state-digest comparison); both optional. */
+export interface StatusExtras {
+  syncing?(): boolean;
+  stateMismatches?(): number;
+}
