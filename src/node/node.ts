@@ -1,7 +1,7 @@
 // A running Cairn node: the composition root (DESIGN.md section 1). Storage, chain, mempool and miner
 // come from openServices; this adds the HTTP API and the P2P network, routes their events to the log
 // and the metrics, writes DIR/node.json when everything listens, and shuts it all down in order.
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Metrics } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
@@ -11,6 +11,7 @@ import type { ChainParams } from '../consensus/types.js';
 import type { MinedBlock } from '../mining/miner.js';
 import { P2PNode, type StateMismatch } from '../p2p/p2p-node.js';
 import type { SyncProgress } from '../p2p/sync.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Logger } from '../util/logger.js';
 import { openServices, type Services } from './services.js';
 
@@ -136,11 +137,9 @@ export class CairnNode {
     }
   }
 
-  /** DIR/node.json, written atomically (temp file + rename) so a reader never sees half of it. */
+  /** DIR/node.json, written atomically (src/util/atomic-write.ts) so a reader never sees half of it. */
   private async writeInfo(): Promise<void> {
-    const file = join(this.opts.datadir, NODE_INFO_FILE);
-    await writeFile(`${file}.tmp`, `${JSON.stringify(this.info, null, 2)}\n`);
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(join(this.opts.datadir, NODE_INFO_FILE), `${JSON.stringify(this.info, null, 2)}\n`);
   }
 
   /** Stops mining, then the network and the API, waits for chain work in flight, closes the database. */
