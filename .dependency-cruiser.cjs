@@ -20,7 +20,7 @@ const L = {
   client: 'src/client/',
 };
 const any = (...layers) => `^(${layers.map((l) => L[l]).join('|')})`;
-const OURS = '^(src|wallet|scripts|test)/';
+const OURS = '^(src|wallet|scripts|test|web)/';
 
 /** A rule: modules of `layer` import nothing of ours outside `allowed` (and their own folder). */
 function layer(name, allowed, comment) {
@@ -116,6 +116,22 @@ module.exports = {
       to: { path: OURS, pathNot: ['^wallet/', any('consensus', 'util', 'client')] },
     },
     {
+      name: 'layer-web',
+      comment:
+        'web/ is the dashboard page, built for a browser (into dist/web/): of ours it imports only the pure ' +
+        'src/consensus.',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: OURS, pathNot: ['^web/', any('consensus')] },
+    },
+    {
+      name: 'shipped-not-to-web',
+      comment: 'The node and the wallet serve the built page as files; they never import its sources.',
+      severity: 'error',
+      from: { path: '^(src|wallet)/' },
+      to: { path: '^web/' },
+    },
+    {
       name: 'src-not-to-wallet',
       comment: 'The node does not depend on the wallet.',
       severity: 'error',
@@ -141,6 +157,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
+    // `depcruise .` walks the repository: not the build output or a devnet's datadirs.
+    exclude: { path: '^(dist|coverage|\\.devnet)/' },
     // `import type` counts: the layers are about what a module knows, not what survives compilation.
     tsPreCompilationDeps: true,
     // NodeNext: `./x.js` in a .ts file names ./x.ts (dependency-cruiser resolves it like tsc does).
