@@ -8,10 +8,10 @@
 // flushed to disk (fsync), then renamed over the final name, and the directory itself is fsynced. A
 // crash or a full disk leaves either no keystore or a whole one, never half a key. (Core writes its
 // wallet through SQLite/BerkeleyDB transactions for the same reason.)
-import { constants } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic as atomicWrite } from '../src/util/atomic-write.js';
 import { badInput, WalletError } from './errors.js';
 import { type KeystoreFile, parseKeystore, serializeKeystore } from './keystore.js';
 
@@ -93,36 +93,17 @@ async function ensureDir(dir: string): Promise<void> {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /**
- * Write `data` to `path` atomically with `mode`: temp file in the same directory (so the rename cannot
- * cross file systems), fsync, rename, fsync the directory so the rename itself survives a power cut.
+ * Write `data` to `path` atomically with `mode` (src/util/atomic-write.ts: temp file in the same
+ * directory, fsync, rename, fsync the directory). `dir` must be the directory of `path`. A failure becomes
+ * the wallet's IO_ERROR.
  */
 export async function writeFileAtomic(path: string, dir: string, data: string, mode: number): Promise<void> {
-  const random = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) =>
-    b.toString(16).padStart(2, '0'),
-  );
-  const temp = join(dir, `.tmp-${random.join('')}`);
   try {
-    const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
-    try {
-      await handle.writeFile(data, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-    await fsyncDir(dir);
+    // The temp file lives beside `path`: a `dir` that is not its directory is a caller's mistake.
+    if (resolve(dirname(path)) !== resolve(dir)) throw new Error(`${path} is not in ${dir}`);
+    await atomicWrite(path, data, { mode });
   } catch (e) {
-    await unlink(temp).catch(() => {});
     throw ioError(`cannot write ${path}`, e);
   }
 }

@@ -25,7 +25,7 @@
 // their events into log lines and `metrics.trackChain` into counters, each exactly once; the ApiServer is
 // handed this Metrics and does not follow the chain itself (it does only for a Metrics of its own).
 // The P2P service logs and counts its own facts: this file neither logs nor counts any of them again.
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Metrics } from '../api/metrics.js';
 import { ApiServer } from '../api/server.js';
@@ -35,6 +35,7 @@ import type { ChainParams } from '../consensus/types.js';
 import type { BackendName } from '../crypto/verifier.js';
 import type { MinedBlock } from '../mining/miner.js';
 import { P2PNode } from '../p2p/p2p-node.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { Logger } from '../util/logger.js';
 import { openServices, type Services } from './services.js';
 
@@ -165,11 +166,9 @@ export class CairnNode {
     }
   }
 
-  /** DIR/node.json, written atomically (temp file + rename) so a reader never sees half of it. */
+  /** DIR/node.json, written atomically (src/util/atomic-write.ts) so a reader never sees half of it. */
   private async writeInfo(): Promise<void> {
-    const file = join(this.opts.datadir, NODE_INFO_FILE);
-    await writeFile(`${file}.tmp`, `${JSON.stringify(this.info, null, 2)}\n`);
-    await rename(`${file}.tmp`, file);
+    await writeFileAtomic(join(this.opts.datadir, NODE_INFO_FILE), `${JSON.stringify(this.info, null, 2)}\n`);
   }
 
   /** Stops mining, then the network and the API, waits for chain work in flight, closes the database. */

@@ -1,0 +1,280 @@
+// The supervisor's one HTTP server, on 127.0.0.1 only: the devnet's aggregator for the live dashboard and
+// the controls that `npm run devnet -- …` uses from another terminal.
+//
+//   GET  /                              the dashboard (dist/web/index.html and its assets; 503 if not built)
+//   GET  /devnet/state                  the nodes, their API URLs, running/up, the partition groups
+//   GET  /devnet/events                 every node's /events in one stream, each event tagged with its node
+//   POST /devnet/partition              {"groups": ["0,1", "2"]}   (as `devnet -- partition 0,1 2`)
+//   POST /devnet/heal                                             (as `devnet -- heal`)
+//   POST /devnet/nodes/NODE/stop|start|kill                       (as `devnet -- stop N` …)
+//   POST /devnet/transfer               {"from":"dev0","to":"dev1","amount":"1.5","node"?:"node2"}
+//
+// The controls can stop processes and spend the dev keys, so they answer loopback only, twice over: the
+// peer address must be loopback, and so must the Host header (a page on another site that a DNS name
+// points at 127.0.0.1 would send its own name: DNS rebinding). A POST must be JSON and, if it says where it
+// comes from (Origin), come from a loopback page: a form on another site cannot post JSON, and fetch
+// from there sends its Origin.
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { isLoopback } from '../../src/api/server.js';
+import { parseCoins } from '../../wallet/amount.js';
+import type { EventHub } from './event-hub.js';
+import { sendDevTransfer } from './load.js';
+import { applyPartition, DevnetInputError, describeGroups, heal, partitionGroups } from './partition.js';
+import { apiOf, DEVNET_DIR, type DevnetState, findNode, type NodeSpec, ROOT, readNodeInfo } from './state.js';
+import type { Supervisor } from './supervisor.js';
+
+export const DEFAULT_WEB_DIR = join(ROOT, 'dist', 'web');
+export const NOT_BUILT =
+  'the dashboard is not built (dist/web/index.html is missing): build it with `npm run build`, then reload\n';
+
+/** The host part of a Host header or an Origin's authority: "[::1]:8651" → "::1", "localhost:1" → "localhost". */
+export function hostOf(authority: string): string {
+  const a = authority.trim();
+  if (a.startsWith('[')) return a.slice(1, a.indexOf(']'));
+  const colons = a.split(':').length - 1;
+  return colons === 1 ? a.slice(0, a.indexOf(':')) : a;
+}
+
+/** Why a request is refused before routing, or undefined if it may go on. */
+export function refusal(req: IncomingMessage): string | undefined {
+  if (!isLoopback(req.socket.remoteAddress ?? ''))
+    return 'the devnet supervisor answers loopback clients only';
+  if (!isLoopback(hostOf(req.headers.host ?? '')))
+    return `the Host header must name a loopback address (got ${JSON.stringify(req.headers.host ?? '')})`;
+  if (req.method === 'POST') {
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      let host = '';
+      try {
+        host = new URL(origin).hostname;
+      } catch {
+        // not a URL ("null" from a sandboxed page): refused below
+      }
+      if (!isLoopback(host)) return `a control may be posted only from a loopback page (Origin ${origin})`;
+    }
+    if (!/^application\/json\b/.test(req.headers['content-type'] ?? ''))
+      return 'a control must be posted as application/json';
+  }
+  return undefined;
+}
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const MAX_BODY = 64 * 1024;
+
+async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
+  let text = '';
+  for await (const chunk of req) {
+    text += chunk;
+    if (text.length > MAX_BODY) throw new HttpError(413, 'TOO_LARGE', 'the body is over 64 KiB');
+  }
+  if (text.trim() === '') return {};
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (typeof body === 'object' && body !== null && !Array.isArray(body))
+      return body as Record<string, unknown>;
+  } catch {
+    // below
+  }
+  throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object');
+}
+
+export interface ControlServerOptions {
+  readonly state: DevnetState;
+  readonly supervisor: Pick<Supervisor, 'startNode' | 'stopNode' | 'isRunning'>;
+  readonly hub: EventHub;
+  readonly dir?: string;
+  /** Where the built dashboard is (default dist/web/). */
+  readonly webDir?: string;
+}
+
+export class ControlServer {
+  private server: Server | undefined;
+  /** The groups of the last partition, by node name; null when healed (or never split). */
+  private groups: string[][] | null = null;
+
+  constructor(private readonly opts: ControlServerOptions) {}
+
+  /** What GET /devnet/state answers. */
+  snapshot(): unknown {
+    const { state, supervisor, hub } = this.opts;
+    return {
+      control: state.control,
+      events: `${state.control}/devnet/events`,
+      regtest: state.regtest,
+      partition: this.groups,
+      nodes: state.nodes.map((n) => ({
+        name: n.name,
+        index: n.index,
+        api: apiOf(n),
+        apiPort: n.apiPort,
+        p2pPort: n.p2pPort,
+        miner: n.miner,
+        peerId: readNodeInfo(n, this.dir)?.peerId ?? null,
+        /** The supervisor has a process for it. */
+        running: supervisor.isRunning(n),
+        /** Its event stream is connected (it answers). */
+        up: hub.isUp(n.name),
+      })),
+    };
+  }
+
+  private get dir(): string {
+    return this.opts.dir ?? DEVNET_DIR;
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch((e: unknown) => {
+        const err =
+          e instanceof HttpError
+            ? e
+            : e instanceof DevnetInputError
+              ? new HttpError(400, 'BAD_REQUEST', e.message)
+              : new HttpError(500, 'INTERNAL', (e as Error).message);
+        if (res.headersSent) return void res.destroy();
+        reply(res, err.status, { error: { code: err.code, message: err.message } });
+      });
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.opts.hub.close(); // open event streams would keep close() from finishing
+    await new Promise((r) => server.close(r));
+    server.closeAllConnections();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const why = refusal(req);
+    if (why) return reply(res, 403, { error: { code: 'FORBIDDEN', message: why } });
+    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    if (req.method === 'GET' && path === '/devnet/state') return reply(res, 200, this.snapshot());
+    if (req.method === 'GET' && path === '/devnet/events') return this.opts.hub.accept(req, res);
+    if (req.method === 'POST' && path.startsWith('/devnet/')) return this.control(req, res, path);
+    if ((req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/devnet/'))
+      return this.serveWeb(req, res, path);
+    reply(res, 404, { error: { code: 'NOT_FOUND', message: `no ${req.method} ${path} here` } });
+  }
+
+  private async control(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const { state, hub } = this.opts;
+    const body = await jsonBody(req);
+    if (path === '/devnet/partition') {
+      const raw = body.groups;
+      if (!Array.isArray(raw) || raw.length > state.nodes.length + 1)
+        throw new HttpError(400, 'BAD_REQUEST', '"groups" must be an array such as ["0,1", "2"]');
+      const texts = raw.map((g) => (Array.isArray(g) ? g.map(String).join(',') : String(g)));
+      const groups = partitionGroups(state, texts);
+      const unreachable = await applyPartition(state, groups, this.dir);
+      this.groups = groups.map((g) => g.map((n) => n.name));
+      console.log(`>> partitioned: ${describeGroups(groups)}`);
+      hub.publish('partition', { groups: this.groups });
+      return reply(res, 200, { groups: this.groups, unreachable });
+    }
+    if (path === '/devnet/heal') {
+      const unreachable = await heal(state);
+      this.groups = null;
+      console.log('>> healed');
+      hub.publish('partition', { groups: null });
+      return reply(res, 200, { unreachable });
+    }
+    if (path === '/devnet/transfer') {
+      const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
+      const from = text('from');
+      const to = text('to');
+      const amount = text('amount');
+      if (!from || !to || !amount)
+        throw new HttpError(400, 'BAD_REQUEST', '"from", "to" and "amount" (coins, e.g. "1.5") are required');
+      let units: bigint;
+      try {
+        units = parseCoins(amount);
+      } catch (e) {
+        throw new HttpError(400, 'BAD_REQUEST', (e as Error).message);
+      }
+      const sent = await sendDevTransfer(state, { from, to, amount: units, node: text('node') });
+      return reply(res, 202, sent);
+    }
+    const m = /^\/devnet\/nodes\/(\w+)\/(stop|start|kill)$/.exec(path);
+    if (!m) throw new HttpError(404, 'NOT_FOUND', `no control ${path}`);
+    const node = findNode(state, m[1]!);
+    if (!node) throw new HttpError(404, 'NOT_FOUND', `no node ${m[1]}`);
+    try {
+      reply(res, 200, await this.nodeOp(node, m[2] as 'stop' | 'start' | 'kill'));
+    } catch (e) {
+      throw new HttpError(409, 'CONFLICT', (e as Error).message);
+    }
+  }
+
+  private async nodeOp(node: NodeSpec, op: 'stop' | 'start' | 'kill'): Promise<unknown> {
+    const { supervisor, hub } = this.opts;
+    if (op === 'start') {
+      const info = await supervisor.startNode(node);
+      console.log(`>> ${node.name} started (${info.api})`);
+      hub.reconnectNow(node.name);
+      return info;
+    }
+    const how = await supervisor.stopNode(node, op === 'kill' ? 'SIGKILL' : 'SIGTERM');
+    if (op === 'stop' && how !== 0)
+      throw new Error(`${node.name} did not stop cleanly (${how}); see its node.log`);
+    console.log(`>> ${node.name} ${op === 'kill' ? 'killed with SIGKILL' : 'stopped'}`);
+    return {};
+  }
+
+  private serveWeb(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const root = resolve(this.opts.webDir ?? DEFAULT_WEB_DIR);
+    if (!existsSync(join(root, 'index.html'))) {
+      res.writeHead(503, { 'content-type': 'text/plain; charset=utf-8', 'retry-after': '10' });
+      return void res.end(NOT_BUILT);
+    }
+    const rel = path === '/' ? 'index.html' : decodeURIComponent(path.slice(1));
+    const file = resolve(root, normalize(rel));
+    const hidden = rel.split('/').some((part) => part.startsWith('.'));
+    if (hidden || !file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
+      reply(res, 404, { error: { code: 'NOT_FOUND', message: `no ${path} in the dashboard` } });
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-cache',
+    });
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).pipe(res);
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

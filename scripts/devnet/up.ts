@@ -1,0 +1,123 @@
+// `devnet -- up` (what `npm start` runs): check the ports, start the nodes one by one under a Supervisor,
+// serve the controls, the merged event stream and the dashboard on the supervisor's port, print where
+// everything is and the funded dev wallets, then one status line per node every few seconds until Ctrl-C.
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { encodeAddress } from '../../src/consensus/address.js';
+import { DEV_MNEMONIC, devKeys } from '../../wallet/dev-keys.js';
+import { ControlServer } from './control-server.js';
+import { EventHub } from './event-hub.js';
+import { portFree, sleep } from './http.js';
+import {
+  apiOf,
+  controlPortOf,
+  DEVNET_DIR,
+  type DevnetState,
+  devnetParams,
+  isAlive,
+  nodeSpecs,
+  readState,
+  writeState,
+} from './state.js';
+import { printSupervisorStatus } from './status.js';
+import { Supervisor } from './supervisor.js';
+
+const STATUS_EVERY_MS = 5_000;
+
+export interface UpFlags {
+  nodes: number;
+  miners: number;
+  basePort: number;
+  fresh?: boolean;
+  regtest?: boolean;
+  threads: number;
+}
+
+/** Prints why and exits 1 (the caller's `fail`). */
+type Fail = (message: string) => never;
+
+export async function up(flags: UpFlags, fail: Fail): Promise<void> {
+  if (flags.miners > flags.nodes) fail(`--miners ${flags.miners} is more than --nodes ${flags.nodes}`);
+  const previous = readState();
+  if (previous && isAlive(previous.supervisorPid)) {
+    fail(`a devnet is already running (supervisor pid ${previous.supervisorPid}); stop it with Ctrl-C there`);
+  }
+  if (flags.fresh) rmSync(DEVNET_DIR, { recursive: true, force: true });
+  const resumed = !flags.fresh && previous;
+  if (resumed && (previous.nodes.length !== flags.nodes || previous.regtest !== Boolean(flags.regtest))) {
+    console.log('note: the devnet in .devnet/ has a different shape; starting over (--fresh)');
+    rmSync(DEVNET_DIR, { recursive: true, force: true });
+  }
+  const nodes = nodeSpecs(flags.nodes, flags.miners, flags.basePort);
+  const controlPort = controlPortOf(flags.nodes, flags.basePort);
+  const taken: string[] = [];
+  for (const n of nodes) {
+    if (!(await portFree(n.apiPort, '127.0.0.1'))) taken.push(`${n.apiPort} (${n.name} API)`);
+    if (!(await portFree(n.p2pPort, '0.0.0.0'))) taken.push(`${n.p2pPort} (${n.name} P2P)`);
+  }
+  if (!(await portFree(controlPort, '127.0.0.1'))) taken.push(`${controlPort} (devnet control)`);
+  if (taken.length > 0) {
+    fail(`ports already in use: ${taken.join(', ')}. Stop what uses them, or pick others with --base-port`);
+  }
+  const state: DevnetState = {
+    basePort: flags.basePort,
+    regtest: Boolean(flags.regtest),
+    threads: flags.threads,
+    nodes,
+    control: `http://127.0.0.1:${controlPort}`,
+    supervisorPid: process.pid,
+  };
+  await writeState(state);
+  const sup = new Supervisor(state);
+  const hub = new EventHub(nodes.map((n) => ({ name: n.name, url: `${apiOf(n)}/events` })));
+  const server = new ControlServer({ state, supervisor: sup, hub });
+  sup.on('started', (node) => hub.reconnectNow(node.name));
+  let stopping = false;
+  const stopAll = async () => {
+    const clean = await sup.shutdown();
+    await server.close();
+    return clean;
+  };
+  const onSignal = () => {
+    if (stopping) return;
+    stopping = true;
+    stopAll().then((clean) => process.exit(clean ? 0 : 1));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGHUP', onSignal); // the terminal closed: the nodes, in their own groups, would live on
+  await server.listen(controlPort);
+  hub.start();
+
+  console.log(
+    `Cairn devnet: ${flags.nodes} nodes, ${flags.miners} mining, on ${flags.regtest ? 'regtest' : 'genesis.json (real difficulty)'}` +
+      `${existsSync(join(DEVNET_DIR, 'node0', 'chain')) ? ', resuming the chain in .devnet/' : ''}\n`,
+  );
+  for (const node of nodes) {
+    try {
+      const info = await sup.startNode(node);
+      console.log(`${node.name}  ${info.api}  peer ${info.peerId}${node.miner ? '  (mining)' : ''}`);
+    } catch (e) {
+      console.error(`devnet: ${(e as Error).message}`);
+      await stopAll();
+      process.exit(1);
+    }
+  }
+  const prefix = devnetParams(state).addressPrefix;
+  console.log(
+    '\nFunded development wallets (PUBLIC keys from a well-known mnemonic: never use them for value):',
+  );
+  for (const k of devKeys()) console.log(`  ${k.name}  ${encodeAddress(k.addressHash, prefix)}`);
+  console.log(`  mnemonic: "${DEV_MNEMONIC}"`);
+  console.log('  import them with: npx cairn-wallet import-dev');
+  console.log(`\nDashboard: ${state.control}/  (all nodes' events merged: ${state.control}/devnet/events)`);
+  console.log(
+    '\nFrom another terminal: npm run devnet -- status | partition 0,1 2 | heal | stop 1 | start 1 | kill 1',
+  );
+  console.log('                       npm run devnet -- load --tps 5 --seconds 30');
+  console.log('Ctrl-C stops every node.\n');
+  while (!stopping) {
+    await printSupervisorStatus(state, (n) => sup.isRunning(n));
+    await sleep(STATUS_EVERY_MS);
+  }
+}
