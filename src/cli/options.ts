@@ -1,9 +1,12 @@
-// Option parsers and shared helpers for the `cairn` commands.
-
+// Option parsers and shared helpers for the `cairn` commands. Every flag is checked here, when commander
+// parses it, so a bad value fails with one line and exit 2 before anything starts.
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { ApiClient } from '../client/api-client.js';
+import { DEFAULT_API, resolveApiToken, resolveApiUrl } from '../client/api-url.js';
 import { decodeAddress } from '../consensus/address.js';
+import { isRuleError } from '../consensus/errors.js';
 import type { ChainParams } from '../consensus/types.js';
 import { loadParams } from '../node/params.js';
 import { CliError } from './exit-codes.js';
@@ -18,7 +21,7 @@ export function chainParams(flags: ChainFlags): ChainParams {
   try {
     return loadParams({ genesis: flags.genesis, regtest: flags.regtest });
   } catch (e) {
-    if (e instanceof Error && !('code' in e)) throw new CliError(e.message);
+    if (e instanceof Error && !('code' in e)) throw new CliError(e.message, undefined, 'BAD_GENESIS');
     throw e;
   }
 }
@@ -49,5 +52,83 @@ export function port(name: string) {
 }
 
 export function address(text: string, params: ChainParams): Uint8Array {
-  return decodeAddress(text, params.addressPrefix);
+  try {
+    return decodeAddress(text, params.addressPrefix);
+  } catch (e) {
+    if (isRuleError(e)) throw new CliError(e.message, undefined, e.code);
+    throw e;
+  }
+}
+
+/** `--wait [SECONDS]`: how long a read command waits for the node to come up (Core: -rpcwait). */
+export const DEFAULT_WAIT_SECONDS = 30;
+
+function waitSeconds(value: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0 || Number(value) > 86_400) {
+    throw new InvalidArgumentError('--wait takes a number of seconds from 0 to 86400.');
+  }
+  return Number(value);
+}
+
+export interface ApiFlags {
+  readonly api?: string;
+  readonly apiToken?: string;
+  readonly apiTokenFile?: string;
+  readonly wait?: number | true;
+  readonly json?: boolean;
+}
+
+/** The options of every command that talks to a running node. */
+export function apiOptions(cmd: Command): Command {
+  return cmd
+    .option('--api <url>', `the node API, e.g. ${DEFAULT_API} or localhost:8645 (default $CAIRN_API)`)
+    .option('--api-token <token>', 'sent as "Authorization: Bearer <token>" (default $CAIRN_API_TOKEN)')
+    .option('--api-token-file <file>', 'read the API token from the first line of this file')
+    .option(
+      '--wait [seconds]',
+      `wait up to SECONDS (default ${DEFAULT_WAIT_SECONDS}) for the node to answer instead of failing`,
+      waitSeconds,
+    )
+    .option('--json', 'print one compact JSON document (errors as {"error":{"code","message"}} on stderr)');
+}
+
+/** The client for `flags`; with --wait, returns once the node answers. */
+export async function connect(flags: ApiFlags): Promise<ApiClient> {
+  const client = new ApiClient(resolveApiUrl(flags.api, process.env), {
+    token: resolveApiToken(flags, process.env),
+  });
+  if (flags.wait !== undefined) {
+    await client.waitUntilUp(flags.wait === true ? DEFAULT_WAIT_SECONDS : flags.wait);
+  }
+  return client;
+}
+
+/** Examples and the environment variables a command reads, at the end of its --help. */
+export function helpFooter(cmd: Command, examples: readonly string[], env: readonly string[]): Command {
+  const lines = ['', 'Examples:', ...examples.map((e) => `  $ ${e}`)];
+  if (env.length > 0) lines.push('', 'Environment:', ...env.map((e) => `  ${e}`));
+  return cmd.addHelpText('after', lines.join('\n'));
+}
+
+/** The environment variables, described once. */
+export const ENV = {
+  api: 'CAIRN_API          the node API when --api is not given',
+  token: 'CAIRN_API_TOKEN    the API token when neither --api-token nor --api-token-file is given',
+  log: 'CAIRN_LOG_LEVEL    log level: trace, debug, info (default), warn, error',
+  debug: 'CAIRN_DEBUG        set to 1 to print the stack of an unexpected error',
+} as const;
+
+/** "1 confirmation", "2 confirmations". */
+export function plural(n: number | bigint, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 || n === 1n ? one : many}`;
+}
+
+/** Prints `value` as one compact JSON document, or as aligned "label  value" lines for people. */
+export function printRecord(json: boolean, value: object, rows: readonly [string, unknown][]): void {
+  if (json) {
+    console.log(JSON.stringify(value));
+    return;
+  }
+  const width = Math.max(...rows.map(([label]) => label.length));
+  for (const [label, v] of rows) console.log(`${label.padEnd(width)}  ${v}`);
 }
