@@ -11,6 +11,8 @@ import type { ChainParams } from '../consensus/types.js';
 import { loadParams } from '../node/params.js';
 import { CliError } from './exit-codes.js';
 
+export { ENV, helpFooter } from '../client/help.js';
+
 export interface ChainFlags {
   readonly datadir?: string;
   readonly regtest?: boolean;
@@ -102,21 +104,6 @@ export async function connect(flags: ApiFlags): Promise<ApiClient> {
   }
   return client;
 }
-
-/** Examples and the environment variables a command reads, at the end of its --help. */
-export function helpFooter(cmd: Command, examples: readonly string[], env: readonly string[]): Command {
-  const lines = ['', 'Examples:', ...examples.map((e) => `  $ ${e}`)];
-  if (env.length > 0) lines.push('', 'Environment:', ...env.map((e) => `  ${e}`));
-  return cmd.addHelpText('after', lines.join('\n'));
-}
-
-/** The environment variables, described once. */
-export const ENV = {
-  api: 'CAIRN_API          the node API when --api is not given',
-  token: 'CAIRN_API_TOKEN    the API token when neither --api-token nor --api-token-file is given',
-  log: 'CAIRN_LOG_LEVEL    log level: trace, debug, info (default), warn, error',
-  debug: 'CAIRN_DEBUG        set to 1 to print the stack of an unexpected error',
-} as const;
 
 /** "1 confirmation", "2 confirmations". */
 export function plural(n: number | bigint, one: string, many = `${one}s`): string {
