@@ -56,7 +56,9 @@ export function registerImportDev(program: Command): void {
         confirm: true,
         purpose: 'the development wallets',
       });
-      for (const p of todo) {
+      // Each key costs one scrypt (a fraction of a second at the default N): say which one is being done.
+      for (const [i, p] of todo.entries()) {
+        note(`encrypting ${p.name} (${i + 1} of ${todo.length})…`);
         const key = keys[p.index]!;
         const keystore = encryptKeystore({
           name: p.name,
