@@ -5,8 +5,9 @@
 import { bytesEqual, toHex } from '../consensus/bytes.js';
 import type { ChainParams, Hash } from '../consensus/types.js';
 import type { ChainStore } from '../storage/index.js';
+import { chainParams } from './chain-options.js';
 import { CliError, EXIT } from './exit-codes.js';
-import { type ChainFlags, chainParams } from './options.js';
+import type { ChainFlags } from './options.js';
 
 /** Which flags describe the chain whose genesis is `stored`, tried in the order a person most likely meant. */
 function matchingFlags(stored: Hash, flags: ChainFlags): string | undefined {

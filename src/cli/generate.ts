@@ -39,7 +39,7 @@ export function generateCommand(program: Command): void {
         }
         const { encodeAddress } = await import('../consensus/address.js');
         const { devKeys } = await import('../../wallet/dev-keys.js');
-        const { chainParams } = await import('./options.js');
+        const { chainParams } = await import('./chain-options.js');
         to = encodeAddress(devKeys(1)[0]!.addressHash, chainParams({ regtest: true }).addressPrefix);
       }
       const hashes = await client.mine(blocks, to);

@@ -1,9 +1,8 @@
 // `cairn mine`: mine blocks into a datadir with no network: the "mine blocks locally" job. A RUNNING node
 // holds its datadir, so for it the same job is `cairn generate N` through its API.
 import type { Command } from 'commander';
-import { checkDatadirChain } from './datadir-check.js';
 import { action, CliError, EXIT } from './exit-codes.js';
-import { address, type ChainFlags, chainParams, datadir, ENV, helpFooter, positiveInt } from './options.js';
+import { type ChainFlags, ENV, helpFooter, positiveInt } from './options.js';
 
 interface MineFlags extends ChainFlags {
   readonly blocks: number;
@@ -33,6 +32,8 @@ export function mineCommand(program: Command): void {
   );
   cmd.action(
     action(async (flags: MineFlags) => {
+      const { address, chainParams, datadir } = await import('./chain-options.js');
+      const { checkDatadirChain } = await import('./datadir-check.js');
       const params = chainParams(flags);
       const to = address(flags.to, params);
       const dir = datadir(flags, params);

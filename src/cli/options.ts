@@ -1,36 +1,17 @@
 // Option parsers and shared helpers for the `cairn` commands. Every flag is checked here, when commander
-// parses it, so a bad value fails with one line and exit 2 before anything starts.
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+// parses it, so a bad value fails with one line and exit 2 before anything starts. This module is loaded
+// for every command, so it imports no chain code: that is in chain-options.ts, loaded by the actions.
 import { type Command, InvalidArgumentError } from 'commander';
 import { ApiClient } from '../client/api-client.js';
 import { DEFAULT_API, resolveApiToken, resolveApiUrl } from '../client/api-url.js';
-import { decodeAddress } from '../consensus/address.js';
-import { isRuleError } from '../consensus/errors.js';
-import type { ChainParams } from '../consensus/types.js';
-import { loadParams } from '../node/params.js';
-import { CliError } from './exit-codes.js';
 
 export { ENV, helpFooter } from '../client/help.js';
 
+/** The flags of the commands that open a datadir (the values are read in chain-options.ts). */
 export interface ChainFlags {
   readonly datadir?: string;
   readonly regtest?: boolean;
   readonly genesis?: string;
-}
-
-export function chainParams(flags: ChainFlags): ChainParams {
-  try {
-    return loadParams({ genesis: flags.genesis, regtest: flags.regtest });
-  } catch (e) {
-    if (e instanceof Error && !('code' in e)) throw new CliError(e.message, undefined, 'BAD_GENESIS');
-    throw e;
-  }
-}
-
-/** --datadir, defaulting to ~/.cairn/<network> so two chains never share a directory. */
-export function datadir(flags: ChainFlags, params: ChainParams): string {
-  return resolve(flags.datadir ?? join(homedir(), '.cairn', params.network));
 }
 
 /** A strictly positive integer option (blocks, threads, ports…), with a clear message otherwise. */
@@ -51,15 +32,6 @@ export function port(name: string) {
     }
     return Number(value);
   };
-}
-
-export function address(text: string, params: ChainParams): Uint8Array {
-  try {
-    return decodeAddress(text, params.addressPrefix);
-  } catch (e) {
-    if (isRuleError(e)) throw new CliError(e.message, undefined, e.code);
-    throw e;
-  }
 }
 
 /** `--wait [SECONDS]`: how long a read command waits for the node to come up (Core: -rpcwait). */

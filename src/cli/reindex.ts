@@ -1,9 +1,8 @@
 // `cairn reindex`: rebuild the account state from the stored blocks and report what did not match
 // (Core: -reindex-chainstate). It refuses a datadir of another chain before replaying anything.
 import type { Command } from 'commander';
-import { checkStoredChain } from './datadir-check.js';
 import { action, CliError, EXIT } from './exit-codes.js';
-import { type ChainFlags, chainParams, datadir, ENV, helpFooter, plural } from './options.js';
+import { type ChainFlags, ENV, helpFooter, plural } from './options.js';
 
 export function reindexCommand(program: Command): void {
   const cmd = program
@@ -16,6 +15,8 @@ export function reindexCommand(program: Command): void {
   helpFooter(cmd, ['cairn reindex --regtest --datadir ./regtest-data', 'cairn reindex --json'], [ENV.debug]);
   cmd.action(
     action(async (flags: ChainFlags & { json?: boolean }) => {
+      const { chainParams, datadir } = await import('./chain-options.js');
+      const { checkStoredChain } = await import('./datadir-check.js');
       const params = chainParams(flags);
       const { ChainStore } = await import('../storage/index.js');
       const { reindex } = await import('../chain/reindex.js');

@@ -4,18 +4,8 @@ import type { Command } from 'commander';
 import { resolveApiToken } from '../client/api-url.js';
 import type { ChainParams } from '../consensus/types.js';
 import type { CairnNode } from '../node/node.js';
-import { checkDatadirChain } from './datadir-check.js';
 import { action, CliError } from './exit-codes.js';
-import {
-  address,
-  type ChainFlags,
-  chainParams,
-  datadir,
-  ENV,
-  helpFooter,
-  port,
-  positiveInt,
-} from './options.js';
+import { type ChainFlags, ENV, helpFooter, port, positiveInt } from './options.js';
 
 interface StartFlags extends ChainFlags {
   readonly apiPort: number;
@@ -89,6 +79,8 @@ export function startCommand(program: Command, version: string): void {
   cmd.action(
     action(async (flags: StartFlags) => {
       // Every flag is checked before anything opens or listens.
+      const { address, chainParams, datadir } = await import('./chain-options.js');
+      const { checkDatadirChain } = await import('./datadir-check.js');
       const params = chainParams(flags);
       if (flags.mine && !flags.miner)
         throw new CliError('--mine needs --miner ADDRESS: who gets the rewards?');

@@ -1,8 +1,8 @@
 // The one HTTP client of a Cairn node's API (docs/API.md), used by `cairn` and `cairn-wallet` alike.
 // Every method returns checked, typed values (amounts as bigint), and every failure is a ClientError
 // (./errors.ts) of one kind: NODE_UNREACHABLE, NODE_REJECTED or FAILED.
-// Requests use the global fetch (Node ≥ 18) with a deadline (AbortSignal.timeout), so a hung node makes
-// a command fail with a message instead of waiting forever; a token goes in "Authorization: Bearer".
+// Requests go over node:http with a deadline, so a hung node makes a command fail with a message instead
+// of waiting forever; a token goes in "Authorization: Bearer".
 import { ClientError, decodeErrorBody } from './errors.js';
 
 export interface NodeStatus {
@@ -89,26 +89,23 @@ export class ApiClient {
   /** One request. Returns the HTTP status and the parsed JSON body; throws on no answer or non-JSON. */
   async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<[number, unknown]> {
     const what = `${method} ${path}`;
+    const payload = body === undefined ? undefined : JSON.stringify(body);
     const headers: Record<string, string> =
-      body === undefined ? { accept: 'application/json' } : { 'content-type': 'application/json' };
+      payload === undefined
+        ? { accept: 'application/json' }
+        : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
     if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
-    let response: Response;
-    let text: string;
+    let response: { status: number; text: string };
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      text = await response.text();
+      response = await this.send(method, path, headers, payload);
     } catch (e) {
-      const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-      if (err.name === 'TimeoutError' || err.name === 'AbortError') {
+      const err = e as { name?: string; code?: string; message?: string };
+      if (err.name === 'TimeoutError') {
         throw this.unreachable(`no answer to ${what} within ${this.timeoutMs / 1000} s`);
       }
-      throw this.unreachable(err.cause?.code ?? err.cause?.message ?? err.message ?? 'fetch failed');
+      throw this.unreachable(err.code ?? err.message ?? 'request failed');
     }
+    const text = response.text;
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -116,6 +113,44 @@ export class ApiClient {
       throw this.badResponse(what, `HTTP ${response.status} and a body that is not JSON`, response.status);
     }
     return [response.status, json];
+  }
+
+  /**
+   * The HTTP exchange itself, on node:http (node:https for an https:// API). Not the global fetch: in
+   * Node 20 its first call loads undici, which costs more than the rest of a read command's start-up
+   * together (scripts/bench/cli.bench.ts). The deadline covers connecting, the answer and its body.
+   */
+  private async send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    payload: string | undefined,
+  ): Promise<{ status: number; text: string }> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    const request =
+      url.protocol === 'https:' ? (await import('node:https')).request : (await import('node:http')).request;
+    return new Promise((resolve, reject) => {
+      // agent: false, so no kept-alive socket holds the process open after the command is done.
+      const req = request(url, { method, headers, agent: false }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', reject);
+      });
+      const timer = setTimeout(() => {
+        const e = new Error(`no answer within ${this.timeoutMs} ms`);
+        e.name = 'TimeoutError';
+        req.destroy(e);
+      }, this.timeoutMs);
+      req.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
+      req.end(payload);
+    });
   }
 
   /**
