@@ -124,7 +124,11 @@ describe('a datadir of another chain is refused before anything changes', () => 
     ] as const) {
       const r = await run(cairnArgs('reindex', '--datadir', dir, ...flags, '--json'));
       expect(r.code, r.stderr).toBe(0);
-      expect(JSON.parse(r.stdout)).toMatchObject({ height, mismatchedAccounts: 0, storedDigestMatched: true });
+      expect(JSON.parse(r.stdout)).toMatchObject({
+        height,
+        mismatchedAccounts: 0,
+        storedDigestMatched: true,
+      });
     }
   }, 120_000);
 });
