@@ -8,11 +8,11 @@
 // The accepted syntax is deliberately narrow: digits, optionally a dot and 1 to 8 more digits. No sign,
 // no exponent ("1e3"), no separators, no spaces, no leading or trailing dot. Anything else is refused with
 // a message naming the problem, so a typo can never turn into a different amount.
+import { COIN_DECIMALS, formatCoins } from '../src/client/coins.js';
 import { COIN, MAX_U64 } from '../src/consensus/types.js';
 import { badInput, quote } from './errors.js';
 
-/** Decimal places of a coin: 1 base unit = 0.00000001 coin. */
-export const COIN_DECIMALS = 8;
+export { COIN_DECIMALS, formatCoins, groupedCoins } from '../src/client/coins.js';
 
 /** Longer input than this cannot be a u64 of base units (20 digits + dot + 8), so it is refused early. */
 const MAX_TEXT = 40;
@@ -47,12 +47,4 @@ export function parseCoins(text: string, options: ParseCoinsOptions = {}): bigin
   if (units > MAX_U64) throw fail(`is larger than the most a u64 can hold (${formatCoins(MAX_U64)})`);
   if (units === 0n && !options.allowZero) throw fail('is zero; send at least 0.00000001 coin');
   return units;
-}
-
-/** Format base units as decimal coins with no trailing zeros: 150000000n → "1.5", 1n → "0.00000001". */
-export function formatCoins(units: bigint): string {
-  if (units < 0n) throw new RangeError(`cannot format a negative amount: ${units}`);
-  const whole = units / COIN;
-  const fraction = (units % COIN).toString().padStart(COIN_DECIMALS, '0').replace(/0+$/, '');
-  return fraction.length === 0 ? whole.toString() : `${whole}.${fraction}`;
 }

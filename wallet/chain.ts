@@ -13,10 +13,8 @@ import type { ChainParams } from '../src/consensus/types.js';
 import { defaultGenesisPath } from '../src/util/package-files.js';
 import { badInput } from './errors.js';
 
+export { DEFAULT_API, resolveApiUrl } from '../src/client/api-url.js';
 export { defaultGenesisPath, packageRoot } from '../src/util/package-files.js';
-
-/** The node's default API address (`cairn start` listens there unless told otherwise). */
-export const DEFAULT_API = 'http://127.0.0.1:8645';
 
 export interface ChainChoice {
   readonly genesis?: string | undefined;
@@ -40,25 +38,4 @@ export function loadParams(choice: ChainChoice = {}): ChainParams {
     if (isRuleError(e)) throw badInput('BAD_GENESIS', `${path}: ${e.message}`);
     throw e;
   }
-}
-
-/** `--api URL`, else env CAIRN_API, else the default; must be an http(s) URL. */
-export function resolveApiUrl(
-  option: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
-): string {
-  const text = option ?? (env.CAIRN_API && env.CAIRN_API.length > 0 ? env.CAIRN_API : DEFAULT_API);
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw badInput('BAD_API_URL', `${JSON.stringify(text)} is not a URL; use e.g. ${DEFAULT_API}`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw badInput(
-      'BAD_API_URL',
-      `the node API URL must start with http:// or https://, got ${JSON.stringify(text)}`,
-    );
-  }
-  return text.replace(/\/+$/, '');
 }

@@ -4,6 +4,10 @@
 // (wallet/cli/exit-codes.ts), so every command fails the same way for the same reason.
 //
 // Messages never carry a secret: no password, private key or mnemonic is ever put into one.
+//
+// The node client shared with `cairn` (src/client) throws ClientError, whose kinds are a subset of these
+// with the same meaning; isWalletError accepts it, so every command handles both the same way.
+import { ClientError } from '../src/client/errors.js';
 
 /**
  * Whose problem it is:
@@ -16,7 +20,7 @@
 export type WalletErrorKind = 'BAD_INPUT' | 'NODE_UNREACHABLE' | 'NODE_REJECTED' | 'KEYSTORE' | 'FAILED';
 
 export class WalletError extends Error {
-  override readonly name = 'WalletError';
+  override readonly name: string = 'WalletError';
 
   constructor(
     readonly kind: WalletErrorKind,
@@ -29,7 +33,7 @@ export class WalletError extends Error {
 }
 
 export function isWalletError(e: unknown): e is WalletError {
-  return e instanceof WalletError;
+  return e instanceof WalletError || e instanceof ClientError;
 }
 
 /** A user mistake: exit status 2 and nothing changed. */

@@ -1,7 +1,7 @@
-// `cairn block <hash|height>`: one block from a running node.
+// `cairn block <hash|height>`: one block from a running node (Core: bitcoin-cli getblock).
 import type { Command } from 'commander';
-import { apiBase, apiGet, printRecord } from './api-client.js';
 import { action, CliError } from './exit-codes.js';
+import { type ApiFlags, apiOptions, connect, ENV, helpFooter, plural, printRecord } from './options.js';
 
 interface BlockView {
   hash: string;
@@ -19,30 +19,30 @@ interface BlockView {
 }
 
 export function blockCommand(program: Command): void {
-  program
+  const cmd = program
     .command('block')
     .description('show a block by hash (64 hex digits) or main-chain height')
-    .argument('<hash-or-height>', 'block hash or height')
-    .option('--api <url>', 'the node API (default $CAIRN_API or http://127.0.0.1:8645)')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (id: string, flags: { api?: string; json?: boolean }) => {
-        if (!/^(\d{1,10}|[0-9a-fA-F]{64})$/.test(id)) {
-          throw new CliError(`"${id}" is neither a height nor a 64-hex-digit block hash`);
-        }
-        const b = await apiGet<BlockView>(apiBase(flags.api), `/blocks/${id.toLowerCase()}`);
-        printRecord(Boolean(flags.json), b, [
-          ['hash', b.hash],
-          ['height', b.height],
-          ['previous', b.prevHash],
-          ['time', `${new Date(b.time * 1000).toISOString()} (${b.time})`],
-          ['miner', b.miner],
-          ['bits', b.bits],
-          ['nonce', b.nonce],
-          ['chain work', b.chainWork],
-          ['main chain', b.onMainChain ? `yes (${b.confirmations} confirmations)` : 'no'],
-          ['txs', b.txs.length === 0 ? 'none' : b.txs.join('\n'.padEnd(14))],
-        ]);
-      }),
-    );
+    .argument('<hash-or-height>', 'block hash or height');
+  apiOptions(cmd);
+  helpFooter(cmd, ['cairn block 0', 'cairn block 5 --json | jq .hash'], [ENV.api, ENV.token]);
+  cmd.action(
+    action(async (id: string, flags: ApiFlags) => {
+      if (!/^(\d{1,10}|[0-9a-fA-F]{64})$/.test(id)) {
+        throw new CliError(`"${id}" is neither a height nor a 64-hex-digit block hash`);
+      }
+      const b = await (await connect(flags)).get<BlockView>(`/blocks/${id.toLowerCase()}`);
+      printRecord(Boolean(flags.json), b, [
+        ['hash', b.hash],
+        ['height', b.height],
+        ['previous', b.prevHash],
+        ['time', `${new Date(b.time * 1000).toISOString()} (${b.time})`],
+        ['miner', b.miner],
+        ['bits', b.bits],
+        ['nonce', b.nonce],
+        ['chain work', b.chainWork],
+        ['main chain', b.onMainChain ? `yes (${plural(b.confirmations, 'confirmation')})` : 'no'],
+        ['txs', b.txs.length === 0 ? 'none' : b.txs.join('\n'.padEnd(14))],
+      ]);
+    }),
+  );
 }

@@ -1,22 +1,14 @@
 // The one place that turns errors into what a person sees on stderr and the exit code a script sees.
 // User mistakes get one clear line (with the rule code where there is one) and never a stack trace.
+// The numbers are the table shared with `cairn-wallet` (src/client/exit-codes.ts); rule and mempool
+// refusals map by their outcome kind (contract 1), never by a list of codes.
+import { ClientError } from '../client/errors.js';
+import { EXIT, exitForClientError, exitForKind } from '../client/exit-codes.js';
 import { RuleError } from '../consensus/errors.js';
 import { MempoolError } from '../mempool/policy.js';
-import { StorageError } from '../storage/index.js';
+import { StorageError } from '../storage/errors.js';
 
-export const EXIT = {
-  OK: 0,
-  /** Something unexpected: a bug, or the machine (disk full, …). */
-  INTERNAL: 1,
-  /** Bad command-line input: a malformed address, number, file. */
-  USAGE: 2,
-  /** The node's API could not be reached. */
-  UNREACHABLE: 3,
-  /** A chain or mempool rule rejected the request (the code is printed). */
-  REJECTED: 4,
-  /** The datadir is unusable: locked by another process, another chain, a newer schema. */
-  DATADIR: 5,
-} as const;
+export { EXIT } from '../client/exit-codes.js';
 
 /** An error whose message is already the one line to print, with the exit code to use. */
 export class CliError extends Error {
@@ -29,31 +21,61 @@ export class CliError extends Error {
   }
 }
 
-export function describeError(e: unknown): { line: string; exitCode: number } {
-  if (e instanceof CliError)
-    return { line: e.code ? `${e.message} [${e.code}]` : e.message, exitCode: e.exitCode };
-  if (e instanceof RuleError) {
-    const exitCode =
-      e.code === 'BAD_ADDRESS' || e.code === 'BAD_GENESIS'
-        ? EXIT.USAGE
-        : e.code === 'WRONG_CHAIN'
-          ? EXIT.DATADIR
-          : EXIT.REJECTED;
-    return { line: `${e.message} [${e.code}]`, exitCode };
+export interface Described {
+  readonly line: string;
+  readonly exitCode: number;
+  /** The stable code `--json` prints. */
+  readonly code: string;
+  readonly message: string;
+}
+
+export function describeError(e: unknown): Described {
+  const coded = (message: string, code: string, exitCode: number): Described => ({
+    line: `${message} [${code}]`,
+    exitCode,
+    code,
+    message,
+  });
+  if (e instanceof CliError) {
+    const code = e.code ?? (e.exitCode === EXIT.USAGE ? 'USAGE' : 'ERROR');
+    return e.code
+      ? coded(e.message, e.code, e.exitCode)
+      : { line: e.message, exitCode: e.exitCode, code, message: e.message };
   }
-  if (e instanceof MempoolError) return { line: `${e.message} [${e.code}]`, exitCode: EXIT.REJECTED };
-  if (e instanceof StorageError) return { line: `${e.message} [${e.code}]`, exitCode: EXIT.DATADIR };
+  if (e instanceof ClientError) {
+    const exitCode = exitForClientError(e);
+    const { url, reason, status, nodeMessage } = e.detail;
+    if (e.kind === 'NODE_UNREACHABLE') {
+      const message = `cannot reach the node at ${url} (${reason}): is \`cairn start\` running? (--wait waits for it)`;
+      return { line: message, exitCode, code: e.code, message };
+    }
+    if (e.kind === 'NODE_REJECTED' && nodeMessage !== undefined) {
+      const message = status === 404 ? `not found: ${nodeMessage}` : `the node refused: ${nodeMessage}`;
+      return coded(message, e.code, exitCode);
+    }
+    return coded(e.message, e.code, exitCode);
+  }
+  if (e instanceof RuleError || e instanceof MempoolError)
+    return coded(e.message, e.code, exitForKind(e.kind));
+  if (e instanceof StorageError) return coded(e.message, e.code, EXIT.DATADIR);
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EACCES' || err?.code === 'ENOSPC' || err?.code === 'EROFS') {
-    return { line: `${err.message} [${err.code}]`, exitCode: EXIT.DATADIR };
+    return coded(err.message, err.code, EXIT.DATADIR);
   }
   const detail = process.env.CAIRN_DEBUG
     ? `\n${(e as Error)?.stack ?? String(e)}`
     : ' (set CAIRN_DEBUG=1 for details)';
-  return {
-    line: `unexpected error: ${(e as Error)?.message ?? String(e)}${detail}`,
-    exitCode: EXIT.INTERNAL,
-  };
+  const message = `unexpected error: ${(e as Error)?.message ?? String(e)}`;
+  return { line: `${message}${detail}`, exitCode: EXIT.INTERNAL, code: 'INTERNAL', message };
+}
+
+/** Prints an error the way every command does: one line on stderr, or one JSON line with --json. */
+export function reportError(e: unknown, json: boolean): void {
+  const d = describeError(e);
+  process.stderr.write(
+    json ? `${JSON.stringify({ error: { code: d.code, message: d.message } })}\n` : `cairn: ${d.line}\n`,
+  );
+  process.exitCode = d.exitCode;
 }
 
 /** Runs a command's action, printing any error as one line on stderr and setting the exit code. */
@@ -64,9 +86,10 @@ export function action<A extends unknown[]>(
     try {
       await fn(...args);
     } catch (e) {
-      const { line, exitCode } = describeError(e);
-      process.stderr.write(`cairn: ${line}\n`);
-      process.exitCode = exitCode;
+      const flags = args.find((a) => typeof a === 'object' && a !== null && 'json' in a) as
+        | { json?: boolean }
+        | undefined;
+      reportError(e, flags?.json === true || process.argv.includes('--json'));
     }
   };
 }

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
-// `cairn`: the node's command line. The polyfill comes first (libp2p needs Promise.withResolvers).
+// `cairn`: the node's command line. The polyfill comes first (libp2p needs Promise.withResolvers). Only commander and the command definitions load here; each command
+// imports what it needs (libp2p, fastify, LevelDB) inside its action, so `cairn --help` and the read
+// commands start about as fast as node itself (scripts/bench/cli.bench.ts measures it).
 import '../polyfill.js';
 import { Command, CommanderError } from 'commander';
-import { packageVersion } from '../node/params.js';
+import { EXIT_HELP } from '../client/exit-codes.js';
+import { packageVersion } from '../util/package-files.js';
 import { blockCommand } from './block.js';
-import { EXIT } from './exit-codes.js';
+import { completionCommand } from './completion.js';
+import { EXIT, reportError } from './exit-codes.js';
+import { generateCommand } from './generate.js';
 import { mineCommand } from './mine.js';
+import { ENV } from './options.js';
 import { peersCommand } from './peers.js';
 import { reindexCommand } from './reindex.js';
 import { startCommand } from './start.js';
@@ -22,17 +28,25 @@ const version = packageVersion();
 
 const program = new Command('cairn')
   .description('Cairn: an educational proof-of-work blockchain node')
-  .version(version)
+  .version(version, '-V, --version', 'print the version')
   .showHelpAfterError('(run with --help for usage)')
-  .exitOverride();
+  .exitOverride()
+  // Commander's own usage errors get the one prefix of every other error.
+  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'cairn: ')) })
+  .addHelpText(
+    'after',
+    `\nEnvironment:\n  ${ENV.api}\n  ${ENV.token}\n  ${ENV.log}\n  ${ENV.debug}\n\n${EXIT_HELP}`,
+  );
 
 startCommand(program, version);
 mineCommand(program);
+generateCommand(program);
 reindexCommand(program);
 statusCommand(program);
 peersCommand(program);
 blockCommand(program);
 txCommand(program);
+completionCommand(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -40,6 +54,6 @@ try {
   if (e instanceof CommanderError) {
     process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
   } else {
-    throw e;
+    reportError(e, process.argv.includes('--json'));
   }
 }

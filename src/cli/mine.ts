@@ -1,10 +1,8 @@
-// `cairn mine`: mine blocks into a datadir with no network: the "mine blocks locally" job.
+// `cairn mine`: mine blocks into a datadir with no network: the "mine blocks locally" job. A RUNNING node
+// holds its datadir, so for it the same job is `cairn generate N` through its API.
 import type { Command } from 'commander';
-import { toHex } from '../consensus/bytes.js';
-import { openServices } from '../node/services.js';
-import { silentLogger } from '../util/logger.js';
-import { action } from './exit-codes.js';
-import { address, type ChainFlags, chainParams, datadir, positiveInt } from './options.js';
+import { action, CliError, EXIT } from './exit-codes.js';
+import { type ChainFlags, ENV, helpFooter, positiveInt } from './options.js';
 
 interface MineFlags extends ChainFlags {
   readonly blocks: number;
@@ -14,45 +12,73 @@ interface MineFlags extends ChainFlags {
 }
 
 export function mineCommand(program: Command): void {
-  program
+  const cmd = program
     .command('mine')
-    .description('mine N blocks into the datadir, with no network, and print each height and hash')
+    .description('mine N blocks into a datadir no node is running on, and print each height and hash')
     .option('--datadir <dir>', 'the node data directory (default ~/.cairn/<network>)')
     .option('--regtest', 'use the built-in regtest chain: trivial proof of work, instant blocks')
     .option('--genesis <file>', 'the chain parameters (default: the genesis.json shipped with Cairn)')
     .requiredOption('--blocks <n>', 'how many blocks to mine', positiveInt('blocks', 1_000_000))
     .requiredOption('--to <address>', 'the address credited with the block rewards')
     .option('--threads <n>', 'mining worker threads', positiveInt('threads', 256), 1)
-    .option('--json', 'print one JSON object per block')
-    .action(
-      action(async (flags: MineFlags) => {
-        const params = chainParams(flags);
-        const to = address(flags.to, params);
-        const services = await openServices({
-          datadir: datadir(flags, params),
+    .option('--json', 'print one compact JSON object per block');
+  helpFooter(
+    cmd,
+    [
+      'cairn mine --regtest --blocks 10 --to cairn1…',
+      'cairn generate 10        # the same, through the API of a running node',
+    ],
+    [ENV.debug],
+  );
+  cmd.action(
+    action(async (flags: MineFlags) => {
+      const { address, chainParams, datadir } = await import('./chain-options.js');
+      const { checkDatadirChain } = await import('./datadir-check.js');
+      const params = chainParams(flags);
+      const to = address(flags.to, params);
+      const dir = datadir(flags, params);
+      const { DatadirLockedError } = await import('../storage/index.js');
+      let services: Awaited<ReturnType<typeof import('../node/services.js').openServices>>;
+      try {
+        await checkDatadirChain(dir, params, flags);
+        const { openServices } = await import('../node/services.js');
+        const { silentLogger } = await import('../util/logger.js');
+        services = await openServices({
+          datadir: dir,
           params,
           logger: silentLogger(),
           minerThreads: flags.threads,
           verifyThreads: 1,
         });
-        const stop = new AbortController();
-        const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        const miner = services.miner!;
-        miner.on('block:mined', (b) => {
-          const hash = toHex(b.hash);
-          console.log(
-            flags.json ? JSON.stringify({ height: b.height, hash, txs: b.txCount }) : `${b.height} ${hash}`,
+      } catch (e) {
+        if (e instanceof DatadirLockedError) {
+          throw new CliError(
+            `${e.message}: a running node mines through its API instead: \`cairn generate ${flags.blocks} --to ${flags.to}\``,
+            EXIT.DATADIR,
+            e.code,
           );
-        });
-        try {
-          await miner.mine(flags.blocks, to, stop.signal);
-        } finally {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          await services.close();
         }
-      }),
-    );
+        throw e;
+      }
+      const { toHex } = await import('../consensus/bytes.js');
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const miner = services.miner!;
+      miner.on('block:mined', (b) => {
+        const hash = toHex(b.hash);
+        console.log(
+          flags.json ? JSON.stringify({ height: b.height, hash, txs: b.txCount }) : `${b.height} ${hash}`,
+        );
+      });
+      try {
+        await miner.mine(flags.blocks, to, stop.signal);
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+        await services.close();
+      }
+    }),
+  );
 }

@@ -1,7 +1,7 @@
-// `cairn status`: where a running node stands.
+// `cairn status`: where a running node stands (Core: bitcoin-cli getblockchaininfo).
 import type { Command } from 'commander';
-import { apiBase, apiGet, printRecord } from './api-client.js';
 import { action } from './exit-codes.js';
+import { type ApiFlags, apiOptions, connect, ENV, helpFooter, plural, printRecord } from './options.js';
 
 interface Status {
   network: string;
@@ -16,24 +16,28 @@ interface Status {
 }
 
 export function statusCommand(program: Command): void {
-  program
+  const cmd = program
     .command('status')
-    .description("show a running node's chain tip, peers, mempool and state digest")
-    .option('--api <url>', 'the node API (default $CAIRN_API or http://127.0.0.1:8645)')
-    .option('--json', 'print JSON')
-    .action(
-      action(async (flags: { api?: string; json?: boolean }) => {
-        const s = await apiGet<Status>(apiBase(flags.api), '/status');
-        printRecord(Boolean(flags.json), s, [
-          ['network', s.network],
-          ['height', s.height],
-          ['tip', s.tipHash],
-          ['chain work', s.chainWork],
-          ['peers', s.peers],
-          ['mempool', `${s.mempool} txs`],
-          ['syncing', s.syncing ? 'yes' : 'no'],
-          ['state digest', s.stateDigest],
-        ]);
-      }),
-    );
+    .description("show a running node's chain tip, peers, mempool and state digest");
+  apiOptions(cmd);
+  helpFooter(
+    cmd,
+    ['cairn status', 'cairn status --api localhost:18745 --json', 'cairn status --wait 60   # in a script'],
+    [ENV.api, ENV.token],
+  );
+  cmd.action(
+    action(async (flags: ApiFlags) => {
+      const s = await (await connect(flags)).get<Status>('/status');
+      printRecord(Boolean(flags.json), s, [
+        ['network', s.network],
+        ['height', s.height],
+        ['tip', s.tipHash],
+        ['chain work', s.chainWork],
+        ['peers', s.peers],
+        ['mempool', plural(s.mempool, 'tx')],
+        ['syncing', s.syncing ? 'yes' : 'no'],
+        ['state digest', s.stateDigest],
+      ]);
+    }),
+  );
 }

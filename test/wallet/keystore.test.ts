@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gcm } from '@noble/ciphers/aes.js';
 import { scrypt } from '@noble/hashes/scrypt.js';
 import { describe, expect, it } from 'vitest';
@@ -9,6 +11,7 @@ import { isWalletError, type WalletError } from '../../wallet/errors.js';
 import {
   DEFAULT_SCRYPT,
   decryptKeystore,
+  deriveKey,
   encryptKeystore,
   type KeystoreFile,
   parseKeystore,
@@ -175,5 +178,41 @@ describe('scryptParamsFromEnv', () => {
     for (const bad of ['512', '1000', 'abc', '-1024', '1e4', String(2 ** 18)]) {
       expect(failure(() => scryptParamsFromEnv({ CAIRN_WALLET_SCRYPT_N: bad })).code).toBe('BAD_SCRYPT_N');
     }
+  });
+});
+
+describe('native scrypt (node:crypto)', () => {
+  it('derives exactly the key @noble/hashes scrypt derives, for every parameter set a keystore may hold', () => {
+    const salt = fromHex('5a'.repeat(16) + '0f'.repeat(16));
+    const cases: [string, { N: number; r: number; p: number }][] = [
+      ['correct horse', FAST],
+      ['', { N: 2, r: 1, p: 1 }],
+      ['p\u0061\u0301ssword', { N: 2048, r: 4, p: 2 }], // decomposed accent: NFKC makes it "pássword"
+      ['🐪 long password '.repeat(20), { N: 4096, r: 8, p: 1 }],
+      ['x', { N: 256, r: 32, p: 3 }],
+    ];
+    for (const [password, params] of cases) {
+      const bytes = new TextEncoder().encode(password.normalize('NFKC'));
+      const noble = scrypt(bytes, salt, { ...params, dkLen: 32 });
+      const native = deriveKey(password, salt, params);
+      expect(native).toBeInstanceOf(Uint8Array);
+      expect(toHex(native)).toBe(toHex(noble));
+    }
+    // composed and decomposed spellings of one password give one key
+    expect(toHex(deriveKey('p\u00e1ssword', salt, FAST))).toBe(
+      toHex(deriveKey('pa\u0301ssword', salt, FAST)),
+    );
+  });
+
+  it('opens a keystore written by the earlier @noble/hashes code (test/wallet/fixtures/legacy.json)', () => {
+    const text = readFileSync(join(import.meta.dirname, 'fixtures', 'legacy.json'), 'utf8');
+    const ks = parseKeystore(text, 'legacy');
+    const secret = decryptKeystore(ks, 'pässwörd written by @noble/hashes scrypt');
+    const dev2 = devKeys(3)[2]!;
+    expect(secret.privateKey).toEqual(dev2.privateKey);
+    expect(secret.mnemonic).toBe(MNEMONIC);
+    expect(failure(() => decryptKeystore(ks, 'pässwörd written by @noble/hashes scrypT')).code).toBe(
+      'WRONG_PASSWORD',
+    );
   });
 });

@@ -1,10 +1,11 @@
 // What every command shares: the global options, output in human or --json form, reading addresses and
 // wallets, and unlocking a keystore.
 import type { Command } from 'commander';
+import { resolveApiToken } from '../../src/client/api-url.js';
 import { decodeAddress, encodeAddress } from '../../src/consensus/address.js';
 import { isRuleError } from '../../src/consensus/errors.js';
 import { ApiClient } from '../api-client.js';
-import { loadParams, resolveApiUrl } from '../chain.js';
+import { DEFAULT_API, loadParams, resolveApiUrl } from '../chain.js';
 import { badInput } from '../errors.js';
 import { keyFromMnemonic } from '../keys.js';
 import {
@@ -59,8 +60,40 @@ export function parseAddress(text: string, hrp: string): Uint8Array {
   }
 }
 
-export function apiClient(apiOption: string | undefined): ApiClient {
-  return new ApiClient(resolveApiUrl(apiOption, process.env));
+/** The flags of every command that talks to a node. */
+export interface ApiOptions {
+  readonly api?: string;
+  readonly apiToken?: string;
+  readonly apiTokenFile?: string;
+}
+
+/** Adds --api, --api-token and --api-token-file (read the same way as `cairn`'s, src/client/api-url.ts). */
+export function apiOptions(cmd: Command): Command {
+  return cmd
+    .option('--api <url>', `node API URL, e.g. ${DEFAULT_API} or localhost:8645 (default $CAIRN_API)`)
+    .option('--api-token <token>', 'sent as "Authorization: Bearer <token>" (default $CAIRN_API_TOKEN)')
+    .option('--api-token-file <file>', 'read the API token from the first line of this file');
+}
+
+export function apiClient(opts: ApiOptions): ApiClient {
+  return new ApiClient(resolveApiUrl(opts.api, process.env), { token: resolveApiToken(opts, process.env) });
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/** A wallet name if such a wallet exists (`dev1`); else the text must be an address of this chain. */
+export async function resolveTarget(walletDir: string, text: string, prefix: string): Promise<string> {
+  if (NAME.test(text) && (await walletExists(walletDir, text)))
+    return (await readKeystore(walletDir, text)).address;
+  const looksLikeAddress = text.toLowerCase().startsWith(`${prefix}1`) || text.length > 30;
+  if (!looksLikeAddress) {
+    throw badInput(
+      'NO_SUCH_WALLET',
+      `${JSON.stringify(text.slice(0, 80))} is neither a wallet in ${walletDir} nor a ${prefix}1… address`,
+    );
+  }
+  parseAddress(text, prefix);
+  return text.toLowerCase();
 }
 
 /** Read a wallet's keystore, get the password, decrypt. */

@@ -1,4 +1,5 @@
-// The one place where errors become exit statuses and error lines. Scripts can rely on these numbers:
+// The one place where errors become exit statuses and error lines. The numbers are the table shared with
+// `cairn` (src/client/exit-codes.ts), which `--help` prints:
 //
 //   0  success
 //   1  anything else (a node that answers nonsense, a tx that did not confirm in time, an I/O error)
@@ -7,16 +8,18 @@
 //   4  the node rejected the request; its code is shown (e.g. INSUFFICIENT_FUNDS, BAD_NONCE)
 //   5  wrong password, or a corrupt, truncated or tampered keystore
 import { CommanderError } from 'commander';
+import { isClientError } from '../../src/client/errors.js';
+import { exitForClientError, EXIT as SHARED } from '../../src/client/exit-codes.js';
 import { isRuleError } from '../../src/consensus/errors.js';
 import { isWalletError, type WalletErrorKind } from '../errors.js';
 
 export const EXIT = {
-  OK: 0,
-  GENERIC: 1,
-  USAGE: 2,
-  NODE_UNREACHABLE: 3,
-  NODE_REJECTED: 4,
-  KEYSTORE: 5,
+  OK: SHARED.OK,
+  GENERIC: SHARED.INTERNAL,
+  USAGE: SHARED.USAGE,
+  NODE_UNREACHABLE: SHARED.UNREACHABLE,
+  NODE_REJECTED: SHARED.REJECTED,
+  KEYSTORE: SHARED.KEYSTORE,
 } as const;
 
 const BY_KIND: Record<WalletErrorKind, number> = {
@@ -29,6 +32,7 @@ const BY_KIND: Record<WalletErrorKind, number> = {
 
 /** The exit status for an error thrown by a command. */
 export function exitCodeOf(e: unknown): number {
+  if (isClientError(e)) return exitForClientError(e);
   if (isWalletError(e)) return BY_KIND[e.kind];
   // Consensus decoders see user input too: an address (BAD_ADDRESS), a raw tx to broadcast (BAD_ENCODING).
   if (isRuleError(e)) return EXIT.USAGE;

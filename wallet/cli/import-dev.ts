@@ -1,6 +1,7 @@
 // `cairn-wallet import-dev`: import the well-known development keys that genesis.json funds, so a
 // newcomer on a devnet or regtest node can send a transfer in their first minute. They are PUBLIC.
 import type { Command } from 'commander';
+import { ENV, helpFooter } from '../../src/client/help.js';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { loadParams } from '../chain.js';
 import { DEV_PATH, devKeys } from '../dev-keys.js';
@@ -15,63 +16,70 @@ const WARNING =
   'and Anvil; anyone can spend from them. Use them only on a local devnet or regtest, never for anything of value.';
 
 export function registerImportDev(program: Command): void {
-  program
+  const command = program
     .command('import-dev')
     .description('import the PUBLIC development keys dev0…dev4 that genesis.json funds (devnet/regtest only)')
-    .option('--password-file <file>', 'read the keystore password from this file')
-    .action(async (opts: { passwordFile?: string }, cmd: Command) => {
-      const g = globals(cmd);
-      note(WARNING);
-      const params = loadParams();
-      const keys = devKeys();
-      const plan: { name: string; address: string; path: string; index: number; imported: boolean }[] = [];
-      // Check every name first, so a clash changes nothing at all.
-      for (const key of keys) {
-        const address = encodeAddress(key.addressHash, params.addressPrefix);
-        const path = `${DEV_PATH}/${key.index}`;
-        let imported = true;
-        if (await walletExists(g.walletDir, key.name)) {
-          const existing = await readKeystore(g.walletDir, key.name);
-          if (existing.address !== address) {
-            throw badInput(
-              'WALLET_EXISTS',
-              `a wallet named "${key.name}" already exists in ${g.walletDir} and is not the development key; nothing was imported`,
-            );
-          }
-          imported = false; // already there: leave it as it is
+    .option('--password-file <file>', 'read the keystore password from this file');
+  helpFooter(
+    command,
+    ['cairn-wallet import-dev', 'CAIRN_WALLET_PASSWORD=dev cairn-wallet import-dev --json'],
+    [ENV.walletDir, ENV.password],
+  );
+  command.action(async (opts: { passwordFile?: string }, cmd: Command) => {
+    const g = globals(cmd);
+    note(WARNING);
+    const params = loadParams();
+    const keys = devKeys();
+    const plan: { name: string; address: string; path: string; index: number; imported: boolean }[] = [];
+    // Check every name first, so a clash changes nothing at all.
+    for (const key of keys) {
+      const address = encodeAddress(key.addressHash, params.addressPrefix);
+      const path = `${DEV_PATH}/${key.index}`;
+      let imported = true;
+      if (await walletExists(g.walletDir, key.name)) {
+        const existing = await readKeystore(g.walletDir, key.name);
+        if (existing.address !== address) {
+          throw badInput(
+            'WALLET_EXISTS',
+            `a wallet named "${key.name}" already exists in ${g.walletDir} and is not the development key; nothing was imported`,
+          );
         }
-        plan.push({ name: key.name, address, path, index: key.index, imported });
+        imported = false; // already there: leave it as it is
       }
-      const todo = plan.filter((p) => p.imported);
-      if (todo.length > 0) {
-        const scrypt = scryptParamsFromEnv(process.env);
-        const password = await getPassword({
-          passwordFile: opts.passwordFile,
-          confirm: true,
-          purpose: 'the development wallets',
+      plan.push({ name: key.name, address, path, index: key.index, imported });
+    }
+    const todo = plan.filter((p) => p.imported);
+    if (todo.length > 0) {
+      const scrypt = scryptParamsFromEnv(process.env);
+      const password = await getPassword({
+        passwordFile: opts.passwordFile,
+        confirm: true,
+        purpose: 'the development wallets',
+      });
+      // Each key costs one scrypt (a fraction of a second at the default N): say which one is being done.
+      for (const [i, p] of todo.entries()) {
+        note(`encrypting ${p.name} (${i + 1} of ${todo.length})…`);
+        const key = keys[p.index]!;
+        const keystore = encryptKeystore({
+          name: p.name,
+          address: p.address,
+          path: p.path,
+          secret: { privateKey: key.privateKey, mnemonic: null },
+          password,
+          scrypt,
         });
-        for (const p of todo) {
-          const key = keys[p.index]!;
-          const keystore = encryptKeystore({
-            name: p.name,
-            address: p.address,
-            path: p.path,
-            secret: { privateKey: key.privateKey, mnemonic: null },
-            password,
-            scrypt,
-          });
-          await writeNewKeystore(g.walletDir, keystore);
-        }
+        await writeNewKeystore(g.walletDir, keystore);
       }
-      emit(
-        g,
-        {
-          warning: WARNING,
-          wallets: plan.map(({ name, address, path, imported }) => ({ name, address, path, imported })),
-        },
-        plan
-          .map((p) => `${p.name.padEnd(6)} ${p.address}${p.imported ? '' : '  (already imported)'}`)
-          .join('\n'),
-      );
-    });
+    }
+    emit(
+      g,
+      {
+        warning: WARNING,
+        wallets: plan.map(({ name, address, path, imported }) => ({ name, address, path, imported })),
+      },
+      plan
+        .map((p) => `${p.name.padEnd(6)} ${p.address}${p.imported ? '' : '  (already imported)'}`)
+        .join('\n'),
+    );
+  });
 }

@@ -1,20 +1,30 @@
 // `cairn-wallet send --from NAME --to ADDRESS --amount COINS`: sign a transfer for the node's chain
 // with the sender's next nonce, submit it, print its id; with --wait, wait until a block confirms it.
 import type { Command } from 'commander';
+import { ENV, helpFooter } from '../../src/client/help.js';
 import { formatCoins, parseCoins } from '../amount.js';
 import type { ApiClient, TxInfo } from '../api-client.js';
 import { loadParams } from '../chain.js';
 import { badInput, WalletError } from '../errors.js';
 import { DEFAULT_FEE, prepareSend } from '../tx-builder.js';
 import { appendSentLog, readKeystore } from '../wallet-dir.js';
-import { apiClient, emit, globals, note, parseAddress, unlock } from './common.js';
+import {
+  type ApiOptions,
+  apiClient,
+  apiOptions,
+  emit,
+  globals,
+  note,
+  parseAddress,
+  resolveTarget,
+  unlock,
+} from './common.js';
 
-interface SendOptions {
+interface SendOptions extends ApiOptions {
   from: string;
   to: string;
   amount: string;
   fee: string;
-  api?: string;
   wait?: boolean;
   timeout: string;
   passwordFile?: string;
@@ -66,68 +76,78 @@ export async function waitForConfirmation(
 }
 
 export function registerSend(program: Command): void {
-  program
+  const command = program
     .command('send')
     .description('sign a transfer with the next nonce, submit it to the node and print its id')
     .requiredOption('--from <name>', 'the sending wallet')
-    .requiredOption('--to <address>', 'the recipient address')
+    .requiredOption('--to <address>', 'the recipient: an address, or the name of a wallet (dev1)')
     .requiredOption('--amount <coins>', 'amount in coins, e.g. 1.5 (at most 8 decimals)')
     .option('--fee <coins>', 'fee in coins, paid to the miner', formatCoins(DEFAULT_FEE))
-    .option('--api <url>', 'node API URL (default $CAIRN_API or http://127.0.0.1:8645)')
     .option('--wait', 'wait until the tx is confirmed in a block')
     .option('--timeout <seconds>', 'how long --wait waits', '120')
-    .option('--password-file <file>', 'read the keystore password from this file')
-    .action(async (opts: SendOptions, cmd: Command) => {
-      const g = globals(cmd);
-      // Bad input is refused before the node, the password or the key are touched.
-      const amount = parseCoins(opts.amount, { what: 'amount' });
-      const fee = parseCoins(opts.fee, { what: 'fee', allowZero: true });
-      const timeout = parseTimeout(opts.timeout);
-      const params = loadParams();
-      const to = parseAddress(opts.to, params.addressPrefix);
-      const client = apiClient(opts.api);
-      await readKeystore(g.walletDir, opts.from);
-      // Ask the node before the password: an unreachable node fails at once, not after a prompt.
-      const status = await client.status();
-      const { keystore, secret } = await unlock(g, opts.from, opts.passwordFile);
+    .option('--password-file <file>', 'read the keystore password from this file');
+  apiOptions(command);
+  helpFooter(
+    command,
+    [
+      'cairn-wallet send --from dev0 --to dev1 --amount 1.5',
+      'cairn-wallet send --from alice --to cairn1… --amount 10 --fee 0.001 --wait',
+      'CAIRN_WALLET_PASSWORD=… cairn-wallet --json send --from dev0 --to dev2 --amount 1',
+    ],
+    [ENV.api, ENV.token, ENV.walletDir, ENV.password],
+  );
+  command.action(async (opts: SendOptions, cmd: Command) => {
+    const g = globals(cmd);
+    // Bad input is refused before the node, the password or the key are touched.
+    const amount = parseCoins(opts.amount, { what: 'amount' });
+    const fee = parseCoins(opts.fee, { what: 'fee', allowZero: true });
+    const timeout = parseTimeout(opts.timeout);
+    const params = loadParams();
+    const toAddress = await resolveTarget(g.walletDir, opts.to, params.addressPrefix);
+    const to = parseAddress(toAddress, params.addressPrefix);
+    const client = apiClient(opts);
+    await readKeystore(g.walletDir, opts.from);
+    // Ask the node before the password: an unreachable node fails at once, not after a prompt.
+    const status = await client.status();
+    const { keystore, secret } = await unlock(g, opts.from, opts.passwordFile);
 
-      const prepared = await prepareSend(client, status, secret.privateKey, keystore.address, {
-        to,
-        amount,
-        fee,
-      });
-      secret.privateKey.fill(0);
-      const id = await client.submitTx(prepared.raw);
-      await appendSentLog(g.walletDir, opts.from, {
-        id,
-        kind: 'sent',
-        to: opts.to.toLowerCase(),
-        amount: amount.toString(),
-        fee: fee.toString(),
-        nonce: prepared.nonce.toString(),
-        network: status.network,
-        time: new Date().toISOString(),
-        raw: prepared.raw,
-      });
-      const summary = {
-        id,
-        from: keystore.address,
-        to: opts.to.toLowerCase(),
-        amount,
-        fee,
-        nonce: prepared.nonce,
-        network: status.network,
-      };
-      if (!opts.wait) {
-        emit(g, { ...summary, status: 'pending' }, id);
-        return;
-      }
-      if (!g.json) note(`submitted ${id} (nonce ${prepared.nonce}); waiting for a block…`);
-      const info = await waitForConfirmation(client, id, timeout);
-      emit(
-        g,
-        { ...summary, status: info.status, blockHash: info.blockHash, height: info.height },
-        `${id}\nconfirmed at height ${info.height ?? '?'} in block ${info.blockHash ?? '?'}`,
-      );
+    const prepared = await prepareSend(client, status, secret.privateKey, keystore.address, {
+      to,
+      amount,
+      fee,
     });
+    secret.privateKey.fill(0);
+    const id = await client.submitTx(prepared.raw);
+    await appendSentLog(g.walletDir, opts.from, {
+      id,
+      kind: 'sent',
+      to: toAddress,
+      amount: amount.toString(),
+      fee: fee.toString(),
+      nonce: prepared.nonce.toString(),
+      network: status.network,
+      time: new Date().toISOString(),
+      raw: prepared.raw,
+    });
+    const summary = {
+      id,
+      from: keystore.address,
+      to: toAddress,
+      amount,
+      fee,
+      nonce: prepared.nonce,
+      network: status.network,
+    };
+    if (!opts.wait) {
+      emit(g, { ...summary, status: 'pending' }, id);
+      return;
+    }
+    if (!g.json) note(`submitted ${id} (nonce ${prepared.nonce}); waiting for a block…`);
+    const info = await waitForConfirmation(client, id, timeout);
+    emit(
+      g,
+      { ...summary, status: info.status, blockHash: info.blockHash, height: info.height },
+      `${id}\nconfirmed at height ${info.height ?? '?'} in block ${info.blockHash ?? '?'}`,
+    );
+  });
 }
