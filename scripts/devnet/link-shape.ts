@@ -133,7 +133,7 @@ export function parseBandwidth(text: string): number {
   const t = text.trim().toLowerCase();
   if (t === 'unlimited' || t === 'none') return Number.POSITIVE_INFINITY;
   const m = /^(\d+(?:\.\d+)?)([a-z]+)(?:\/s|ps)?$/.exec(t);
-  const unit = m && RATE_UNITS[m[2]!];
+  const unit = m ? RATE_UNITS[m[2]!] : undefined;
   if (!m || unit === undefined) {
     throw new Error(`not a bandwidth: ${JSON.stringify(text)} (examples: 1mbit, 500kbit, 2MB, unlimited)`);
   }
