@@ -12,7 +12,7 @@ import {
 describe('double-spend odds', () => {
   it('nakamoto reproduces the Bitcoin paper’s table (section 11)', () => {
     const q10 = [1.0, 0.2045873, 0.0509779, 0.0131722, 0.0034552, 0.0009137, 0.0002428, 0.0000647];
-    q10.forEach((expected, z) => expect(nakamoto(0.1, z)).toBeCloseTo(expected, 7));
+    for (const [z, expected] of q10.entries()) expect(nakamoto(0.1, z)).toBeCloseTo(expected, 7);
     expect(nakamoto(0.3, 5)).toBeCloseTo(0.1773523, 7);
     expect(nakamoto(0.3, 10)).toBeCloseTo(0.0416605, 7);
     expect(nakamoto(0.3, 50)).toBeCloseTo(0.0000006, 7);
