@@ -1,8 +1,13 @@
-// A shaping relay: a TCP listener in front of one node's P2P port that forwards every connection to it,
-// delaying each direction's bytes as the link's shape says (link-shape.ts). The devnet gives each
-// directed link its own relay and tells the dialling node the relay's address instead of the target's,
-// so a libp2p connection from node0 to node1 crosses "the 0-1 link" and nothing else changes. `cut()`
-// drops the link like a pulled cable: open connections are destroyed and new ones refused until `heal()`.
+// A shaping relay: a listener in front of one node's P2P port that forwards every connection to it,
+// delaying each direction's bytes as the link's shape says (link-shape.ts). In host mode each node has
+// its own address, so the relay in front of node B knows from a connection's source address which node
+// A it comes from, and shapes it as "the A-B link": every TCP connection between two nodes passes
+// through exactly one relay (the listener's), whoever dialled. The node itself is unchanged: it listens
+// on its namespace's loopback and announces the relay's address (`cairn start --announce`).
+// `cutLink()` drops every connection like a pulled cable and refuses new ones until `heal()`.
+//
+// The same class, unshaped, forwards a node's loopback-only API out of its namespace through a Unix
+// socket (an endpoint can be a TCP address or a socket path).
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { LinkScheduler, type LinkShape, seededRandom, UNSHAPED } from './link-shape.js';
 
@@ -10,13 +15,15 @@ import { LinkScheduler, type LinkShape, seededRandom, UNSHAPED } from './link-sh
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
 
+/** A TCP address (loopback or a devnet namespace address only) or a Unix socket path. */
+export type Endpoint = { readonly host: string; readonly port: number } | { readonly path: string };
+
 export interface RelayOptions {
-  /** Where to listen (the relay's own address). Loopback or a devnet namespace address only. */
-  readonly listenHost: string;
-  readonly listenPort: number;
-  /** The node behind the relay. */
-  readonly targetHost: string;
-  readonly targetPort: number;
+  /** Where to listen: the relay's own address. */
+  readonly listen: Endpoint;
+  /** The node (or API) behind the relay. */
+  readonly target: Endpoint;
+  /** The shape of connections from sources without a link of their own (default: unshaped). */
   readonly shape?: LinkShape;
   /** Seed for the jitter and loss draws (default 1), so runs repeat. */
   readonly seed?: number;
@@ -82,14 +89,20 @@ class ShapedPipe {
   }
 }
 
+interface OpenConnection {
+  readonly source: string;
+  readonly sockets: readonly Socket[];
+  readonly schedulers: readonly LinkScheduler[];
+}
+
 export class ShapingRelay {
   private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  private readonly pipes = new Set<ShapedPipe>();
+  private readonly open = new Set<OpenConnection>();
   private shape: LinkShape;
+  /** Shapes by source address: the links of this node to each other host. */
+  private readonly links = new Map<string, LinkShape>();
   private isCut = false;
   private readonly random: () => number;
-  private readonly schedulers = new Set<LinkScheduler>();
   /** Connections forwarded so far (for tests and the status line). */
   connections = 0;
 
@@ -98,10 +111,13 @@ export class ShapingRelay {
     this.random = seededRandom(opts.seed ?? 1);
   }
 
+  /** The TCP address it listens on (with the port chosen when 0 was asked for). */
   get address(): { host: string; port: number } {
     const a = this.server?.address();
-    if (!a || typeof a === 'string') throw new Error('the relay is not listening');
-    return { host: this.opts.listenHost, port: a.port };
+    if (!a || typeof a === 'string' || !('host' in this.opts.listen)) {
+      throw new Error('the relay is not listening on TCP');
+    }
+    return { host: this.opts.listen.host, port: a.port };
   }
 
   get cut(): boolean {
@@ -117,23 +133,38 @@ export class ShapingRelay {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.opts.listenPort, this.opts.listenHost, () => {
+      const done = () => {
         server.off('error', reject);
         resolve();
-      });
+      };
+      const l = this.opts.listen;
+      if ('path' in l) server.listen(l.path, done);
+      else server.listen(l.port, l.host, done);
     });
   }
 
-  /** New shape for this link, applied to open connections too (from their next byte on). */
+  /** New default shape, applied to open connections without a link of their own (from their next byte). */
   setShape(shape: LinkShape): void {
     this.shape = shape;
-    for (const s of this.schedulers) s.setShape(shape);
+    for (const c of this.open) if (!this.links.has(c.source)) for (const s of c.schedulers) s.setShape(shape);
+  }
+
+  /** The shape of connections from `source` (an IP address); undefined returns it to the default. */
+  setLink(source: string, shape: LinkShape | undefined): void {
+    if (shape) this.links.set(source, shape);
+    else this.links.delete(source);
+    const now = this.shapeFor(source);
+    for (const c of this.open) if (c.source === source) for (const s of c.schedulers) s.setShape(now);
+  }
+
+  shapeFor(source: string): LinkShape {
+    return this.links.get(source) ?? this.shape;
   }
 
   /** Pull the cable: every open connection is destroyed, new ones are refused until heal(). */
   cutLink(): void {
     this.isCut = true;
-    for (const s of this.sockets) s.destroy();
+    for (const c of this.open) for (const s of c.sockets) s.destroy();
   }
 
   heal(): void {
@@ -153,29 +184,28 @@ export class ShapingRelay {
       return;
     }
     this.connections += 1;
-    const upstream = createConnection({ host: this.opts.targetHost, port: this.opts.targetPort });
-    const up = new LinkScheduler(this.shape, this.random);
-    const down = new LinkScheduler(this.shape, this.random);
+    const source = normaliseAddress(client.remoteAddress ?? '');
+    const t = this.opts.target;
+    const upstream = 'path' in t ? createConnection({ path: t.path }) : createConnection(t);
+    const shape = this.shapeFor(source);
+    const up = new LinkScheduler(shape, this.random);
+    const down = new LinkScheduler(shape, this.random);
     const pipes = [new ShapedPipe(client, upstream, up), new ShapedPipe(upstream, client, down)];
-    const sockets = [client, upstream];
-    for (const s of sockets) this.sockets.add(s);
-    for (const p of pipes) this.pipes.add(p);
-    this.schedulers.add(up).add(down);
+    const conn: OpenConnection = { source, sockets: [client, upstream], schedulers: [up, down] };
+    this.open.add(conn);
     const teardown = () => {
-      for (const s of sockets) {
-        s.destroy();
-        this.sockets.delete(s);
-      }
-      for (const p of pipes) {
-        p.close();
-        this.pipes.delete(p);
-      }
-      this.schedulers.delete(up);
-      this.schedulers.delete(down);
+      for (const s of conn.sockets) s.destroy();
+      for (const p of pipes) p.close();
+      this.open.delete(conn);
     };
-    for (const s of sockets) {
+    for (const s of conn.sockets) {
       s.on('error', teardown);
       s.on('close', teardown);
     }
   }
+}
+
+/** "::ffff:198.18.1.10" → "198.18.1.10": an IPv4 peer seen by a dual-stack socket. */
+function normaliseAddress(a: string): string {
+  return a.startsWith('::ffff:') ? a.slice(7) : a;
 }

@@ -1,6 +1,9 @@
 // The shaping relay over real TCP on 127.0.0.1: the delay a client measures through it matches the one
 // configured, the bandwidth limit holds, and cut/heal behave like pulling and replugging a cable.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseLinkShape } from '../../../scripts/devnet/link-shape.js';
 import { ShapingRelay } from '../../../scripts/devnet/shaping-relay.js';
@@ -19,10 +22,8 @@ async function echoServer(): Promise<number> {
 
 async function relayTo(port: number, shape: Parameters<typeof parseLinkShape>[0]): Promise<ShapingRelay> {
   const relay = new ShapingRelay({
-    listenHost: '127.0.0.1',
-    listenPort: 0,
-    targetHost: '127.0.0.1',
-    targetPort: port,
+    listen: { host: '127.0.0.1', port: 0 },
+    target: { host: '127.0.0.1', port },
     shape: parseLinkShape(shape),
   });
   await relay.start();
@@ -30,8 +31,8 @@ async function relayTo(port: number, shape: Parameters<typeof parseLinkShape>[0]
   return relay;
 }
 
-async function connect(port: number): Promise<Socket> {
-  const s = createConnection({ host: '127.0.0.1', port });
+async function connect(port: number, localAddress?: string): Promise<Socket> {
+  const s = createConnection({ host: '127.0.0.1', port, localAddress });
   await new Promise<void>((resolve, reject) => {
     s.once('connect', resolve);
     s.once('error', reject);
@@ -119,5 +120,38 @@ describe('ShapingRelay', () => {
     expect(await roundTrip(s, 10)).toBeLessThan(100);
     relay.setShape(parseLinkShape({ delay: '100ms' }));
     expect(await roundTrip(s, 10)).toBeGreaterThanOrEqual(199);
+  });
+
+  it('shapes each connection by its source address: one relay, a link per peer', async () => {
+    // All of 127.0.0.0/8 is this machine, so two "hosts" can dial from two source addresses.
+    const relay = await relayTo(await echoServer(), {});
+    relay.setLink('127.0.0.2', parseLinkShape({ delay: '80ms' }));
+    const slow = await connect(relay.address.port, '127.0.0.2');
+    const fast = await connect(relay.address.port, '127.0.0.3');
+    expect(await roundTrip(slow, 10)).toBeGreaterThanOrEqual(159);
+    expect(await roundTrip(fast, 10)).toBeLessThan(80);
+    // Changing the link reaches the open connection; removing it falls back to the default shape.
+    relay.setLink('127.0.0.2', undefined);
+    expect(await roundTrip(slow, 10)).toBeLessThan(80);
+    expect(relay.shapeFor('127.0.0.2')).toEqual(relay.currentShape);
+  });
+
+  it('forwards through a Unix socket (how a namespaced node’s API reaches the devnet)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-relay-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const inner = new ShapingRelay({
+      listen: { path: join(dir, 'api.sock') },
+      target: { host: '127.0.0.1', port: await echoServer() },
+    });
+    await inner.start();
+    cleanups.push(() => inner.stop());
+    const outer = new ShapingRelay({
+      listen: { host: '127.0.0.1', port: 0 },
+      target: { path: join(dir, 'api.sock') },
+    });
+    await outer.start();
+    cleanups.push(() => outer.stop());
+    const s = await connect(outer.address.port);
+    expect(await roundTrip(s, 1000)).toBeGreaterThanOrEqual(0);
   });
 });
