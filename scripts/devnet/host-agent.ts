@@ -1,0 +1,98 @@
+// The host agent: one small process inside each node's network namespace (host mode), beside the node.
+//
+//   P2P  the node listens on its namespace's loopback and announces ADDRESS:PORT; the agent listens
+//        there and relays every connection to the node, shaping it by its source address as the link
+//        between the two hosts (the links file, rewritten by `npm run devnet -- link …`).
+//   API  the node's API stays loopback-only inside its namespace; the agent forwards it out through a
+//        Unix socket in the node's datadir, which the supervisor serves on 127.0.0.1 in the root
+//        namespace, so `cairn status`, the wallet and the dashboard work exactly as on the loopback devnet.
+//
+// Run as `ip netns exec NS node --import tsx scripts/devnet/host-agent.ts CONFIG.json`. It prints one line
+// "ready" when both listeners are up, and exits on SIGTERM or when its parent goes away.
+import '../../src/polyfill.js';
+import { readFileSync, rmSync, unwatchFile, watchFile } from 'node:fs';
+import { type LinkShape, UNSHAPED } from './link-shape.js';
+import { type Endpoint, ShapingRelay } from './shaping-relay.js';
+
+export interface HostAgentConfig {
+  readonly p2pListen: { readonly host: string; readonly port: number };
+  readonly p2pTarget: { readonly host: string; readonly port: number };
+  readonly apiSocket: string;
+  readonly apiTarget: { readonly host: string; readonly port: number };
+  /** JSON: { "<source ip>": LinkShape } for this host's links; missing file = no shaping. */
+  readonly linksFile: string;
+}
+
+/** The links file as the devnet writes it: the shape of the link from each other host's address. */
+export type LinksFile = Readonly<Record<string, LinkShape>>;
+
+export function readLinks(path: string): LinksFile {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return {};
+  }
+  const parsed = JSON.parse(text) as Record<
+    string,
+    Partial<LinkShape> & { bandwidthBytesPerSecond?: number | null }
+  >;
+  const out: Record<string, LinkShape> = {};
+  for (const [source, s] of Object.entries(parsed)) {
+    out[source] = {
+      delayMs: Number(s.delayMs ?? 0),
+      jitterMs: Number(s.jitterMs ?? 0),
+      // JSON has no Infinity: null (or absent) is "no bandwidth limit".
+      bandwidthBytesPerSecond:
+        s.bandwidthBytesPerSecond == null ? Number.POSITIVE_INFINITY : s.bandwidthBytesPerSecond,
+      loss: Number(s.loss ?? 0),
+    };
+  }
+  return out;
+}
+
+/** LinkShape → JSON-safe (Infinity becomes null). */
+export function linksToJson(links: LinksFile): string {
+  const out: Record<string, unknown> = {};
+  for (const [source, s] of Object.entries(links)) {
+    out[source] = {
+      ...s,
+      bandwidthBytesPerSecond: Number.isFinite(s.bandwidthBytesPerSecond) ? s.bandwidthBytesPerSecond : null,
+    };
+  }
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
+export async function startHostAgent(config: HostAgentConfig): Promise<{ stop(): Promise<void> }> {
+  const p2p = new ShapingRelay({ listen: config.p2pListen, target: config.p2pTarget, shape: UNSHAPED });
+  rmSync(config.apiSocket, { force: true });
+  const api = new ShapingRelay({ listen: { path: config.apiSocket } as Endpoint, target: config.apiTarget });
+  let applied = new Set<string>();
+  const apply = () => {
+    const links = readLinks(config.linksFile);
+    for (const source of applied) if (!(source in links)) p2p.setLink(source, undefined);
+    for (const [source, shape] of Object.entries(links)) p2p.setLink(source, shape);
+    applied = new Set(Object.keys(links));
+  };
+  apply();
+  await p2p.start();
+  await api.start();
+  watchFile(config.linksFile, { interval: 100 }, apply);
+  return {
+    async stop() {
+      unwatchFile(config.linksFile);
+      await Promise.all([p2p.stop(), api.stop()]);
+      rmSync(config.apiSocket, { force: true });
+    },
+  };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as HostAgentConfig;
+  const agent = await startHostAgent(config);
+  const stop = () => void agent.stop().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('disconnect', stop);
+  console.log('ready');
+}
