@@ -8,7 +8,7 @@ import type { ChainParams } from '../consensus/types.js';
 
 /** The banner: the funded dev keys of `params` (address, balance, private key) and their mnemonic. */
 export async function devAccountsBanner(params: ChainParams): Promise<string> {
-  const { DEV_MNEMONIC, DEV_PATH, devKeys } = await import('../../wallet/dev-keys.js');
+  const { DEV_MNEMONIC, DEV_PATH, devKeys } = await import('../client/dev-keys.js');
   const rows: string[] = [];
   for (const key of devKeys()) {
     const funded = params.allocations.find((a) => bytesEqual(a.address, key.addressHash));

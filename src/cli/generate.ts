@@ -38,7 +38,7 @@ export function generateCommand(program: Command): void {
           );
         }
         const { encodeAddress } = await import('../consensus/address.js');
-        const { devKeys } = await import('../../wallet/dev-keys.js');
+        const { devKeys } = await import('../client/dev-keys.js');
         const { chainParams } = await import('./chain-options.js');
         to = encodeAddress(devKeys(1)[0]!.addressHash, chainParams({ regtest: true }).addressPrefix);
       }
