@@ -22,6 +22,7 @@ import Fastify, {
   type onResponseHookHandler,
 } from 'fastify';
 import type { IndexEntry } from '../chain/block-index.js';
+import { type Origin, originNow } from '../chain/origin.js';
 import { decodeAddress } from '../consensus/address.js';
 import { fromHex, toHex } from '../consensus/bytes.js';
 import { decodeBlock, decodeTx } from '../consensus/encoding.js';
@@ -69,13 +70,13 @@ export interface ApiMempool {
   readonly size: number;
   readonly bytes: number;
   /** Throws RuleError or MempoolError (each with a `code`) when it refuses the tx. */
-  add(tx: Tx): Promise<{ readonly id: Hash; readonly replaced?: Hash }>;
+  add(tx: Tx, origin?: Origin): Promise<{ readonly id: Hash; readonly replaced?: Hash }>;
   get(id: Hash): ApiMempoolEntry | undefined;
   entries(): Iterable<ApiMempoolEntry>;
   /** The nonce a new tx of this sender should use, counting its pending txs (optional). */
   pendingNonce?(address: Uint8Array): Promise<bigint>;
-  on(event: 'tx:added', listener: (tx: Tx, id: Hash) => void): unknown;
-  off(event: 'tx:added', listener: (tx: Tx, id: Hash) => void): unknown;
+  on(event: 'tx:added', listener: (e: { readonly tx: Tx; readonly id: Hash }) => void): unknown;
+  off(event: 'tx:added', listener: (e: { readonly tx: Tx; readonly id: Hash }) => void): unknown;
 }
 
 export interface ApiMiner {
@@ -263,7 +264,7 @@ export class ApiServer {
         fork: r.fork.hex,
       });
     // At thousands of txs a second, skip the hex when nobody listens.
-    const onTx = (_tx: Tx, id: Hash) => {
+    const onTx = ({ id }: { readonly id: Hash }) => {
       if (events.size > 0) events.broadcast('tx', { id: toHex(id) });
     };
     chain.on('block:connected', onBlock);
@@ -507,7 +508,7 @@ export class ApiServer {
   private async submitTx(rawHex: string): Promise<{ id: string; replaced?: string }> {
     try {
       const tx = decodeTx(fromHex(rawHex)); // RuleError BAD_ENCODING for a wrong length or field
-      const { id, replaced } = await this.mempool.add(tx);
+      const { id, replaced } = await this.mempool.add(tx, originNow('api'));
       return replaced ? { id: toHex(id), replaced: toHex(replaced) } : { id: toHex(id) };
     } catch (e) {
       if (isRuleError(e) || isMempoolError(e)) this.metrics.rejectedTx(e.code);
