@@ -38,9 +38,17 @@ import {
 } from '../consensus/types.js';
 import { isMempoolError } from '../mempool/policy.js';
 import { ApiError, toHttpError } from './errors.js';
-import { DEFAULT_EVENT_STREAM_OPTIONS, EventStream, type EventStreamOptions } from './events.js';
+import {
+  blockEventData,
+  DEFAULT_EVENT_STREAM_OPTIONS,
+  EventStream,
+  type EventStreamOptions,
+  parseTopics,
+  reorgEventData,
+} from './events.js';
 import { type ChainEventSource, Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { registerChainViewRoutes } from './routes/chain-view.js';
 import { MEMPOOL_LIST_DEFAULT, MEMPOOL_LIST_MAX, ROUTES } from './schemas.js';
 import { accountView, type BlockView, blockView, type TxStatusView, txView } from './views.js';
 
@@ -50,7 +58,7 @@ export interface ApiChain extends ChainEventSource {
   readonly height: number;
   readonly stateDigest: Hash;
   readonly params: Pick<ChainParams, 'network' | 'genesisHash' | 'addressPrefix'>;
-  readonly index: { get(hash: Hash | string): IndexEntry | undefined };
+  readonly index: { get(hash: Hash | string): IndexEntry | undefined; values(): Iterable<IndexEntry> };
   atHeight(height: number): IndexEntry | undefined;
   isOnMainChain(entry: IndexEntry): boolean;
   getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
@@ -253,18 +261,14 @@ export class ApiServer {
   /** Chain and mempool events become server-sent events. */
   private follow(): void {
     const { chain, mempool, events } = this;
-    const onBlock = (b: { entry: IndexEntry; ids: readonly Hash[] }) =>
-      events.broadcast('block', { hash: b.entry.hex, height: b.entry.header.height, txs: b.ids.length });
+    const onBlock = (b: { entry: IndexEntry; ids: readonly Hash[] }) => {
+      if (events.active) events.broadcast('block', blockEventData(b, this.hrp));
+    };
     const onReorg = (r: { depth: number; oldTip: IndexEntry; newTip: IndexEntry; fork: IndexEntry }) =>
-      events.broadcast('reorg', {
-        depth: r.depth,
-        oldTip: r.oldTip.hex,
-        newTip: r.newTip.hex,
-        fork: r.fork.hex,
-      });
+      events.broadcast('reorg', reorgEventData(r));
     // At thousands of txs a second, skip the hex when nobody listens.
     const onTx = (_tx: Tx, id: Hash) => {
-      if (events.size > 0) events.broadcast('tx', { id: toHex(id) });
+      if (events.active) events.broadcast('tx', { id: toHex(id) });
     };
     chain.on('block:connected', onBlock);
     chain.on('reorg', onReorg);
@@ -341,14 +345,21 @@ export class ApiServer {
       ...r.mempool,
       handler: async (req) => this.mempoolList(req.query.limit),
     });
-    app.route({
+    app.route<{ Querystring: { topics?: string; lastEventId?: string } }>({
       ...r.events,
       handler: async (req, reply) => {
         if (this.events.full) {
           throw new ApiError(503, 'UNAVAILABLE', 'too many event-stream clients; try again later');
         }
+        const topics = parseTopics(req.query.topics);
+        const header = req.headers['last-event-id'];
+        // The query parameter is for a page that opens a new EventSource itself (which cannot set headers).
+        const lastEventId = typeof header === 'string' ? header : req.query.lastEventId;
         reply.hijack(); // the response is ours now: fastify neither serialises nor ends it
-        this.events.accept(req.raw, reply.raw);
+        this.events.accept(req.raw, reply.raw, {
+          topics,
+          ...(lastEventId !== undefined ? { lastEventId } : {}),
+        });
       },
     });
     app.route({
@@ -370,6 +381,7 @@ export class ApiServer {
         return { ok: true };
       },
     });
+    registerChainViewRoutes(app, { chain: this.chain, hrp: this.hrp });
     const doc = openApiDocument();
     app.route({ ...r.openapi, handler: async () => doc });
   }
