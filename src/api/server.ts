@@ -381,7 +381,7 @@ export class ApiServer {
         return { ok: true };
       },
     });
-    registerChainViewRoutes(app, { chain: this.chain, hrp: this.hrp });
+    this.detach.push(registerChainViewRoutes(app, { chain: this.chain, hrp: this.hrp }));
     const doc = openApiDocument();
     app.route({ ...r.openapi, handler: async () => doc });
   }
