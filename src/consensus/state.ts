@@ -166,6 +166,13 @@ export function decodeUndo(bytes: Uint8Array): BlockUndo {
   for (let i = 0, off = 4; i < count; i++, off += UNDO_ENTRY_BYTES) {
     const present = view.getUint8(off + 20);
     if (present > 1) throw new RuleError('BAD_ENCODING', 'undo entry flag must be 0 or 1');
+    // An absent account is written as zeros: anything else would give one undo record two encodings.
+    if (!present && (view.getBigUint64(off + 21) !== 0n || view.getBigUint64(off + 29) !== 0n)) {
+      throw new RuleError(
+        'BAD_ENCODING',
+        'undo entry for an absent account must have zero balance and nonce',
+      );
+    }
     entries.push({
       address: bytes.slice(off, off + 20),
       before: present
