@@ -237,11 +237,6 @@ const mutation = (valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> =>
       return b;
     });
 
-export interface FuzzProperty {
-  readonly name: string;
-  readonly property: fc.IPropertyWithHooks<[Uint8Array]> | fc.IProperty<[unknown]>;
-}
-
 /** Every property, each built for one decoder: random bytes, valid round trips, mutations. */
 export function decoderProperties(): { name: string; property: fc.IProperty<[never]> }[] {
   const out: { name: string; property: fc.IProperty<[never]> }[] = [];
@@ -249,18 +244,20 @@ export function decoderProperties(): { name: string; property: fc.IProperty<[nev
     const random = codec.lengths.chain((n) => fc.uint8Array({ minLength: n, maxLength: n }));
     out.push({
       name: `${codec.name}: random bytes`,
-      property: fc.property(random, (b) => check(codec, b)) as fc.IProperty<[never]>,
+      property: fc.property(random, (b) => check(codec, b)) as unknown as fc.IProperty<[never]>,
     });
     out.push({
       name: `${codec.name}: valid encodings round-trip exactly`,
       property: fc.property(codec.valid, (b) => {
         const again = codec.roundTrip(b); // a valid encoding must decode: no catch here
         if (!sameBytes(again, b)) throw new Error(`${codec.name}: round trip changed the bytes`);
-      }) as fc.IProperty<[never]>,
+      }) as unknown as fc.IProperty<[never]>,
     });
     out.push({
       name: `${codec.name}: mutated valid encodings`,
-      property: fc.property(mutation(codec.valid), (b) => check(codec, b)) as fc.IProperty<[never]>,
+      property: fc.property(mutation(codec.valid), (b) => check(codec, b)) as unknown as fc.IProperty<
+        [never]
+      >,
     });
   }
   out.push(...genesisProperties());
@@ -324,7 +321,7 @@ function genesisProperties(): { name: string; property: fc.IProperty<[never]> }[
       name: 'loadChainParams: random text',
       property: fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 })), (text) =>
         checkGenesis(() => loadChainParams(text)),
-      ) as fc.IProperty<[never]>,
+      ) as unknown as fc.IProperty<[never]>,
     },
     {
       name: 'parseChainParams: genesis.json with fields replaced, removed or added',
@@ -352,7 +349,7 @@ function genesisProperties(): { name: string; property: fc.IProperty<[never]> }[
           }
           checkGenesis(() => parseChainParams(json));
         },
-      ) as fc.IProperty<[never]>,
+      ) as unknown as fc.IProperty<[never]>,
     },
     {
       name: 'loadChainParams: genesis.json text with characters mutated',
@@ -369,7 +366,7 @@ function genesisProperties(): { name: string; property: fc.IProperty<[never]> }[
           }
           checkGenesis(() => loadChainParams(t));
         },
-      ) as fc.IProperty<[never]>,
+      ) as unknown as fc.IProperty<[never]>,
     },
   ];
 }

@@ -100,7 +100,7 @@ const jsonBody = fc.oneof(
     .record({ peers: fc.array(segment, { maxLength: 3 }) }, { requiredKeys: [] })
     .map((o) => JSON.stringify(o)),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('', '{', 'null', '[]', '{"tx":"' + 'ab'.repeat(5000) + '"}', '{"blocks":1e400}', '\u0000'),
+  fc.constantFrom('', '{', 'null', '[]', `{"tx":"${'ab'.repeat(5000)}"}`, '{"blocks":1e400}', '\u0000'),
 );
 const contentType = fc.constantFrom(
   'application/json',
