@@ -153,6 +153,16 @@ describe('applyBlock and undo', () => {
     bad[4 + 20] = 2;
     expect(() => decodeUndo(bad)).toThrow(/flag/);
   });
+
+  it('undo data for an absent account is canonical: non-zero balance or nonce bytes are rejected', () => {
+    // Found by test/fuzz: flag 0 with stray bytes decoded, and re-encoded to different bytes.
+    const undo = encodeUndo({ entries: [{ address: miner, before: undefined }] });
+    for (const at of [4 + 21, 4 + 28, 4 + 29, 4 + 36]) {
+      const stray = undo.slice();
+      stray[at] = 1;
+      expect(() => decodeUndo(stray)).toThrow(/absent account/);
+    }
+  });
 });
 
 /** `n` bytes counting up from `start` (a recognisable fixed value for the byte-exact tests). */
