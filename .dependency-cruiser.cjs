@@ -149,9 +149,10 @@ module.exports = {
     },
     {
       name: 'scripts-not-to-test',
-      comment: 'Only the benchmarks (scripts/bench/) reuse test fixtures.',
+      comment:
+        'Only the benchmarks (scripts/bench/) and the soak (scripts/soak/, which runs the same fuzz properties as the tests) reuse test code.',
       severity: 'error',
-      from: { path: '^scripts/', pathNot: '^scripts/bench/' },
+      from: { path: '^scripts/', pathNot: '^scripts/(bench|soak)/' },
       to: { path: '^test/' },
     },
   ],
