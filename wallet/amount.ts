@@ -1,5 +1,5 @@
 // Amounts typed by people are decimal coins; amounts on the chain are integers of base units
-// (1 coin = 100,000,000 base units, DESIGN.md §6, like Bitcoin's satoshi: Core's COIN).
+// (1 coin = 100,000,000 base units, docs/ARCHITECTURE.md §5, like Bitcoin's satoshi: Core's COIN).
 //
 // The conversion is exact string arithmetic on bigints, never through a JavaScript number: 0.1 + 0.2 is
 // 0.30000000000000004 in floating point, and 2^53 base units (~90 million coins) is where a double stops

@@ -1,6 +1,6 @@
 // Which chain the wallet signs for, and where the node is.
 //
-// A signature commits to the genesis hash (DESIGN.md §2), so the wallet must know the chain:
+// A signature commits to the genesis hash (docs/PROTOCOL.md), so the wallet must know the chain:
 // - online (`send`), it asks the node: GET /status → "genesisHash", and signs for exactly that chain;
 // - offline (`sign`), it computes the genesis hash from a genesis file: `--genesis FILE`, or `--regtest`
 //   (the built-in regtest variant of that file), by default the genesis.json shipped with Cairn.

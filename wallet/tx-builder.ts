@@ -1,7 +1,7 @@
 // Building transfers: choose the nonce, fill in the fields, sign for the right chain.
 //
 // The nonce. In an account model every tx of a sender carries the next value of the sender's counter,
-// and a block accepts it only if it equals the account nonce at that point (DESIGN.md §2; Ethereum works
+// and a block accepts it only if it equals the account nonce at that point (docs/PROTOCOL.md; Ethereum works
 // the same way; Core has no nonces, its txs spend coins instead). A wallet that sends twice without
 // waiting must therefore count the txs it already has in flight: next = the account nonce, stepped past
 // every nonce the sender already has pending in the node's mempool. When the pending nonces run

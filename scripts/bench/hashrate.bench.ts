@@ -1,4 +1,4 @@
-// Proof-of-work hashrate (DESIGN.md section 5).
+// Proof-of-work hashrate (docs/PROTOCOL.md §13).
 //  1. One core: the midstate search (searchNonces) against the naive way, a full double SHA-256 of the
 //     112-byte header with @noble/hashes per nonce. Goal ≥ 5×.
 //  2. PowSearch with 2 worker threads against 1, read from the threads' shared hash counters while they

@@ -77,7 +77,7 @@ export function openApiDocument(): Json {
       title: 'Cairn node HTTP API',
       version: '1',
       description:
-        'The HTTP API of a Cairn node (DESIGN.md section 6). It listens on 127.0.0.1 unless started ' +
+        'The HTTP API of a Cairn node (docs/ARCHITECTURE.md §5). It listens on 127.0.0.1 unless started ' +
         'with another host, which requires a token: then every request needs `Authorization: Bearer ' +
         '<token>`. Amounts, nonces and chain work are decimal strings of base units (1 coin = ' +
         '100,000,000); hashes and raw bytes are lowercase hex; addresses are bech32m. Every error is ' +

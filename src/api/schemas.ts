@@ -1,4 +1,4 @@
-// The routes of the HTTP API and their JSON schemas (DESIGN.md §6). One table serves three purposes:
+// The routes of the HTTP API and their JSON schemas (docs/ARCHITECTURE.md §5). One table serves three purposes:
 // fastify validates every request against it before a handler runs (params, querystring, body), it
 // serialises responses from it (fast-json-stringify: faster than JSON.stringify, and a field that is not
 // in the schema can never leak out), and openapi.ts turns it into the OpenAPI document. So the

@@ -1,4 +1,4 @@
-// How chain data looks in JSON (DESIGN.md §6): pure functions from the node's typed values to the plain
+// How chain data looks in JSON (docs/ARCHITECTURE.md §5): pure functions from the node's typed values to the plain
 // objects the routes send. Amounts, nonces and work become decimal strings (a u64 does not fit a JSON
 // number exactly), bytes become lowercase hex, 20-byte address hashes become bech32m.
 import type { IndexEntry } from '../chain/block-index.js';

@@ -1,5 +1,5 @@
 // The chain: the block index, fork choice and the connect/disconnect machinery. It is the ONLY writer of
-// chain state (DESIGN.md section 1): everything else reads through it or listens to its events.
+// chain state (docs/ARCHITECTURE.md §1): everything else reads through it or listens to its events.
 //
 // Fork choice is Nakamoto's rule as Bitcoin Core implements it: the best chain is the valid chain with
 // the most cumulative work (not the most blocks), and on equal work the one seen first stays

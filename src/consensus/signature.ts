@@ -1,4 +1,4 @@
-// Transaction signatures: ECDSA over secp256k1 (SEC 1 §4.1, SEC 2 §2.4.1), exactly as DESIGN.md
+// Transaction signatures: ECDSA over secp256k1 (SEC 1 §4.1, SEC 2 §2.4.1), exactly as docs/ARCHITECTURE.md
 // section 2 fixes them.
 //
 //   signing hash = SHA-256( utf8("cairn/tx/v1") ‖ genesisHash ‖ encodeUnsignedTx(tx) )

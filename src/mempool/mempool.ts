@@ -1,4 +1,4 @@
-// The mempool: the txs this node has accepted but no block has included yet (DESIGN.md §5).
+// The mempool: the txs this node has accepted but no block has included yet (docs/PROTOCOL.md §13).
 // Core: CTxMemPool (txmempool.cpp) and the checks of AcceptToMemoryPool (validation.cpp).
 //
 // Cairn uses accounts, not outputs, so a sender's txs form a chain by nonce, like Ethereum's txpool:

@@ -1,4 +1,4 @@
-// Mempool policy: the limits and the rejection codes of the pool of unconfirmed txs (DESIGN.md §5).
+// Mempool policy: the limits and the rejection codes of the pool of unconfirmed txs (docs/PROTOCOL.md §13).
 //
 // Policy is NOT consensus. A block may contain a tx that this node would never relay (a zero fee, say),
 // and two honest nodes may run different policies. So the pool draws one line between two kinds of no:

@@ -1,4 +1,4 @@
-// The proof-of-work search service (DESIGN.md section 5): worker threads that hunt for a nonce making a
+// The proof-of-work search service (docs/PROTOCOL.md §13): worker threads that hunt for a nonce making a
 // header's double SHA-256 ≤ its target.
 //
 //  - The nonce space is split: with T threads, thread i searches [i·2^64/T, (i+1)·2^64/T), so no two

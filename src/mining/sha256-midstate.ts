@@ -2,7 +2,7 @@
 //
 // SHA-256 (FIPS 180-4) eats a message in 64-byte chunks. Each chunk is mixed into a 256-bit state (eight
 // 32-bit words) by the compression function, and the digest is the state after the last chunk. A Cairn
-// header is 112 bytes (DESIGN.md section 2), so with SHA-256's padding it is exactly two chunks:
+// header is 112 bytes (docs/PROTOCOL.md), so with SHA-256's padding it is exactly two chunks:
 //
 //   chunk 1 = header bytes 0..63:   version | height | prevHash | txRoot[0..24]    fixed for a template
 //   chunk 2 = header bytes 64..111: txRoot[24..32] | miner | time | bits | nonce   + padding (16 bytes)
@@ -14,7 +14,7 @@
 //
 // The file has two halves. `compress` is the textbook compression function, one commented step at a
 // time; `midstate` and `hashHeaderMidstate` are built from it. `searchNonces` is the same arithmetic
-// rearranged for speed (DESIGN.md section 5 measures it): local 32-bit variables, preallocated schedules,
+// rearranged for speed (docs/PROTOCOL.md §13 measures it): local 32-bit variables, preallocated schedules,
 // and everything that does not depend on the nonce computed once, outside the loop.
 // Pure computation: no I/O, no clock.
 

@@ -1,4 +1,4 @@
-// The local services of a node, built and wired in one place (DESIGN.md section 1: src/node is the
+// The local services of a node, built and wired in one place (docs/ARCHITECTURE.md §1: src/node is the
 // composition root). `cairn mine` and `cairn reindex` use them alone; `cairn start` adds the API and P2P.
 import { availableParallelism } from 'node:os';
 import { Chain } from '../chain/chain.js';

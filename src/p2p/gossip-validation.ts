@@ -1,5 +1,5 @@
 // Gossip validation: the ONE place that decides what happens to a gossiped block or tx once the chain or
-// the mempool has judged it (Lodestar's gossip validators do the same; DESIGN.md section 3).
+// the mempool has judged it (Lodestar's gossip validators do the same; docs/P2P.md).
 //
 //   ACCEPT  valid and new: forward it to our mesh peers.
 //   IGNORE  not forwarded, sender not punished: duplicates, blocks whose parent we lack (we fetch the

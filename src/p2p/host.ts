@@ -1,5 +1,5 @@
 // The libp2p host: the transport stack (TCP, Noise, Yamux), Identify and Ping, and Gossipsub configured
-// for Cairn (DESIGN.md section 3), plus the persistent peer identity.
+// for Cairn (docs/P2P.md), plus the persistent peer identity.
 //
 // Gossip runs unsigned (StrictNoSign): blocks and txs authenticate themselves (proof of work,
 // signatures), so a per-message libp2p signature would cost CPU and bytes for nothing. The message id is

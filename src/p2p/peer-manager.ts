@@ -2,7 +2,7 @@
 // addresses peers tell us about through peer exchange), keeps `targetPeers` connections by dialling
 // learned peers when below it, and redials peers we lost (bootstrap peers included) with exponential
 // backoff. No node is special: once every node has learned the others' addresses, losing any one of
-// them, even the one everybody bootstrapped from, does not split the rest (DESIGN.md section 3).
+// them, even the one everybody bootstrapped from, does not split the rest (docs/P2P.md).
 // (Core: CAddrMan, the -addnode/-seednode lists, and ThreadOpenConnections.)
 //
 // It also owns the connection gater, the one place where libp2p asks "may this peer connect?": banned

@@ -144,7 +144,7 @@ export class RateLimiter {
  * A set of IPs that "contains" every loopback, private (RFC 1918) and documentation/test address
  * (RFC 5737, RFC 2544). Gossipsub's IP-colocation penalty (P6) counts peers per IP; on a devnet every
  * node is 127.0.0.1, and a laptop's test network shares one private range, so these are exempt
- * (DESIGN.md section 3). Gossipsub only ever asks `has(ip)`.
+ * (docs/P2P.md). Gossipsub only ever asks `has(ip)`.
  */
 export class LocalNetworks extends Set<string> {
   override has(ip: string): boolean {

@@ -1,6 +1,6 @@
 // Names on the wire. Every gossip topic and protocol id carries the first 8 hex digits of the genesis
 // hash, so nodes of different chains do not even speak the same protocols: a mainnet node and a devnet
-// node that meet fail protocol negotiation instead of trading blocks (DESIGN.md section 3).
+// node that meet fail protocol negotiation instead of trading blocks (docs/P2P.md).
 // Core: the network "magic bytes" at the start of every P2P message play the same role.
 import { toHex } from '../consensus/bytes.js';
 import type { Hash } from '../consensus/types.js';

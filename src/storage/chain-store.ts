@@ -1,4 +1,4 @@
-// ChainStore: the chain's LevelDB database behind a small typed interface (DESIGN.md section 4).
+// ChainStore: the chain's LevelDB database behind a small typed interface (docs/STORAGE.md).
 //
 // Storage knows the key layout (layout.ts) and the record formats (codec.ts), and nothing about consensus:
 // it never decides what is valid, which chain is best, or what undo data means. src/chain is its only

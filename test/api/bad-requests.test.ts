@@ -1,5 +1,5 @@
 // Bad input never crashes the node and never changes state: each gets its 4xx and
-// {"error": {"code", "message"}} with the rule or mempool code where there is one (DESIGN.md §6).
+// {"error": {"code", "message"}} with the rule or mempool code where there is one (docs/ARCHITECTURE.md §5).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeAddress } from '../../src/consensus/address.js';

@@ -1,4 +1,4 @@
-// GET /metrics: Prometheus text with the gauges and counters of DESIGN.md §6 / issue 4, one private
+// GET /metrics: Prometheus text with the gauges and counters of docs/ARCHITECTURE.md §5 / issue 4, one private
 // registry per node.
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -29,7 +29,7 @@ describe('OpenAPI', () => {
     Object.entries(ops).map(([method, op]) => ({ path, method, op })),
   );
 
-  it('describes every route DESIGN.md §6 requires', () => {
+  it('describes every route docs/ARCHITECTURE.md §5 requires', () => {
     const listed = operations.map((o) => `${o.method.toUpperCase()} ${o.path}`);
     for (const route of [
       'GET /status',

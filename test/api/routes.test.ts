@@ -29,7 +29,7 @@ async function post(url: string, payload: unknown) {
 }
 
 describe('GET /status', () => {
-  it('reports the genesis state of a new node with every field of DESIGN.md §6', async () => {
+  it('reports the genesis state of a new node with every field of docs/ARCHITECTURE.md §5', async () => {
     const { status, body } = await get('/status');
     expect(status).toBe(200);
     expect(body).toEqual({

@@ -172,7 +172,7 @@ interface Ledger {
 }
 
 /**
- * Applies the chain ending at `tip` to the allocations of genesis.json, by the rules of DESIGN.md: each
+ * Applies the chain ending at `tip` to the allocations of genesis.json, by the rules of docs/ARCHITECTURE.md: each
  * tx moves `amount` from sender to recipient and `fee` from the sender to the block's miner, who also gets
  * the height's subsidy; the sender's nonce goes up by one.
  */

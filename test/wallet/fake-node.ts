@@ -1,4 +1,4 @@
-// A tiny stand-in for a Cairn node's HTTP API (DESIGN.md §6), on node:http, for the wallet's tests.
+// A tiny stand-in for a Cairn node's HTTP API (docs/ARCHITECTURE.md §5), on node:http, for the wallet's tests.
 // It keeps accounts and a mempool in memory, checks every submitted tx the way a node would (decode,
 // signature for its genesis hash, nonce, balance) and answers with the API's error shape, so the tests
 // exercise the wallet's real requests and parsing. Tests can also replace any route's answer.

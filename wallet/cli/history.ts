@@ -1,6 +1,6 @@
 // `cairn-wallet history NAME`: the txs this wallet sent (or signed), with their status on the node.
 //
-// The node's API has no per-account history index (DESIGN.md §6 has none), so the wallet keeps its own:
+// The node's API has no per-account history index (docs/ARCHITECTURE.md §5 has none), so the wallet keeps its own:
 // every `send` and `sign` appends a line to NAME.sent.jsonl in the wallet directory, and `history` asks
 // the node (GET /txs/:id) where each one is now. Incoming transfers are therefore NOT listed; `balance`
 // shows what arrived.

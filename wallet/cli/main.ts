@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `cairn-wallet`: keys, encrypted keystores and signed transfers (DESIGN.md §6, docs/WALLET.md).
+// `cairn-wallet`: keys, encrypted keystores and signed transfers (docs/ARCHITECTURE.md §5, docs/WALLET.md).
 // The wallet holds no chain data: it keeps keys, signs locally, and talks to a node over its HTTP API.
 import '../../src/polyfill.js';
 import { Command, CommanderError } from 'commander';

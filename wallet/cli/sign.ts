@@ -1,7 +1,7 @@
 // `cairn-wallet sign …`: sign a transfer OFFLINE and print the raw tx, for `broadcast` on another
 // machine. Nothing here touches the network, so the key can live on a computer that never goes online.
 // With no node to ask, the nonce is given (`--nonce`, the sender's account nonce + its pending txs) and
-// the chain comes from a genesis file: the signature commits to its genesis hash (DESIGN.md §2).
+// the chain comes from a genesis file: the signature commits to its genesis hash (docs/PROTOCOL.md).
 import type { Command } from 'commander';
 import { ENV, helpFooter } from '../../src/client/help.js';
 import { encodeAddress } from '../../src/consensus/address.js';

@@ -43,7 +43,7 @@ async function block(ctx: RouteContext, hashOrHeight: string): Promise<BlockView
   return blockView(entry, decoded, ids, raw, chain.isOnMainChain(entry), chain.height, ctx.hrp);
 }
 
-/** The bytes of tx `i` inside an encoded block (the block layout is fixed-size: DESIGN.md §2). */
+/** The bytes of tx `i` inside an encoded block (the block layout is fixed-size: docs/PROTOCOL.md). */
 export function txSlice(block: Uint8Array, i: number): Uint8Array {
   const start = BLOCK_OVERHEAD_BYTES + i * TX_BYTES;
   return block.subarray(start, start + TX_BYTES);
