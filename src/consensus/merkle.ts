@@ -13,6 +13,7 @@
 // get an invalid block with the SAME header hash; a node that cached "this hash is invalid" would then
 // refuse the honest block forever (Core now detects the duplicate shape with a `mutated` flag). RFC 6962
 // never duplicates: an unpaired node is carried up unchanged, so different lists give different roots.
+import { Writer } from './binary.js';
 import { sha256, txId } from './hash.js';
 import type { Hash, Tx } from './types.js';
 
@@ -20,18 +21,11 @@ const LEAF = 0x00;
 const NODE = 0x01;
 
 function leafHash(id: Uint8Array): Hash {
-  const buf = new Uint8Array(1 + id.length);
-  buf[0] = LEAF;
-  buf.set(id, 1);
-  return sha256(buf);
+  return sha256(new Writer(1 + id.length).u8(LEAF).raw(id).finish());
 }
 
 function nodeHash(left: Hash, right: Hash): Hash {
-  const buf = new Uint8Array(1 + left.length + right.length);
-  buf[0] = NODE;
-  buf.set(left, 1);
-  buf.set(right, 1 + left.length);
-  return sha256(buf);
+  return sha256(new Writer(1 + left.length + right.length).u8(NODE).raw(left).raw(right).finish());
 }
 
 /**

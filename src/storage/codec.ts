@@ -1,6 +1,9 @@
-// Value codecs for the records in layout.ts. Fixed sizes, big-endian integers, strict decoders: a stored
-// value either decodes to exactly one record or fails with StorageError('CORRUPT_RECORD') naming what broke.
-// Encoders reject values that do not fit with StorageError('BAD_ARGUMENT'), so a bad value never reaches disk.
+// Value codecs for the records in layout.ts (docs/STORAGE.md "Key layout"). Fixed sizes, big-endian
+// integers, written and read with the consensus Reader/Writer. Decoders are strict and canonical: a stored
+// value either decodes to exactly one record, which re-encodes to the same bytes, or fails with
+// StorageError('CORRUPT_RECORD') naming what broke. Encoders reject values that do not fit with
+// StorageError('BAD_ARGUMENT'), so a bad value never reaches disk.
+import { Reader, Writer } from '../consensus/binary.js';
 import { bigIntToBytes, bytesToBigInt } from '../consensus/bytes.js';
 import { decodeHeader, encodeHeader } from '../consensus/encoding.js';
 import {
@@ -12,7 +15,7 @@ import {
   MAX_U32,
   MAX_U64,
 } from '../consensus/types.js';
-import { StorageError } from './errors.js';
+import { badArgument, corruptRecord, StorageError } from './errors.js';
 
 /**
  * How far a header has been validated. Core keeps the same ladder in CBlockIndex::nStatus
@@ -56,8 +59,8 @@ const STATUS_CODES: readonly HeaderStatus[] = ['valid-header', 'valid', 'invalid
 const FLAG_HAS_BODY = 0x01;
 const KNOWN_FLAGS = FLAG_HAS_BODY;
 
-function corrupt(what: string, why: string): StorageError {
-  return new StorageError('CORRUPT_RECORD', `stored ${what} is corrupt: ${why}`);
+function corrupt(what: string, why: string): Error {
+  return corruptRecord(what)(why);
 }
 
 /** Throw BAD_ARGUMENT unless `bytes` has exactly `length` bytes. */
@@ -82,12 +85,12 @@ export function encodeHeaderEntry(entry: HeaderEntry): Uint8Array {
       cause: e,
     });
   }
-  const out = new Uint8Array(HEADER_ENTRY_BYTES);
-  out.set(header, 0);
-  out.set(work, HEADER_BYTES);
-  out[HEADER_BYTES + CHAIN_WORK_BYTES] = status;
-  out[HEADER_BYTES + CHAIN_WORK_BYTES + 1] = entry.hasBody ? FLAG_HAS_BODY : 0;
-  return out;
+  return new Writer(HEADER_ENTRY_BYTES, badArgument('header entry'))
+    .raw(header, HEADER_BYTES)
+    .raw(work, CHAIN_WORK_BYTES)
+    .u8(status)
+    .u8(entry.hasBody ? FLAG_HAS_BODY : 0)
+    .finish();
 }
 
 /** `hash` is the record's key: storing it again in the value would waste 32 bytes per header. */
@@ -96,17 +99,19 @@ export function decodeHeaderEntry(hash: Uint8Array, bytes: Uint8Array): HeaderEn
   if (bytes.length !== HEADER_ENTRY_BYTES) {
     throw corrupt('header entry', `${bytes.length} bytes, expected ${HEADER_ENTRY_BYTES}`);
   }
+  const r = new Reader(bytes, 'header entry', corruptRecord('header entry'));
   let header: BlockHeader;
   try {
-    header = decodeHeader(bytes.subarray(0, HEADER_BYTES));
+    header = decodeHeader(r.raw(HEADER_BYTES));
   } catch (e) {
     throw corrupt('header entry', (e as Error).message);
   }
-  const chainWork = bytesToBigInt(bytes.subarray(HEADER_BYTES, HEADER_BYTES + CHAIN_WORK_BYTES));
-  const statusByte = bytes[HEADER_BYTES + CHAIN_WORK_BYTES]!;
+  const chainWork = bytesToBigInt(r.raw(CHAIN_WORK_BYTES));
+  const statusByte = r.u8();
+  const flags = r.u8();
+  r.end();
   const status = STATUS_CODES[statusByte];
   if (status === undefined) throw corrupt('header entry', `unknown status byte ${statusByte}`);
-  const flags = bytes[HEADER_BYTES + CHAIN_WORK_BYTES + 1]!;
   if ((flags & ~KNOWN_FLAGS) !== 0)
     throw corrupt('header entry', `unknown flag bits 0x${flags.toString(16)}`);
   return { header, hash: new Uint8Array(hash), chainWork, status, hasBody: (flags & FLAG_HAS_BODY) !== 0 };
@@ -121,44 +126,42 @@ export function encodeAccount(account: Account): Uint8Array {
       throw new StorageError('BAD_ARGUMENT', `account ${field} is not a u64: ${String(v)}`);
     }
   }
-  const out = new Uint8Array(ACCOUNT_BYTES);
-  const view = new DataView(out.buffer);
-  view.setBigUint64(0, account.balance);
-  view.setBigUint64(8, account.nonce);
-  return out;
+  return new Writer(ACCOUNT_BYTES, badArgument('account')).u64(account.balance).u64(account.nonce).finish();
 }
 
 export function decodeAccount(bytes: Uint8Array): Account {
   if (bytes.length !== ACCOUNT_BYTES) throw corrupt('account', `${bytes.length} bytes, expected 16`);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, ACCOUNT_BYTES);
-  return { balance: view.getBigUint64(0), nonce: view.getBigUint64(8) };
+  const r = new Reader(bytes, 'account', corruptRecord('account'));
+  const account = { balance: r.u64(), nonce: r.u64() };
+  r.end();
+  return account;
 }
 
 export function encodeTxLocation(blockHash: Hash, index: number): Uint8Array {
   expectLength(blockHash, HASH_BYTES, 'tx location block hash');
-  const out = new Uint8Array(TX_LOCATION_BYTES);
-  out.set(blockHash, 0);
-  new DataView(out.buffer).setUint32(HASH_BYTES, checkedU32(index, 'tx index in block'));
-  return out;
+  return new Writer(TX_LOCATION_BYTES, badArgument('tx location'))
+    .raw(blockHash, HASH_BYTES)
+    .u32(checkedU32(index, 'tx index in block'))
+    .finish();
 }
 
 export function decodeTxLocation(bytes: Uint8Array): TxLocation {
   if (bytes.length !== TX_LOCATION_BYTES) {
     throw corrupt('tx location', `${bytes.length} bytes, expected ${TX_LOCATION_BYTES}`);
   }
-  const index = new DataView(bytes.buffer, bytes.byteOffset, TX_LOCATION_BYTES).getUint32(HASH_BYTES);
-  return { blockHash: bytes.slice(0, HASH_BYTES), index };
+  const r = new Reader(bytes, 'tx location', corruptRecord('tx location'));
+  const location = { blockHash: r.copy(HASH_BYTES), index: r.u32() };
+  r.end();
+  return location;
 }
 
 export function encodeU32(value: number, what: string): Uint8Array {
-  const out = new Uint8Array(4);
-  new DataView(out.buffer).setUint32(0, checkedU32(value, what));
-  return out;
+  return new Writer(4, badArgument(what)).u32(checkedU32(value, what)).finish();
 }
 
 export function decodeU32(bytes: Uint8Array, what: string): number {
   if (bytes.length !== 4) throw corrupt(what, `${bytes.length} bytes, expected 4`);
-  return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  return new Reader(bytes, what, corruptRecord(what)).u32();
 }
 
 /** A stored 32-byte hash or digest. */

@@ -1,6 +1,7 @@
 // Storage errors are data too, like RuleError: a stable `code` to match on and a message for a human. They
 // are not consensus failures, so they are not RuleErrors: a corrupt record or a locked datadir says
 // nothing about whether a block is valid.
+import type { DecodeErrorFactory } from '../consensus/binary.js';
 
 export type StorageErrorCode =
   /** another process (or this one) already has the datadir open */
@@ -30,4 +31,14 @@ export class StorageError extends Error {
 
 export function isStorageError(e: unknown): e is StorageError {
   return e instanceof StorageError;
+}
+
+/** The Reader's error for a stored record: a value that does not decode is CORRUPT_RECORD, naming it. */
+export function corruptRecord(what: string): DecodeErrorFactory {
+  return (why) => new StorageError('CORRUPT_RECORD', `stored ${what} is corrupt: ${why}`);
+}
+
+/** The Writer's error for a value that cannot be stored: BAD_ARGUMENT, so it never reaches disk. */
+export function badArgument(what: string): DecodeErrorFactory {
+  return (why) => new StorageError('BAD_ARGUMENT', `${what} cannot be stored: ${why}`);
 }

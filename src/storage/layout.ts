@@ -23,8 +23,10 @@
 // Keys and values are raw bytes (`keyEncoding: 'view'`, `valueEncoding: 'view'`): no JSON on the hot path.
 // Heights are big-endian so that LevelDB's bytewise key order is height order: iterating `c` walks the main
 // chain from genesis up (little-endian would put 256 before 1).
+
+import { Reader, Writer } from '../consensus/binary.js';
 import { MAX_U32 } from '../consensus/types.js';
-import { StorageError } from './errors.js';
+import { badArgument, corruptRecord, StorageError } from './errors.js';
 
 /** Bump when a key or value format changes; open() refuses a datadir written by a newer schema. */
 export const SCHEMA_VERSION = 1;
@@ -80,9 +82,7 @@ export function heightKey(height: number): Uint8Array {
   if (!Number.isInteger(height) || height < 0 || height > MAX_U32) {
     throw new StorageError('BAD_ARGUMENT', `height is not a u32: ${height}`);
   }
-  const key = new Uint8Array(4);
-  new DataView(key.buffer).setUint32(0, height);
-  return key;
+  return new Writer(4, badArgument('height key')).u32(height).finish();
 }
 
 /** Inverse of heightKey. */
@@ -90,5 +90,5 @@ export function heightFromKey(key: Uint8Array): number {
   if (key.length !== 4) {
     throw new StorageError('CORRUPT_RECORD', `stored height key is ${key.length} bytes, expected 4`);
   }
-  return new DataView(key.buffer, key.byteOffset, 4).getUint32(0);
+  return new Reader(key, 'height key', corruptRecord('height key')).u32();
 }

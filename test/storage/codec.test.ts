@@ -8,6 +8,7 @@ import {
   decodeAccount,
   decodeHeaderEntry,
   decodeTxLocation,
+  decodeU32,
   encodeAccount,
   encodeHeaderEntry,
   encodeTxLocation,
@@ -199,5 +200,56 @@ describe('fixed encodings: the bytes on disk never change by accident', () => {
     expect(hex(encodeTxLocation(counting(32, 0x90), 0x0a0b0c0d))).toBe(`${hex(counting(32, 0x90))}0a0b0c0d`);
     expect(hex(encodeU32(0x01020304, 'test value'))).toBe('01020304');
     expect(hex(heightKey(256))).toBe('00000100');
+  });
+});
+
+describe('every decoder is canonical: any stored bytes fail as CORRUPT_RECORD or re-encode to exactly themselves', () => {
+  // Lengths at and around each record's size, where a lenient decoder would slip.
+  const near = (n: number) => fc.uint8Array({ minLength: Math.max(0, n - 2), maxLength: n + 2 });
+
+  /** Decode `bytes`; on success the value must re-encode to the same bytes, on failure be CORRUPT_RECORD. */
+  function canonical<T>(bytes: Uint8Array, decode: (b: Uint8Array) => T, encode: (v: T) => Uint8Array): void {
+    let value: T;
+    try {
+      value = decode(bytes);
+    } catch (e) {
+      expect(e).toBeInstanceOf(StorageError);
+      expect((e as StorageError).code).toBe('CORRUPT_RECORD');
+      return;
+    }
+    expect(encode(value)).toEqual(bytes);
+  }
+
+  it('header entries', () => {
+    fc.assert(
+      fc.property(bytes(32), near(HEADER_ENTRY_BYTES), (hash, value) =>
+        canonical(value, (b) => decodeHeaderEntry(hash, b), encodeHeaderEntry),
+      ),
+    );
+  });
+
+  it('accounts', () => {
+    fc.assert(fc.property(near(ACCOUNT_BYTES), (b) => canonical(b, decodeAccount, encodeAccount)));
+  });
+
+  it('tx locations', () => {
+    fc.assert(
+      fc.property(near(TX_LOCATION_BYTES), (b) =>
+        canonical(b, decodeTxLocation, (l) => encodeTxLocation(l.blockHash, l.index)),
+      ),
+    );
+  });
+
+  it('u32 records and height keys', () => {
+    fc.assert(
+      fc.property(near(4), (b) => {
+        canonical(
+          b,
+          (x) => decodeU32(x, 'test value'),
+          (v) => encodeU32(v, 'test value'),
+        );
+        canonical(b, heightFromKey, heightKey);
+      }),
+    );
   });
 });
