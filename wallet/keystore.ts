@@ -88,8 +88,11 @@ export function scryptParamsFromEnv(env: Readonly<Record<string, string | undefi
   return { ...DEFAULT_SCRYPT, N };
 }
 
+/** In bigint: the bitwise operators on numbers work on 32 bits, so `n & (n - 1)` would pass 3 · 2^32. */
 function isPowerOfTwo(n: number): boolean {
-  return Number.isSafeInteger(n) && n > 1 && (n & (n - 1)) === 0;
+  if (!Number.isSafeInteger(n) || n <= 1) return false;
+  const b = BigInt(n);
+  return (b & (b - 1n)) === 0n;
 }
 
 /**

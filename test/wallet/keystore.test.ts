@@ -150,6 +150,7 @@ describe('parseKeystore', () => {
       [{ ...base, path: '../../etc' }, /path/],
       [{ ...base, kdf: { ...base.kdf, name: 'pbkdf2' } }, /kdf/],
       [{ ...base, kdf: { ...base.kdf, N: 1000 } }, /power of two/],
+      [{ ...base, kdf: { ...base.kdf, N: 3 * 2 ** 32 } }, /power of two/],
       [{ ...base, kdf: { ...base.kdf, N: 2 ** 30 } }, /memory/],
       [{ ...base, kdf: { ...base.kdf, r: 0 } }, /kdf\.r/],
       [{ ...base, kdf: { ...base.kdf, p: 1000 } }, /kdf\.p/],
