@@ -1,5 +1,5 @@
 // Addresses. An account is named by the first 20 bytes of SHA-256 of its 33-byte compressed secp256k1
-// public key (docs/PROTOCOL.md), and shown to people as bech32m (BIP 350) with the chain's human-readable
+// public key (docs/PROTOCOL.md §3), and shown to people as bech32m (BIP 350) with the chain's human-readable
 // prefix (params.addressPrefix), e.g. `cairn1…`.
 //
 // Why bech32m: its BCH checksum detects any error in up to 4 characters and makes a mistyped address fail

@@ -1,7 +1,7 @@
 // Cairn's consensus core as a library (`import … from 'cairn/consensus'`): pure functions and plain
 // data, no I/O. Read the modules in this order to follow the rules like a book:
-//   types → encoding → hash → merkle → address → signature → pow → time → subsidy → params
-//   → validation → state
+//   types → bytes → errors → binary → encoding → hash → merkle → address → signature → pow → time
+//   → subsidy → params (→ params-json, the genesis.json checks) → validation → state
 export * from './address.js';
 export * from './bytes.js';
 export * from './encoding.js';

@@ -1,5 +1,5 @@
-// Transaction signatures: ECDSA over secp256k1 (SEC 1 §4.1, SEC 2 §2.4.1), exactly as docs/ARCHITECTURE.md
-// section 2 fixes them.
+// Transaction signatures: ECDSA over secp256k1 (SEC 1 §4.1, SEC 2 §2.4.1), exactly as docs/PROTOCOL.md
+// §4.2 and §4.3 fix them.
 //
 //   signing hash = SHA-256( utf8("cairn/tx/v1") ‖ genesisHash ‖ encodeUnsignedTx(tx) )
 //   signature    = r ‖ s, 32 bytes each, big-endian, with 1 ≤ r < n and 1 ≤ s ≤ n/2 (low-S)

@@ -1,5 +1,5 @@
 // The datadir lock: one Cairn process per datadir, for as long as it has the chain database open
-// (docs/ARCHITECTURE.md §5: "A second node on the same datadir fails with a clear error").
+// (docs/STORAGE.md "The datadir lock": a second node on the same datadir fails with a clear error).
 //
 // Correctness comes from LevelDB's own LOCK file (DIR/chain/LOCK): LevelDB takes an fcntl() lock on it when
 // the database opens and refuses a second opener, in this process or any other. It is an OS lock, so the

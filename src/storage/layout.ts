@@ -1,7 +1,7 @@
 // The storage layout: every key Cairn writes to LevelDB is described in this one file, after bcoin's
 // `lib/blockchain/layout.js`. If a key is not listed here, Cairn does not write it.
 //
-// Files in a datadir (docs/STORAGE.md):
+// Files in a datadir (docs/STORAGE.md "Files in a datadir"):
 //
 //   DIR/chain/      the LevelDB database below. Its LOCK file (an OS lock) is the datadir lock.
 //   DIR/LOCK.pid    the pid of the process holding that lock, for the error message only (datadir-lock.ts).

@@ -121,7 +121,7 @@ describe('exact sizes', () => {
       { numRuns: 20 },
     );
   });
-  it('integers are big-endian at the positions docs/ARCHITECTURE.md fixes', () => {
+  it('integers are big-endian at the positions docs/PROTOCOL.md §4.1 and §5.1 fix', () => {
     const h = encodeHeader({
       version: 1,
       height: 0x0102_0304,
