@@ -4,6 +4,7 @@
 import { toHex } from '../consensus/bytes.js';
 import type { BlockHeader, Hash } from '../consensus/types.js';
 import type { HeaderStatus } from '../storage/index.js';
+import type { Origin } from './origin.js';
 
 export interface IndexEntry {
   readonly header: BlockHeader;
@@ -16,6 +17,13 @@ export interface IndexEntry {
   /** 'valid-header': header checked; 'valid': connected to a main chain once; 'invalid': never again. */
   status: HeaderStatus;
   hasBody: boolean;
+  /**
+   * How this node first got the body: kept in memory only, so a block connected later in a branch switch
+   * reports its original peer and arrival time. Undefined for bodies loaded from the datadir at start.
+   */
+  arrival: Origin | undefined;
+  /** The body's tx count once this process has seen it (bodies loaded from disk fill it lazily). */
+  txCount: number | undefined;
 }
 
 export class BlockIndex {
@@ -47,6 +55,8 @@ export class BlockIndex {
       anchor: header.height >= 2 ? parent?.anchor : undefined,
       status,
       hasBody,
+      arrival: undefined,
+      txCount: undefined,
     };
     // A height-1 block anchors its own chain; it can only point at itself once it exists.
     if (header.height === 1) (entry as { anchor: IndexEntry | undefined }).anchor = entry;

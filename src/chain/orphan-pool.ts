@@ -4,6 +4,7 @@
 // that floods orphans costs a fixed amount of memory; only blocks with valid proof of work get here.
 import { toHex } from '../consensus/bytes.js';
 import type { Block, Hash } from '../consensus/types.js';
+import type { Origin } from './origin.js';
 
 export interface OrphanLimits {
   readonly maxBlocks: number;
@@ -23,6 +24,8 @@ interface Orphan {
   readonly bytes: number;
   readonly parentHex: string;
   readonly addedAt: number;
+  /** How the orphan arrived: it keeps its peer and arrival time when its parent lets it connect. */
+  readonly origin: Origin;
 }
 
 export class OrphanPool {
@@ -46,7 +49,7 @@ export class OrphanPool {
   }
 
   /** Adds an orphan (evicting the oldest past the limits); returns false if it was already here. */
-  add(block: Block, hash: Hash, bytes: number, now: number): boolean {
+  add(block: Block, hash: Hash, bytes: number, now: number, origin: Origin): boolean {
     const key = toHex(hash);
     if (this.byHash.has(key)) return false;
     if (bytes > this.limits.maxBytes) return false;
@@ -57,7 +60,7 @@ export class OrphanPool {
       this.remove(oldest);
     }
     const parentHex = toHex(block.header.prevHash);
-    this.byHash.set(key, { block, hash, bytes, parentHex, addedAt: now });
+    this.byHash.set(key, { block, hash, bytes, parentHex, addedAt: now, origin });
     const children = this.byParent.get(parentHex) ?? new Set<string>();
     this.byParent.set(parentHex, children);
     children.add(key);
@@ -66,13 +69,13 @@ export class OrphanPool {
   }
 
   /** Removes and returns the orphans whose parent is `parent`. */
-  takeChildren(parent: Hash): { block: Block; hash: Hash }[] {
+  takeChildren(parent: Hash): { block: Block; hash: Hash; origin: Origin }[] {
     const keys = this.byParent.get(toHex(parent));
     if (!keys) return [];
     const out = [];
     for (const key of [...keys]) {
       const o = this.byHash.get(key);
-      if (o) out.push({ block: o.block, hash: o.hash });
+      if (o) out.push({ block: o.block, hash: o.hash, origin: o.origin });
       this.remove(key);
     }
     return out;

@@ -12,7 +12,7 @@
 // expensive work (state lookups, signature checks) for a block whose proof of work is missing.
 import { bytesEqual, toHex } from './bytes.js';
 import { blockSize } from './encoding.js';
-import { ensure, type RuleCode, RuleError } from './errors.js';
+import { ensure, RULE_CODES, type RuleCode, RuleError, ruleKind } from './errors.js';
 import { blockHash, txId } from './hash.js';
 import { merkleRoot } from './merkle.js';
 import { checkProofOfWork, requiredBits } from './pow.js';
@@ -71,17 +71,15 @@ export function checkHeaderSanity(header: BlockHeader, params: ChainParams): Has
 }
 
 /**
- * The codes that mean "this body does not match its header" rather than "this header is bad". A header
- * commits to its txs only through the merkle root, so a peer can pair an honest header with a mutated
- * body; such a failure must not mark the HEADER invalid, or the honest body could never be accepted.
- * (Core: BlockValidationResult::BLOCK_MUTATED.)
+ * The codes that mean "this body does not match its header" rather than "this header is bad": every rule
+ * code of kind 'mutated' (derived from RULE_CODES, so a new mutation rule joins by its kind alone). A
+ * header commits to its txs only through the merkle root, so a peer can pair an honest header with a
+ * mutated body; such a failure must not mark the HEADER invalid, or the honest body could never be
+ * accepted. (Core: BlockValidationResult::BLOCK_MUTATED.)
  */
-export const MALFORMED_BODY_CODES: ReadonlySet<RuleCode> = new Set<RuleCode>([
-  'BAD_ENCODING',
-  'BAD_MERKLE_ROOT',
-  'DUPLICATE_TX',
-  'BLOCK_TOO_LARGE',
-]);
+export const MALFORMED_BODY_CODES: ReadonlySet<RuleCode> = new Set<RuleCode>(
+  (Object.keys(RULE_CODES) as RuleCode[]).filter((code) => ruleKind(code) === 'mutated'),
+);
 
 export function isMalformedBody(e: unknown): boolean {
   return e instanceof RuleError && MALFORMED_BODY_CODES.has(e.code);
