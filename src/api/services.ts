@@ -30,6 +30,12 @@ export interface EventOrigin {
   readonly receivedAt?: number;
 }
 
+/** The payload of the mempool's 'tx:added' event, as far as the API reads it. */
+export interface ApiTxAdded extends EventOrigin {
+  readonly tx: Tx;
+  readonly id: Hash;
+}
+
 /** A pending tx as the mempool shows it. */
 export interface ApiMempoolEntry {
   readonly id: Hash;
@@ -49,8 +55,8 @@ export interface ApiMempool {
   entries(): Iterable<ApiMempoolEntry>;
   /** The nonce a new tx of this sender should use, counting its pending txs (optional). */
   pendingNonce?(address: Uint8Array): Promise<bigint>;
-  on(event: 'tx:added', listener: (tx: Tx, id: Hash, origin?: EventOrigin) => void): unknown;
-  off(event: 'tx:added', listener: (tx: Tx, id: Hash, origin?: EventOrigin) => void): unknown;
+  on(event: 'tx:added', listener: (e: ApiTxAdded) => void): unknown;
+  off(event: 'tx:added', listener: (e: ApiTxAdded) => void): unknown;
 }
 
 export interface ApiMiner {

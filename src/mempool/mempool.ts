@@ -21,7 +21,7 @@
 // sanity → duplicate → nonce → balance → replacement → fee → room → signature (the costly one, last).
 
 import { EventEmitter } from 'node:events';
-import type { Origin } from '../chain/origin.js';
+import { type Origin, originNow } from '../chain/origin.js';
 import { addressHash } from '../consensus/address.js';
 import { toHex } from '../consensus/bytes.js';
 import { isRuleError } from '../consensus/errors.js';
@@ -81,6 +81,8 @@ export interface MempoolEntry {
   readonly sender: Uint8Array;
   /** Unix seconds when the pool accepted it. */
   readonly addedAt: number;
+  /** Where it came from: 'reorg' for a tx returned to the pool from a disconnected block. */
+  readonly arrival: Origin;
 }
 
 export interface AddResult {
@@ -89,9 +91,23 @@ export interface AddResult {
   readonly replaced?: Hash;
 }
 
+/** 'tx:added': a tx entered the pool, with the origin `add` was given ('reorg' for a returned tx). */
+export interface TxAdded extends Origin {
+  readonly tx: Tx;
+  readonly id: Hash;
+  /** The id of the pending tx it replaced (same sender and nonce, lower fee). */
+  readonly replaced?: Hash;
+}
+
+/** 'tx:removed': a tx left the pool, why, and the origin it had arrived with. */
+export interface TxRemoved extends Origin {
+  readonly id: Hash;
+  readonly reason: RemovalReason;
+}
+
 export interface MempoolEvents {
-  'tx:added': [tx: Tx, id: Hash];
-  'tx:removed': [id: Hash, reason: RemovalReason];
+  'tx:added': [TxAdded];
+  'tx:removed': [TxRemoved];
 }
 
 /** The pool's own record of a tx: the public entry plus the keys and sums it looks things up by. */
@@ -244,8 +260,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * Check a tx and add it, or throw: RuleError for a tx that is invalid anywhere (sanity, signature),
    * MempoolError for one this pool will not take now (see MEMPOOL_CODES). Resolves with its id and,
    * for a replacement, the id of the tx it replaced. Core: AcceptToMemoryPool / MemPoolAccept.
+   * `origin` flows into 'tx:added' and later 'tx:removed'; without one the tx counts as submitted
+   * locally ('api').
    */
-  async add(tx: Tx, _origin?: Origin): Promise<AddResult> {
+  async add(tx: Tx, origin: Origin = originNow('api')): Promise<AddResult> {
     checkTxSanity(tx);
     const id = txId(tx);
     const key = toHex(id);
@@ -268,7 +286,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
           epoch = this.epoch;
           account = await this.readAccount(sender);
         }
-        return this.commit(tx, id, key, sender, account);
+        return this.commit(tx, id, key, sender, account, origin);
       });
     } finally {
       this.inflight.delete(key);
@@ -394,7 +412,14 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   }
 
   /** Apply an admitted tx: evict, replace, insert, and re-check the sender's higher nonces. */
-  private commit(tx: Tx, id: Hash, key: string, sender: Uint8Array, account: Account): AddResult {
+  private commit(
+    tx: Tx,
+    id: Hash,
+    key: string,
+    sender: Uint8Array,
+    account: Account,
+    origin: Origin,
+  ): AddResult {
     const { replaces, evicts } = this.admit(tx, key, sender, account);
     for (const e of evicts) if (this.byId.get(e.key) === e) this.remove(e, 'evicted');
     if (replaces) this.remove(replaces, 'replaced');
@@ -412,6 +437,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       nonce: tx.nonce,
       sender,
       addedAt: this.now(),
+      arrival: origin,
       key,
       senderKey,
       cost: tx.amount + tx.fee,
@@ -423,8 +449,13 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.totalBytes += TX_BYTES;
     // A lower nonce that costs more (or a replacement that does) can leave a higher nonce unpaid.
     this.revalidate(s);
-    this.emit('tx:added', tx, id);
-    return replaces ? { id, replaced: replaces.id } : { id };
+    const fields = eventOrigin(origin);
+    if (replaces) {
+      this.emit('tx:added', { tx, id, replaced: replaces.id, ...fields });
+      return { id, replaced: replaces.id };
+    }
+    this.emit('tx:added', { tx, id, ...fields });
+    return { id };
   }
 
   // --- Following the chain -------------------------------------------------------------------------
@@ -456,6 +487,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * block) can include them; any that no longer fit are dropped quietly. Their signatures were verified
    * when the block was connected, so they are not checked again. During a reorg the chain disconnects
    * first and connects after, and this queue keeps that order; txs the new branch includes leave again.
+   * They come back with origin 'reorg' (their first arrival, if this node saw one, is not remembered).
    * Core: MaybeUpdateMempoolForReorg.
    */
   onBlockDisconnected(block: Block, ids?: readonly Hash[]): Promise<void> {
@@ -470,12 +502,13 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         if (s) s.account = accounts.get(toHex(address))!;
       }
       // Block order is each sender's nonce order, so every tx finds its predecessor already back.
+      const origin = originNow('reorg');
       block.txs.forEach((tx, i) => {
         const sender = addressHash(tx.from);
         const id = txIds[i]!;
         try {
           checkTxSanity(tx);
-          this.commit(tx, id, toHex(id), sender, accounts.get(toHex(sender))!);
+          this.commit(tx, id, toHex(id), sender, accounts.get(toHex(sender))!, origin);
         } catch (e) {
           if (!isMempoolError(e) && !isRuleError(e)) throw e;
         }
@@ -562,7 +595,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     }
     // Lazy deletion leaves the entry in the heap; sweep once the dead outnumber the living.
     if (this.cheapest.size > 2 * this.byId.size + 1024) this.cheapest.rebuild(this.byId.values());
-    this.emit('tx:removed', e.id, reason);
+    this.emit('tx:removed', { id: e.id, reason, ...eventOrigin(e.arrival) });
   }
 
   /** The pending tx that pays least (removing it from the heap), skipping entries already gone. */
@@ -587,4 +620,11 @@ function eligible(s: Sender, account: Account): Entry[] {
     out.push(e);
   }
   return out;
+}
+
+/** The flat origin fields of an event, with `peer` only when there is one. */
+function eventOrigin(o: Origin): Origin {
+  return o.peer === undefined
+    ? { origin: o.origin, receivedAt: o.receivedAt }
+    : { origin: o.origin, peer: o.peer, receivedAt: o.receivedAt };
 }

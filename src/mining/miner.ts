@@ -5,6 +5,7 @@
 // Work is abandoned the moment the tip changes: a block on a stale parent would only make an orphan.
 import { EventEmitter } from 'node:events';
 import type { Chain } from '../chain/chain.js';
+import { originNow } from '../chain/origin.js';
 import { decodeHeader, encodeHeader } from '../consensus/encoding.js';
 import { RuleError } from '../consensus/errors.js';
 import { compactToTarget } from '../consensus/pow.js';
@@ -116,7 +117,7 @@ export class Miner extends EventEmitter<MinerEvents> {
       );
       if (!solution) return null;
       const block = { header: decodeHeader(solution.header), txs: template.txs };
-      const result = await chain.processBlock(block);
+      const result = await chain.processBlock(block, originNow('mined'));
       if (result.status !== 'connected') return null; // another block won the race while we solved
       const mined = { hash: result.hash, height: block.header.height, txCount: block.txs.length };
       this.emit('block:mined', mined);

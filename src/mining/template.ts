@@ -4,10 +4,10 @@
 import { txRoot } from '../consensus/merkle.js';
 import { requiredBits } from '../consensus/pow.js';
 import {
-  BLOCK_OVERHEAD_BYTES,
   type BlockHeader,
   type ChainParams,
   type Hash,
+  HEADER_VERSION,
   type Tx,
 } from '../consensus/types.js';
 
@@ -26,11 +26,6 @@ export interface Template {
   readonly minTime: number;
 }
 
-/** Bytes left for txs in a block of `maxBlockBytes`. */
-export function txBudget(params: ChainParams): number {
-  return params.maxBlockBytes - BLOCK_OVERHEAD_BYTES;
-}
-
 export function buildTemplate(
   params: ChainParams,
   parent: TemplateParent,
@@ -41,7 +36,7 @@ export function buildTemplate(
   const minTime = parent.medianTimePast + 1;
   return {
     header: {
-      version: 1,
+      version: HEADER_VERSION,
       height: parent.header.height + 1,
       prevHash: parent.hash,
       txRoot: txRoot(txs),

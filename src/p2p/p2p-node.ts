@@ -17,12 +17,13 @@ import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { IdentifyResult, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { Chain, ConnectedBlock, ProcessResult } from '../chain/chain.js';
+import { originNow } from '../chain/origin.js';
 import { bytesEqual, toHex } from '../consensus/bytes.js';
 import { decodeBlock, decodeTx, encodeBlock, encodeTx } from '../consensus/encoding.js';
 import { blockHash, txId } from '../consensus/hash.js';
 import type { Block, BlockHeader, ChainParams, Hash, Tx } from '../consensus/types.js';
 import { TX_BYTES } from '../consensus/types.js';
-import type { Mempool } from '../mempool/mempool.js';
+import type { Mempool, TxAdded } from '../mempool/mempool.js';
 import type { Logger } from '../util/logger.js';
 import {
   clientExchange,
@@ -211,7 +212,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
         headers: (peer, locator, max) => this.requestHeaders(peer, locator, max),
         blocks: (peer, hashes) => this.requestBlocks(peer, hashes),
         penalise: (peer, offence, reason) => this.penalise(peer, offence, reason),
-        processBlock: (block, from) => this.processNetworkBlock(block, from),
+        processBlock: (block, from) => this.processNetworkBlock(block, from, 'sync'),
       },
       this.logger,
       this.limits.sync,
@@ -268,7 +269,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     );
 
     const onConnected = (c: ConnectedBlock) => this.onLocalBlock(c);
-    const onTx = (tx: Tx, id: Hash) => this.onLocalTx(tx, id);
+    const onTx = ({ tx, id }: TxAdded) => this.onLocalTx(tx, id);
     this.chain.on('block:connected', onConnected);
     this.mempool.on('tx:added', onTx);
     this.detach.push(
@@ -633,7 +634,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       let outcome: GossipOutcome;
       try {
         outcome =
-          topic === 'blocks' ? await this.validateBlock(msg.data, from) : await this.validateTx(msg.data);
+          topic === 'blocks'
+            ? await this.validateBlock(msg.data, from)
+            : await this.validateTx(msg.data, from);
       } catch (error) {
         outcome = { error };
       } finally {
@@ -654,7 +657,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       return { error: new ProtocolError('OVERSIZED', `a ${data.length}-byte block message`) };
     }
     const block = decodeBlock(data, this.params.maxBlockBytes);
-    const result = await this.processNetworkBlock(block, from);
+    const result = await this.processNetworkBlock(block, from, 'gossip');
     if (result.status === 'orphan') {
       // We lack its parent: the sender has it. Headers-first from the sender fills the gap.
       this.sync.requestHeaders(from);
@@ -665,7 +668,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     return { block: result.status };
   }
 
-  private async validateTx(data: Uint8Array): Promise<GossipOutcome> {
+  private async validateTx(data: Uint8Array, from: string): Promise<GossipOutcome> {
     if (data.length !== TX_BYTES) {
       return { error: new ProtocolError('MALFORMED', `a tx is ${TX_BYTES} bytes, not ${data.length}`) };
     }
@@ -674,7 +677,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     const key = `tx:${toHex(txId(tx))}`;
     this.fromNetwork.add(key);
     try {
-      await this.mempool.add(tx);
+      await this.mempool.add(tx, originNow('gossip', from));
     } finally {
       this.fromNetwork.take(key);
     }
@@ -682,9 +685,9 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   }
 
   /** Blocks from gossip and sync go through here, so their 'block:connected' is not re-published. */
-  private processNetworkBlock(block: Block, _from: string): Promise<ProcessResult> {
+  private processNetworkBlock(block: Block, from: string, how: 'gossip' | 'sync'): Promise<ProcessResult> {
     this.fromNetwork.add(`block:${toHex(blockHash(block.header))}`);
-    return this.chain.processBlock(block);
+    return this.chain.processBlock(block, originNow(how, from));
   }
 
   private onLocalBlock({ entry, block }: ConnectedBlock): void {

@@ -2,6 +2,7 @@
 // keep slow or too many clients from growing the node's memory.
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { originNow } from '../../src/chain/origin.js';
 import { toHex } from '../../src/consensus/bytes.js';
 import { blockHash, txId } from '../../src/consensus/hash.js';
 import { testKey, transfer } from '../helpers/chain-fixtures.js';
@@ -174,14 +175,14 @@ describe('GET /events', () => {
     const id = txId(tx);
     // Simulated mempool traffic: far more than the socket buffers can hold.
     for (let i = 0; i < 2_000_000 && fx.server.eventClients === 2; i++) {
-      fx.mempool.emit('tx:added', tx, id);
+      fx.mempool.emit('tx:added', { tx, id, ...originNow('gossip', 'peer-a') });
       if (i % 100 === 0) await new Promise((r) => setImmediate(r));
     }
     await until('the stalled client to be dropped', () => fx.server.eventClients === 1);
     // The one left is the client that reads: it still gets every new event.
     await new Promise((r) => setTimeout(r, 200));
     const seen = reader.events.length;
-    fx.mempool.emit('tx:added', tx, id);
+    fx.mempool.emit('tx:added', { tx, id, ...originNow('gossip', 'peer-a') });
     await until('the reader to get the next event', () => reader.events.length > seen);
     stalled.destroy();
   });

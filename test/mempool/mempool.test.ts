@@ -127,8 +127,8 @@ function setup(policy: Partial<MempoolPolicy> = {}) {
   const pool = new Mempool({ chain, verifier, policy, now: () => clock.now });
   const removed: { id: string; reason: RemovalReason }[] = [];
   const added: string[] = [];
-  pool.on('tx:removed', (id, reason) => removed.push({ id: toHex(id), reason }));
-  pool.on('tx:added', (_tx, id) => added.push(toHex(id)));
+  pool.on('tx:removed', ({ id, reason }) => removed.push({ id: toHex(id), reason }));
+  pool.on('tx:added', ({ id }) => added.push(toHex(id)));
   const reasonOf = (tx: Tx) => removed.find((r) => r.id === toHex(txId(tx)))?.reason;
   return { chain, verifier, clock, pool, removed, added, reasonOf };
 }

@@ -1,5 +1,5 @@
 // Where does import time go? A stage-by-stage replica of what Chain.processBlock does for each block of
-// the import benchmark (src/chain/chain.ts: processBlockNow, then connect), each stage timed on its own,
+// the import benchmark (src/chain/process.ts processBlock, then src/chain/connect.ts connect), each stage timed on its own,
 // next to the raw VerifierPool time for the same signatures. Not a benchmark (no goal); a diagnostic for
 // when chain.import_vs_pool misses, so the fix goes where the milliseconds are.
 //
@@ -7,32 +7,25 @@
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx scripts/bench/chain/profile-import.ts --real
 //     (only real Chain imports, for a CPU profile of the main thread without the replica in it)
 //
-// The replica calls the same functions in the same order with the same store; if chain.ts changes, this
-// must follow it (the total is printed next to a real Chain import of the same blocks as a check).
+// The replica calls the same functions in the same order with the same store; if those files change, this
+// must follow them (the total is printed next to a real Chain import of the same blocks as a check).
 import '../../../src/polyfill.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bigIntToBytes, toHex } from '../../../src/consensus/bytes.js';
+import { lookupFrom, writeAccounts } from '../../../src/chain/chain.js';
+import { bigIntToBytes } from '../../../src/consensus/bytes.js';
 import { decodeBlock, encodeBlock } from '../../../src/consensus/encoding.js';
 import { txId } from '../../../src/consensus/hash.js';
 import { blockWork } from '../../../src/consensus/pow.js';
 import { signingHash } from '../../../src/consensus/signature.js';
-import {
-  type AccountChange,
-  applyBlock,
-  encodeUndo,
-  genesisChanges,
-  isEmptyAccount,
-  touchedAddresses,
-  updateDigest,
-} from '../../../src/consensus/state.js';
-import type { Account, Block } from '../../../src/consensus/types.js';
+import { applyBlock, encodeUndo, genesisChanges, touchedAddresses } from '../../../src/consensus/state.js';
+import type { Block } from '../../../src/consensus/types.js';
 import { checkBlockSanity, checkHeaderSanity } from '../../../src/consensus/validation.js';
 import { SignatureCache } from '../../../src/crypto/signature-cache.js';
 import { TxVerifier } from '../../../src/crypto/tx-verifier.js';
 import { VerifierPool } from '../../../src/crypto/verifier-pool.js';
-import { type ChainBatch, ChainStore } from '../../../src/storage/index.js';
+import { ChainStore } from '../../../src/storage/index.js';
 import { benchWorld, buildFixtures, openFreshChain } from './fixtures.js';
 
 const world = benchWorld();
@@ -48,22 +41,6 @@ async function stage<T>(name: string, fn: () => T | Promise<T>): Promise<T> {
   return out;
 }
 
-function writeAccounts(batch: ChainBatch, changes: readonly AccountChange[]): void {
-  for (const c of changes) {
-    if (isEmptyAccount(c.after)) batch.delAccount(c.address);
-    else batch.putAccount(c.address, c.after);
-  }
-}
-
-function lookupFrom(addresses: readonly Uint8Array[], accounts: readonly (Account | undefined)[]) {
-  const map = new Map<string, Account>();
-  addresses.forEach((a, i) => {
-    const acc = accounts[i];
-    if (acc) map.set(toHex(a), acc);
-  });
-  return (address: Uint8Array) => map.get(toHex(address));
-}
-
 async function replica(which: readonly Block[]): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-profile-'));
   const store = await ChainStore.open(dir);
@@ -72,9 +49,7 @@ async function replica(which: readonly Block[]): Promise<number> {
   {
     const g = store.batch();
     g.putBlock(params.genesisHash, encodeBlock(params.genesis)).putMainHash(0, params.genesisHash);
-    const changes = genesisChanges(params);
-    writeAccounts(g, changes);
-    digest = updateDigest(0n, changes);
+    digest = writeAccounts(g, genesisChanges(params), 0n);
     await g.write();
   }
   let chainWork = 0n;
@@ -106,16 +81,16 @@ async function replica(which: readonly Block[]): Promise<number> {
       applyBlock(body, lookupFrom(touched, accounts), params),
     );
     const batch = store.batch();
-    await stage('9 batch ops: accounts, undo, tx index, tip', () => {
-      writeAccounts(batch, applied.changes);
+    digest = await stage('9 batch ops + updateDigest: accounts, undo, tx index, tip', () => {
+      const next = writeAccounts(batch, applied.changes, digest);
       batch.putUndo(hash, encodeUndo(applied.undo));
       batch.putMainHash(block.header.height, hash);
       for (let i = 0; i < ids.length; i++) batch.putTxLocation(ids[i]!, hash, i);
       batch.putHeaderEntry({ ...entry, status: 'valid' });
+      return next;
     });
-    digest = await stage('10 updateDigest', () => updateDigest(digest, applied.changes));
     batch.setDigest(bigIntToBytes(digest, 32)).setTip(hash);
-    await stage('11 batch.write', () => batch.write());
+    await stage('10 batch.write', () => batch.write());
   }
   const total = performance.now() - t0;
   await store.close();

@@ -11,7 +11,8 @@
 import type { ConnectedBlock } from '../../../src/chain/chain.js';
 import { toHex } from '../../../src/consensus/bytes.js';
 import { txId } from '../../../src/consensus/hash.js';
-import type { Block, Hash, Tx } from '../../../src/consensus/types.js';
+import type { Block, Tx } from '../../../src/consensus/types.js';
+import type { TxAdded } from '../../../src/mempool/mempool.js';
 import type { BenchWorld } from '../chain/fixtures.js';
 import { BranchBuilder } from '../chain/fixtures.js';
 import { percentile } from '../harness.js';
@@ -167,7 +168,7 @@ export async function propagation(world: BenchWorld): Promise<PropagationRun> {
   const txArrivals = new Arrivals(NODES);
   for (const n of nodes) {
     n.services.chain.on('block:connected', ({ entry }: ConnectedBlock) => blockArrivals.arrived(entry.hex));
-    n.services.mempool.on('tx:added', (_tx: Tx, id: Hash) => txArrivals.arrived(toHex(id)));
+    n.services.mempool.on('tx:added', ({ id }: TxAdded) => txArrivals.arrived(toHex(id)));
   }
 
   const hop: number[] = [];

@@ -4,10 +4,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { IndexEntry } from '../../chain/block-index.js';
 import { toHex } from '../../consensus/bytes.js';
-import type { Hash, Tx } from '../../consensus/types.js';
+import type { Hash } from '../../consensus/types.js';
 import { ApiError } from '../errors.js';
 import { ROUTES } from '../schemas.js';
-import type { EventOrigin } from '../services.js';
+import type { ApiTxAdded, EventOrigin } from '../services.js';
 import type { RouteContext } from './context.js';
 
 export function registerEventRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -53,8 +53,8 @@ export function followForEvents(ctx: RouteContext): (() => void)[] {
       fork: r.fork.hex,
     });
   // At thousands of txs a second, skip the hex when nobody listens.
-  const onTx = (_tx: Tx, id: Hash, origin?: EventOrigin) => {
-    if (events.size > 0) events.broadcast('tx', { id: toHex(id), ...originFields(origin) });
+  const onTx = (e: ApiTxAdded) => {
+    if (events.size > 0) events.broadcast('tx', { id: toHex(e.id), ...originFields(e) });
   };
   chain.on('block:connected', onBlock);
   chain.on('reorg', onReorg);
