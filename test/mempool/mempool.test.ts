@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { originNow } from '../../src/chain/origin.js';
 import { addressHash } from '../../src/consensus/address.js';
 import { toHex } from '../../src/consensus/bytes.js';
 import { RuleError } from '../../src/consensus/errors.js';
@@ -12,7 +13,13 @@ import {
   TX_VERSION,
   type Tx,
 } from '../../src/consensus/types.js';
-import { Mempool, type MempoolChain, type MempoolEntry } from '../../src/mempool/mempool.js';
+import {
+  Mempool,
+  type MempoolChain,
+  type MempoolEntry,
+  type TxAdded,
+  type TxRemoved,
+} from '../../src/mempool/mempool.js';
 import {
   MEMPOOL_CODES,
   type MempoolCode,
@@ -667,6 +674,75 @@ describe('concurrency', () => {
     open();
     await expectCode(pending, 'NONCE_TOO_LOW');
     expect(pool.size).toBe(0);
+  });
+});
+
+describe('origins on the events', () => {
+  it('tx:added and tx:removed carry the origin the tx was added with, flat, with its peer', async () => {
+    const { chain, pool } = setup();
+    chain.set(A.address, 1_000_000n);
+    const added: TxAdded[] = [];
+    const removed: TxRemoved[] = [];
+    pool.on('tx:added', (e) => added.push(e));
+    pool.on('tx:removed', (e) => removed.push(e));
+    const tx = makeTx(A, 0n);
+    await pool.add(tx, originNow('gossip', 'peer-a', 1_234));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toEqual({ tx, id: txId(tx), origin: 'gossip', peer: 'peer-a', receivedAt: 1_234 });
+    expect(pool.get(txId(tx))?.arrival).toEqual({ origin: 'gossip', peer: 'peer-a', receivedAt: 1_234 });
+    const block = makeBlock([tx]);
+    chain.apply(block);
+    await pool.onBlockConnected(block);
+    expect(removed).toEqual([
+      { id: txId(tx), reason: 'mined', origin: 'gossip', peer: 'peer-a', receivedAt: 1_234 },
+    ]);
+  });
+
+  it("without an origin a tx counts as submitted locally ('api'), with no peer field", async () => {
+    const { chain, pool } = setup();
+    chain.set(A.address, 1_000_000n);
+    const added: TxAdded[] = [];
+    pool.on('tx:added', (e) => added.push(e));
+    const before = Date.now();
+    await pool.add(makeTx(A, 0n));
+    expect(added[0]!.origin).toBe('api');
+    expect('peer' in added[0]!).toBe(false);
+    expect(added[0]!.receivedAt).toBeGreaterThanOrEqual(before);
+    expect(added[0]!.receivedAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a replacement reports the tx it replaced; the replaced one leaves with its own origin', async () => {
+    const { chain, pool } = setup();
+    chain.set(A.address, 1_000_000n);
+    const added: TxAdded[] = [];
+    const removed: TxRemoved[] = [];
+    pool.on('tx:added', (e) => added.push(e));
+    pool.on('tx:removed', (e) => removed.push(e));
+    const first = makeTx(A, 0n);
+    const bump = makeTx(A, 0n, FEE * 2n);
+    await pool.add(first, originNow('api', undefined, 1));
+    await pool.add(bump, originNow('gossip', 'peer-b', 2));
+    expect(toHex(added[1]!.replaced!)).toBe(toHex(txId(first)));
+    expect(added[1]).toMatchObject({ origin: 'gossip', peer: 'peer-b', receivedAt: 2 });
+    expect(removed).toEqual([{ id: txId(first), reason: 'replaced', origin: 'api', receivedAt: 1 }]);
+  });
+
+  it("txs returned by a disconnected block are tx:added with origin 'reorg'", async () => {
+    const { chain, pool } = setup();
+    chain.set(A.address, 1_000_000n);
+    const tx = makeTx(A, 0n);
+    const block = makeBlock([tx]);
+    chain.apply(block);
+    await pool.onBlockConnected(block);
+    const added: TxAdded[] = [];
+    pool.on('tx:added', (e) => added.push(e));
+    chain.revert();
+    const before = Date.now();
+    await pool.onBlockDisconnected(block);
+    expect(added.map((e) => toHex(e.id))).toEqual(ids([tx]));
+    expect(added[0]!.origin).toBe('reorg');
+    expect('peer' in added[0]!).toBe(false);
+    expect(added[0]!.receivedAt).toBeGreaterThanOrEqual(before);
   });
 });
 
