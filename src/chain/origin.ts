@@ -11,7 +11,8 @@
  *   sync     we asked a peer for it (headers-first block download)
  *   reorg    it moved because the best chain changed: a block connected or disconnected while switching
  *            branches, or a tx returned to the mempool from a disconnected block
- *   reindex  `cairn reindex` replayed it from the datadir
+ *   reindex  replayed from the datadir: `cairn reindex`, or a stored body whose arrival this process never
+ *            saw (it was stored before a restart) connecting without a branch switch
  */
 export type OriginKind = 'mined' | 'api' | 'gossip' | 'sync' | 'reorg' | 'reindex';
 
