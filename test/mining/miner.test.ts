@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Chain } from '../../src/chain/chain.js';
+import { Chain, type ConnectedBlock } from '../../src/chain/chain.js';
 import { bytesToBigInt, toHex } from '../../src/consensus/bytes.js';
 import { decodeHeader, encodeHeader } from '../../src/consensus/encoding.js';
 import { blockHash } from '../../src/consensus/hash.js';
@@ -122,6 +122,24 @@ describe('Miner', () => {
     const [mined] = await mining;
     expect(mined!.height).toBe(2);
     expect(chain.height).toBe(2);
+  });
+
+  it("hands its block to the chain with origin 'mined', so the block event says it was found here", async () => {
+    const engine = new ManualEngine();
+    miner = new Miner({ chain, threads: 1, engine });
+    const seen: ConnectedBlock[] = [];
+    chain.on('block:connected', (e) => seen.push(e));
+    const before = Date.now();
+    const mining = miner.mine(1, testKey(5).address);
+    await engine.nextJob(1);
+    engine.jobs[0]!.solve();
+    const [mined] = await mining;
+    expect(seen).toHaveLength(1);
+    expect(toHex(seen[0]!.entry.hash)).toBe(toHex(mined!.hash));
+    expect(seen[0]!.origin).toBe('mined');
+    expect('peer' in seen[0]!).toBe(false);
+    expect(seen[0]!.receivedAt).toBeGreaterThanOrEqual(before);
+    expect(seen[0]!.receivedAt).toBeLessThanOrEqual(Date.now());
   });
 
   it('continuous mining stops promptly on stop()', async () => {
