@@ -102,11 +102,9 @@ describe('origin in server-sent events', () => {
     const { f, events } = await open();
     const tx = transfer(f.params, testKey(0), testKey(1).address, 5n, 0n);
     const id = txId(tx);
-    f.mempool.emit('tx:added', tx, id);
-    (f.mempool.emit as (e: string, ...args: unknown[]) => boolean)('tx:added', tx, id, {
-      origin: 'api',
-      receivedAt: 99,
-    });
+    const emit = f.mempool.emit as (e: string, ...args: unknown[]) => boolean;
+    emit.call(f.mempool, 'tx:added', { tx, id });
+    emit.call(f.mempool, 'tx:added', { tx, id, origin: 'api', receivedAt: 99 });
     await until('two tx events', () => events.length === 2);
     expect(events).toEqual([
       { event: 'tx', data: { id: toHex(id) } },
