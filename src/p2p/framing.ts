@@ -9,13 +9,15 @@
 // MAX_PROTOCOL_MESSAGE_LENGTH before the payload is read, and the -timeout / -peertimeout deadlines.)
 import type { Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
-import type { OutcomeKind } from '../consensus/errors.js';
+import { type DecodeErrorFactory, Reader, Writer } from '../consensus/binary.js';
+import { type OutcomeKind, RuleError } from '../consensus/errors.js';
 import type { Offence } from './scoring.js';
+import type { NetworkIds } from './topics.js';
 
 /**
  * Why an exchange failed, with its outcome kind (src/consensus/errors.ts) and the scoring offence it costs
- * the peer (scoring.ts). This is the protocol part of the one outcome table: the gossip verdict and the
- * penalty for a ProtocolError are read from here and nowhere else.
+ * the peer (scoring.ts; null: nothing to punish). This is the protocol part of the one outcome table:
+ * outcome.ts reads the gossip verdict and the penalty for a ProtocolError from here and nowhere else.
  */
 export const PROTOCOL_CODES = {
   TIMEOUT: { kind: 'transient', offence: 'timeout' }, // the peer did not answer (or finish asking) in time
@@ -23,9 +25,11 @@ export const PROTOCOL_CODES = {
   MALFORMED: { kind: 'invalid', offence: 'garbage' }, // a frame that does not decode
   UNEXPECTED: { kind: 'invalid', offence: 'badResponse' }, // a well-formed answer that is not an answer to what we asked
   RATE_LIMITED: { kind: 'policy', offence: 'rateLimited' }, // the peer asks more often than we serve
-  UNSUPPORTED: { kind: 'wrong-chain', offence: 'badResponse' }, // the peer does not offer the protocol (for status: another chain)
-  CLOSED: { kind: 'transient', offence: 'badResponse' }, // the stream ended early
-} as const satisfies Record<string, { readonly kind: OutcomeKind; readonly offence: Offence }>;
+  // The peer does not offer the protocol. For status, the one protocol every node of this chain speaks
+  // (its id names the genesis), that means another chain; for the others outcome.ts forgives it.
+  UNSUPPORTED: { kind: 'wrong-chain', offence: 'wrongChain' },
+  CLOSED: { kind: 'transient', offence: null }, // the stream ended early: the peer went away, nothing to punish
+} as const satisfies Record<string, { readonly kind: OutcomeKind; readonly offence: Offence | null }>;
 
 export type ProtocolErrorCode = keyof typeof PROTOCOL_CODES;
 
@@ -103,95 +107,25 @@ export class FramedStream {
   }
 }
 
-// --- A small binary codec for protocol messages (big-endian, like the consensus encodings) ----------
+// --- Protocol messages are read with the one binary Reader (src/consensus/binary.ts) -----------------
 
-/** Appends fields to a growing list of chunks; `finish` joins them once. */
-export class FrameWriter {
-  private readonly chunks: Uint8Array[] = [];
-  private size = 0;
+/** The fail factory of every protocol decoder: a frame that does not decode is a peer's MALFORMED frame. */
+export const malformed: DecodeErrorFactory = (message) => new ProtocolError('MALFORMED', message);
 
-  u8(v: number): this {
-    return this.push(Uint8Array.of(v));
-  }
-  u16(v: number): this {
-    const b = new Uint8Array(2);
-    new DataView(b.buffer).setUint16(0, v);
-    return this.push(b);
-  }
-  u32(v: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v);
-    return this.push(b);
-  }
-  bytes(b: Uint8Array): this {
-    return this.push(b);
-  }
-  private push(b: Uint8Array): this {
-    this.chunks.push(b);
-    this.size += b.length;
-    return this;
-  }
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let off = 0;
-    for (const c of this.chunks) {
-      out.set(c, off);
-      off += c.length;
-    }
-    return out;
-  }
+/** A Reader over a peer's frame: short, long or out-of-range input is a MALFORMED ProtocolError. */
+export function frameReader(bytes: Uint8Array, what: string): Reader {
+  return new Reader(bytes, what, malformed);
 }
 
-/** Reads fields with bounds checks: anything short, long or out of range is a MALFORMED ProtocolError. */
-export class FrameReader {
-  private readonly view: DataView;
-  private off = 0;
+/** A Writer for one of our frames, of exactly `size` bytes. */
+export function frameWriter(size: number): Writer {
+  return new Writer(size, malformed);
+}
 
-  constructor(
-    private readonly input: Uint8Array,
-    private readonly what: string,
-  ) {
-    this.view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  }
-  private need(n: number): void {
-    if (this.off + n > this.input.length) {
-      throw new ProtocolError('MALFORMED', `${this.what} is truncated at byte ${this.off}`);
-    }
-  }
-  u8(): number {
-    this.need(1);
-    return this.view.getUint8(this.off++);
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.view.getUint16(this.off);
-    this.off += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.view.getUint32(this.off);
-    this.off += 4;
-    return v;
-  }
-  /** A copy, so a decoded message never pins the frame's buffer. */
-  bytes(n: number): Uint8Array {
-    this.need(n);
-    const v = this.input.slice(this.off, this.off + n);
-    this.off += n;
-    return v;
-  }
-  /** A count field that must not exceed `max` (checked BEFORE anything is allocated for the items). */
-  count(read: () => number, max: number, field: string): number {
-    const n = read();
-    if (n > max) throw new ProtocolError('MALFORMED', `${this.what}: ${field} ${n} exceeds ${max}`);
-    return n;
-  }
-  end(): void {
-    if (this.off !== this.input.length) {
-      throw new ProtocolError('MALFORMED', `${this.what} has ${this.input.length - this.off} trailing bytes`);
-    }
-  }
+/** A count field that must not exceed `max`: checked BEFORE anything is allocated for the items. */
+export function checkedCount(r: Reader, n: number, max: number, field: string): number {
+  if (n > max) throw r.error(`${field} ${n} exceeds ${max}`);
+  return n;
 }
 
 // --- One exchange, from either side ------------------------------------------------------------------
@@ -222,7 +156,7 @@ export async function clientExchange<T>(
     await fs.close();
     return out;
   } catch (e) {
-    const err = toProtocolError(e);
+    const err = exchangeError(e);
     fs?.abort(err);
     throw err;
   }
@@ -244,8 +178,47 @@ export async function serverExchange(
     await respond(request, fs);
     await fs.close();
   } catch (e) {
-    const err = toProtocolError(e);
+    const err = exchangeError(e);
     fs.abort(err);
     throw err;
   }
+}
+
+/**
+ * What an exchange throws: a RuleError our own code raised while judging the other side (a status from
+ * another chain is WRONG_CHAIN) keeps its kind, so outcome.ts can score it; anything else is what
+ * libp2p threw, as a ProtocolError.
+ */
+function exchangeError(e: unknown): Error {
+  return e instanceof RuleError ? e : toProtocolError(e);
+}
+
+// --- The client side of a protocol, as each protocol file sees it -----------------------------------
+
+/** Opens a stream to `peer` on `protocol` (libp2p's dialProtocol, bounded by `signal`). */
+export type Dial = (peer: string, protocol: string, signal: AbortSignal) => Promise<Stream>;
+
+/** What a protocol's client call needs: the way to open a stream, and the deadline of one exchange. */
+export interface Requester {
+  readonly dial: Dial;
+  readonly timeoutMs: number;
+  /** The protocol ids of this chain (topics.ts): each protocol file picks its own. */
+  readonly ids: NetworkIds;
+}
+
+/** One client exchange with `peer` on `protocol`: `request` out, `read` parses the answer. */
+export function request<T>(
+  requester: Requester,
+  peer: string,
+  protocol: string,
+  requestFrame: Uint8Array,
+  maxFrame: number,
+  read: (fs: FramedStream) => Promise<T>,
+): Promise<T> {
+  return clientExchange(
+    (signal) => requester.dial(peer, protocol, signal),
+    requestFrame,
+    { maxFrame, timeoutMs: requester.timeoutMs },
+    read,
+  );
 }

@@ -1,65 +1,45 @@
-// The P2P service: one object the node starts and stops. It wires the libp2p host (host.ts) to the chain
-// and the mempool:
+// The P2P service: one object the node starts and stops. It owns the libp2p host (host.ts) and wires the
+// parts to it and to each other; each part does one job:
 //
-//   gossip in    blocks and txs from the topics are judged by the chain / mempool, and the verdict
-//                (gossip-validation.ts) tells gossipsub whether to forward them.
-//   gossip out   blocks this node mined and txs it accepted locally are published.
-//   requests     status, headers, blocks and peers are served to peers (protocols/), with size limits,
-//                deadlines and per-peer rate limits.
-//   sync         status exchanges drive headers-first sync (sync.ts).
-//   peers        the peer manager dials, redials and refuses (peer-manager.ts); misbehaviour lowers a
-//                peer's score until it is banned (scoring.ts).
+//   gossip       gossip.ts: the blocks and txs topics, in (judged, outcome.ts) and out (by origin).
+//   requests     protocols/: status, headers, blocks and peers, each protocol's codec, server handler
+//                and client call in one file; here: which handler answers which protocol id, per-peer
+//                rate limits, and what a failed exchange costs the peer (outcome.ts).
+//   status       state-check.ts: another chain, or a state mismatch at the same tip.
+//   sync         sync.ts: statuses drive headers-first sync.
+//   peers        peer-manager.ts dials, redials and refuses; misbehaviour lowers a peer's score until it
+//                is banned (scoring.ts).
 //
+// This file logs what only it knows: peers connecting, disconnecting, misbehaving and being banned.
 // Core: this is the role of CConnman + PeerManagerImpl (net.cpp, net_processing.cpp).
 import { EventEmitter } from 'node:events';
 import type { GossipsubMessage } from '@libp2p/gossipsub';
-import { TopicValidatorResult } from '@libp2p/gossipsub';
 import type { IdentifyResult, PeerId, Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { Chain, ConnectedBlock, ProcessResult } from '../chain/chain.js';
-import { originNow } from '../chain/origin.js';
-import { bytesEqual, toHex } from '../consensus/bytes.js';
-import { decodeBlock, decodeTx, encodeBlock, encodeTx } from '../consensus/encoding.js';
-import { blockHash, txId } from '../consensus/hash.js';
-import type { Block, BlockHeader, ChainParams, Hash, Tx } from '../consensus/types.js';
-import { TX_BYTES } from '../consensus/types.js';
-import type { Mempool, TxAdded } from '../mempool/mempool.js';
+import type { ChainParams } from '../consensus/types.js';
 import type { Logger } from '../util/logger.js';
-import {
-  clientExchange,
-  DEFAULT_EXCHANGE_TIMEOUT_MS,
-  type FramedStream,
-  ProtocolError,
-  serverExchange,
-} from './framing.js';
-import { type GossipOutcome, gossipVerdict, type Verdict } from './gossip-validation.js';
+import type { P2PChain, P2PMempool } from './chain-view.js';
+import { DEFAULT_EXCHANGE_TIMEOUT_MS, ProtocolError, type Requester } from './framing.js';
+import { Gossip, type GossipReport } from './gossip.js';
 import { createHost, type Host, loadOrCreatePeerKey } from './host.js';
+import { describeError, type ProtocolName, requestPenalty } from './outcome.js';
 import { PeerManager } from './peer-manager.js';
-import {
-  BLOCKS_REQUEST_MAX_BYTES,
-  BLOCKS_RESPONSE_BUDGET,
-  decodeBlocksRequest,
-  encodeBlocksRequest,
-  readBlocksResponse,
-  writeBlocksResponse,
-} from './protocols/blocks.js';
-import {
-  decodeHeadersRequest,
-  decodeHeadersResponse,
-  encodeHeadersRequest,
-  encodeHeadersResponse,
-  HEADERS_REQUEST_MAX_BYTES,
-  HEADERS_RESPONSE_MAX_BYTES,
-  headersAfter,
-} from './protocols/headers.js';
-import { decodePeersResponse, encodePeersResponse, PEERS_RESPONSE_MAX_BYTES } from './protocols/peers.js';
-import { decodeStatus, encodeStatus, STATUS_BYTES, type Status } from './protocols/status.js';
+import { requestBlocks, serveBlocks } from './protocols/blocks.js';
+import { requestHeaders, serveHeaders } from './protocols/headers.js';
+import { requestPeers, servePeers } from './protocols/peers.js';
+import { requestStatus, type Status, serveStatus } from './protocols/status.js';
 import { DEFAULT_SCORING, type Offence, PeerScores, RateLimiter } from './scoring.js';
+import { StateCheck, type StateMismatch } from './state-check.js';
 import { DEFAULT_SYNC_LIMITS, Sync, type SyncLimits, type SyncProgress } from './sync.js';
 import { type NetworkIds, networkIds } from './topics.js';
 
+export type { GossipReport } from './gossip.js';
+export type { StateMismatch } from './state-check.js';
+
 /** Tunables; every one has a default. Tests shorten the intervals. */
 export interface P2PLimits {
+  /** Connections the peer manager keeps (it dials learned peers while below). */
+  readonly targetPeers: number;
   /** Deadline of one request/response exchange, on both sides (ms). */
   readonly exchangeTimeoutMs: number;
   /** Status exchange with every peer this often (ms). */
@@ -82,6 +62,7 @@ export interface P2PLimits {
 }
 
 export const DEFAULT_P2P_LIMITS: P2PLimits = {
+  targetPeers: 8,
   exchangeTimeoutMs: DEFAULT_EXCHANGE_TIMEOUT_MS,
   statusIntervalMs: 10_000,
   peerExchangeIntervalMs: 30_000,
@@ -99,8 +80,8 @@ export const DEFAULT_P2P_LIMITS: P2PLimits = {
 
 export interface P2PNodeOptions extends Partial<P2PLimits> {
   readonly params: ChainParams;
-  readonly chain: Chain;
-  readonly mempool: Mempool;
+  readonly chain: P2PChain;
+  readonly mempool: P2PMempool;
   readonly datadir: string;
   /** TCP port to listen on (0: any free port). */
   readonly port: number;
@@ -109,10 +90,10 @@ export interface P2PNodeOptions extends Partial<P2PLimits> {
   /** Multiaddrs to dial at start and keep redialling. */
   readonly bootstrap?: readonly string[];
   readonly logger: Logger;
-  readonly targetPeers?: number;
 }
 
-export interface PeerInfo {
+/** A peer as `peers()` lists it: connected now, or banned (then `direction` is null). */
+export interface ConnectedPeer {
   readonly peerId: string;
   readonly addrs: string[];
   readonly direction: 'inbound' | 'outbound' | null;
@@ -123,74 +104,38 @@ export interface PeerInfo {
   readonly banned: boolean;
 }
 
-export interface StateMismatch {
-  readonly peer: string;
-  readonly tipHash: string;
-  readonly ours: string;
-  readonly theirs: string;
-}
-
-export interface GossipReport {
-  readonly topic: 'blocks' | 'txs';
-  readonly msgId: string;
-  readonly from: string;
-  readonly verdict: Verdict;
-}
-
+/** Events for metrics and tests; the facts themselves are logged once, where they happen. */
 export interface P2PNodeEvents {
   'peer:connect': [{ peerId: string; direction: 'inbound' | 'outbound' }];
   'peer:disconnect': [{ peerId: string }];
   'peer:banned': [{ peerId: string; reason: string }];
   'sync:progress': [SyncProgress];
   'state:mismatch': [StateMismatch];
-  /** Every gossip message judged, with its verdict (for metrics, and for tests). */
+  /** Every gossip message judged, with its verdict. */
   gossip: [GossipReport];
 }
 
-/** A bounded set: the oldest entries leave first, so a flood cannot grow it. */
-class RecentSet {
-  private readonly items = new Set<string>();
-  constructor(private readonly max: number) {}
-  add(key: string): void {
-    this.items.delete(key);
-    this.items.add(key);
-    if (this.items.size > this.max) this.items.delete(this.items.values().next().value!);
-  }
-  take(key: string): boolean {
-    return this.items.delete(key);
-  }
-}
+type Serve = (stream: Stream, peer: string) => Promise<unknown>;
 
 export class P2PNode extends EventEmitter<P2PNodeEvents> {
   readonly ids: NetworkIds;
-  private readonly params: ChainParams;
-  private readonly chain: Chain;
-  private readonly mempool: Mempool;
-  private readonly logger: Logger;
   private readonly limits: P2PLimits;
-  private readonly opts: P2PNodeOptions;
   private readonly scores: PeerScores;
   private readonly peerManager: PeerManager;
   private readonly sync: Sync;
-  private readonly rates = new Map<string, RateLimiter>();
-  /** Blocks and txs that came from the network: their 'connected' / 'added' events are not re-published. */
-  private readonly fromNetwork = new RecentSet(8192);
+  private readonly gossip: Gossip;
+  private readonly stateCheck: StateCheck;
+  private readonly requester: Requester;
+  private readonly rates = new Map<ProtocolName, RateLimiter>();
   private libp2p: Host | undefined;
   private id: string | undefined;
   private timers: NodeJS.Timeout[] = [];
-  private mismatches = 0;
-  private pendingValidations = 0;
-  private readonly detach: (() => void)[] = [];
 
-  constructor(opts: P2PNodeOptions) {
+  constructor(private readonly opts: P2PNodeOptions) {
     super();
-    this.opts = opts;
-    this.params = opts.params;
-    this.chain = opts.chain;
-    this.mempool = opts.mempool;
-    this.logger = opts.logger;
+    const { params, chain, mempool, logger } = opts;
     this.limits = { ...DEFAULT_P2P_LIMITS, ...stripUndefined(opts) };
-    this.ids = networkIds(opts.params.genesisHash);
+    this.ids = networkIds(params.genesisHash);
     this.scores = new PeerScores({
       banThreshold: this.limits.banThreshold,
       banMs: this.limits.banMs,
@@ -198,32 +143,53 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     });
     this.peerManager = new PeerManager({
       bootstrap: opts.bootstrap ?? [],
-      targetPeers: opts.targetPeers ?? 8,
-      logger: this.logger,
+      targetPeers: this.limits.targetPeers,
+      logger,
       isBanned: (p) => this.scores.isBanned(p),
       maintenanceMs: this.limits.maintenanceMs,
       backoffInitialMs: this.limits.backoffInitialMs,
       backoffMaxMs: this.limits.backoffMaxMs,
       maxKnownPeers: this.limits.maxKnownPeers,
     });
+    this.requester = {
+      ids: this.ids,
+      timeoutMs: this.limits.exchangeTimeoutMs,
+      dial: (peer, protocol, signal) =>
+        this.host().dialProtocol(peerIdFromString(peer), protocol, { signal }),
+    };
     this.sync = new Sync(
-      this.chain,
+      chain,
       {
-        headers: (peer, locator, max) => this.requestHeaders(peer, locator, max),
-        blocks: (peer, hashes) => this.requestBlocks(peer, hashes),
+        headers: (peer, locator, max) => requestHeaders(this.requester, peer, locator, max),
+        blocks: (peer, hashes) => requestBlocks(this.requester, peer, hashes, params.maxBlockBytes),
         penalise: (peer, offence, reason) => this.penalise(peer, offence, reason),
-        processBlock: (block, from) => this.processNetworkBlock(block, from, 'sync'),
       },
-      this.logger,
+      logger,
       this.limits.sync,
     );
     this.sync.on('progress', (p) => this.emit('sync:progress', p));
+    this.gossip = new Gossip({
+      ids: this.ids,
+      maxBlockBytes: params.maxBlockBytes,
+      chain,
+      mempool,
+      logger,
+      maxPendingValidations: this.limits.maxPendingValidations,
+      onOrphan: (peer) => this.sync.requestHeaders(peer),
+      onPeerHas: (peer, entry) => this.sync.onPeerHas(peer, entry),
+      penalise: (peer, offence, reason) => this.penalise(peer, offence, reason),
+      report: (r) => this.emit('gossip', r),
+    });
+    this.stateCheck = new StateCheck(params.genesisHash, chain, logger, (m) =>
+      this.emit('state:mismatch', m),
+    );
   }
 
   // --- Lifecycle ------------------------------------------------------------------------------------
 
   async start(): Promise<void> {
     if (this.libp2p) return;
+    const { params } = this.opts;
     const privateKey = await loadOrCreatePeerKey(this.opts.datadir);
     const host = await createHost({
       privateKey,
@@ -231,7 +197,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       port: this.opts.port,
       topics: [this.ids.blocksTopic, this.ids.txsTopic],
       // A block at the size limit, plus room for gossipsub's protobuf envelope and control messages.
-      maxMessageBytes: this.params.maxBlockBytes + 64 * 1024,
+      maxMessageBytes: params.maxBlockBytes + 64 * 1024,
       gater: this.peerManager.gater,
       maxConnections: this.limits.maxConnections,
       ownScore: (p) => this.scores.score(p),
@@ -239,42 +205,53 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.libp2p = host;
     this.id = host.peerId.toString();
 
-    const handlers: [string, (s: Stream, peer: string) => Promise<void>][] = [
-      [this.ids.statusProtocol, (s, p) => this.serveStatus(s, p)],
-      [this.ids.headersProtocol, (s, p) => this.serveHeaders(s, p)],
-      [this.ids.blocksProtocol, (s, p) => this.serveBlocks(s, p)],
-      [this.ids.peersProtocol, (s, p) => this.servePeers(s, p)],
+    const timeoutMs = this.limits.exchangeTimeoutMs;
+    const handlers: [ProtocolName, string, Serve][] = [
+      [
+        'status',
+        this.ids.statusProtocol,
+        async (s, peer) => {
+          const theirs = await serveStatus(s, timeoutMs, (t) => {
+            this.stateCheck.sameChain(t); // we do not answer another network
+            return this.stateCheck.ours();
+          });
+          this.onStatus(peer, theirs);
+        },
+      ],
+      ['headers', this.ids.headersProtocol, (s) => serveHeaders(s, timeoutMs, this.opts.chain)],
+      [
+        'blocks',
+        this.ids.blocksProtocol,
+        (s) => serveBlocks(s, timeoutMs, (h) => this.opts.chain.getBlockBytes(h)),
+      ],
+      [
+        'peers',
+        this.ids.peersProtocol,
+        (s, peer) => servePeers(s, timeoutMs, () => this.peerManager.shareable(peer)),
+      ],
     ];
-    for (const [protocol, serve] of handlers) {
+    for (const [name, protocol, serve] of handlers) {
       await host.handle(
         protocol,
         (stream, connection) => {
           const peer = connection.remotePeer.toString();
-          serve(stream, peer).catch((e) => this.onServeError(peer, protocol, e));
+          if (!this.admit(stream, peer, name)) return;
+          serve(stream, peer).catch((e) => this.exchangeFailed(peer, name, 'serving', e));
         },
         { maxInboundStreams: 8, maxOutboundStreams: 32 },
       );
     }
 
     const pubsub = host.services.pubsub;
-    const onMessage = (evt: CustomEvent<GossipsubMessage>) => void this.onGossip(evt.detail);
-    pubsub.addEventListener('gossipsub:message', onMessage);
-    pubsub.subscribe(this.ids.blocksTopic);
-    pubsub.subscribe(this.ids.txsTopic);
+    pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
+      void this.gossip.onMessage(evt.detail);
+    });
+    this.gossip.start(pubsub);
 
     host.addEventListener('peer:connect', (evt) => this.onPeerConnect(evt.detail));
     host.addEventListener('peer:disconnect', (evt) => this.onPeerDisconnect(evt.detail));
     host.addEventListener('peer:identify', (evt: CustomEvent<IdentifyResult>) =>
       this.peerManager.onIdentify(evt.detail.peerId.toString(), evt.detail.listenAddrs),
-    );
-
-    const onConnected = (c: ConnectedBlock) => this.onLocalBlock(c);
-    const onTx = ({ tx, id }: TxAdded) => this.onLocalTx(tx, id);
-    this.chain.on('block:connected', onConnected);
-    this.mempool.on('tx:added', onTx);
-    this.detach.push(
-      () => this.chain.off('block:connected', onConnected),
-      () => this.mempool.off('tx:added', onTx),
     );
 
     await host.start();
@@ -284,7 +261,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       setInterval(() => this.peerExchangeRound(), this.limits.peerExchangeIntervalMs),
     );
     for (const t of this.timers) t.unref();
-    this.logger.info({ peerId: this.peerId, addrs: this.multiaddrs() }, 'p2p listening');
+    this.opts.logger.info({ peerId: this.peerId, addrs: this.multiaddrs() }, 'p2p listening');
   }
 
   async stop(): Promise<void> {
@@ -293,7 +270,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.libp2p = undefined;
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
-    for (const d of this.detach.splice(0)) d();
+    this.gossip.stop();
     this.sync.stop();
     this.peerManager.stop();
     await host.stop();
@@ -317,10 +294,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   }
 
   /** Connected peers, and banned peers while their ban lasts. */
-  peers(): PeerInfo[] {
+  peers(): ConnectedPeer[] {
     const host = this.host();
     const pubsub = host.services.pubsub;
-    const out: PeerInfo[] = [];
+    const out: ConnectedPeer[] = [];
     const seen = new Set<string>();
     for (const conn of host.getConnections()) {
       const id = conn.remotePeer.toString();
@@ -337,14 +314,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     }
     for (const { peer } of this.scores.banned()) {
       if (seen.has(peer)) continue;
-      out.push({
-        peerId: peer,
-        addrs: [],
-        direction: null,
-        score: this.limits.banThreshold,
-        gossipScore: 0,
-        banned: true,
-      });
+      const banned = { addrs: [], direction: null, score: this.limits.banThreshold, gossipScore: 0 };
+      out.push({ peerId: peer, ...banned, banned: true });
     }
     return out;
   }
@@ -354,7 +325,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   }
 
   stateMismatches(): number {
-    return this.mismatches;
+    return this.stateCheck.count;
   }
 
   /** Devnet partition control: drop these peers and refuse them both ways until `unblockAll`. */
@@ -376,10 +347,11 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private onPeerConnect(peerId: PeerId): void {
     const peer = peerId.toString();
     const conn = this.libp2p?.getConnections(peerId)[0];
+    const direction = conn?.direction ?? 'outbound';
     this.peerManager.onConnect(peer);
     this.sync.addPeer(peer);
-    this.logger.info({ peer, addr: conn?.remoteAddr.toString() }, 'peer connected');
-    this.emit('peer:connect', { peerId: peer, direction: conn?.direction ?? 'outbound' });
+    this.opts.logger.info({ peer, direction, addr: conn?.remoteAddr.toString() }, 'peer connected');
+    this.emit('peer:connect', { peerId: peer, direction });
     void this.exchangeStatus(peer);
     void this.exchangePeers(peer);
   }
@@ -390,15 +362,15 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.peerManager.onDisconnect(peer);
     for (const r of this.rates.values()) r.forget(peer);
     this.scores.forget(peer);
-    this.logger.info({ peer }, 'peer disconnected');
+    this.opts.logger.info({ peer }, 'peer disconnected');
     this.emit('peer:disconnect', { peerId: peer });
   }
 
   /** Lowers a peer's score; past the threshold it is disconnected and banned. */
   private penalise(peer: string, offence: Offence, reason: string): void {
-    this.logger.warn({ peer, offence, reason }, 'peer misbehaved');
+    this.opts.logger.warn({ peer, offence, reason }, 'peer misbehaved');
     if (!this.scores.penalise(peer, offence)) return;
-    this.logger.warn({ peer, reason }, 'peer banned');
+    this.opts.logger.warn({ peer, reason }, 'peer banned');
     this.emit('peer:banned', { peerId: peer, reason });
     this.sync.removePeer(peer);
     void this.peerManager.hangUp(peer);
@@ -414,327 +386,63 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
 
   private peerExchangeRound(): void {
     const peers = this.connectedPeers();
-    if (peers.length === 0 || peers.length >= (this.opts.targetPeers ?? 8)) return;
+    if (peers.length === 0 || peers.length >= this.limits.targetPeers) return;
     void this.exchangePeers(peers[Math.floor(Math.random() * peers.length)]!);
   }
 
-  // --- Requests we make -----------------------------------------------------------------------------
-
-  private exchange<T>(
-    peer: string,
-    protocol: string,
-    request: Uint8Array,
-    maxFrame: number,
-    read: (fs: FramedStream) => Promise<T>,
-  ): Promise<T> {
-    const host = this.host();
-    return clientExchange(
-      (signal) => host.dialProtocol(peerIdFromString(peer), protocol, { signal }),
-      request,
-      { maxFrame, timeoutMs: this.limits.exchangeTimeoutMs },
-      read,
-    );
-  }
-
-  private ourStatus(): Status {
-    const tip = this.chain.tip;
-    return {
-      genesisHash: this.params.genesisHash,
-      tipHash: tip.hash,
-      height: tip.header.height,
-      chainWork: tip.chainWork,
-      stateDigest: this.chain.stateDigest,
-    };
-  }
+  // --- Requests -------------------------------------------------------------------------------------
 
   private async exchangeStatus(peer: string): Promise<void> {
     if (!this.libp2p) return;
     try {
-      const theirs = await this.exchange(
-        peer,
-        this.ids.statusProtocol,
-        encodeStatus(this.ourStatus()),
-        STATUS_BYTES,
-        async (fs) => decodeStatus(await fs.read()),
-      );
-      this.onStatus(peer, theirs);
+      this.onStatus(peer, await requestStatus(this.requester, peer, this.stateCheck.ours()));
     } catch (e) {
-      this.onRequestError(peer, 'status', e);
+      this.exchangeFailed(peer, 'status', 'request', e);
     }
   }
 
   private async exchangePeers(peer: string): Promise<void> {
     if (!this.libp2p) return;
     try {
-      const addrs = await this.exchange(
-        peer,
-        this.ids.peersProtocol,
-        new Uint8Array(0),
-        PEERS_RESPONSE_MAX_BYTES,
-        async (fs) => decodePeersResponse(await fs.read()),
-      );
-      this.peerManager.learnAddrs(addrs);
+      this.peerManager.learnAddrs(await requestPeers(this.requester, peer));
       this.peerManager.maintain();
     } catch (e) {
-      this.onRequestError(peer, 'peers', e);
+      this.exchangeFailed(peer, 'peers', 'request', e);
     }
   }
 
-  private requestHeaders(peer: string, locator: readonly Hash[], maxHeaders: number): Promise<BlockHeader[]> {
-    return this.exchange(
-      peer,
-      this.ids.headersProtocol,
-      encodeHeadersRequest({ locator, maxHeaders }),
-      HEADERS_RESPONSE_MAX_BYTES,
-      async (fs) => decodeHeadersResponse(await fs.read(), maxHeaders),
-    );
-  }
-
-  private requestBlocks(peer: string, hashes: readonly Hash[]): Promise<Block[]> {
-    return this.exchange(
-      peer,
-      this.ids.blocksProtocol,
-      encodeBlocksRequest(hashes),
-      Math.max(this.params.maxBlockBytes, 4),
-      (fs) => readBlocksResponse(fs, hashes, this.params.maxBlockBytes),
-    );
-  }
-
-  /** A request of ours failed: unsupported protocol means another network; other failures score the peer. */
-  private onRequestError(peer: string, what: string, e: unknown): void {
-    const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof ProtocolError && e.code === 'UNSUPPORTED') {
-      // Status is the one protocol every Cairn node of this chain speaks (its id names the genesis):
-      // a peer without it is on another chain. Any other protocol may just be one it does not offer.
-      if (what === 'status') this.wrongChain(peer, `it does not speak ${this.ids.statusProtocol}`);
-      return;
-    }
-    if (e instanceof ProtocolError && e.code !== 'CLOSED') {
-      this.penalise(peer, offenceFor(e), `${what}: ${e.message}`);
-      return;
-    }
-    this.logger.debug({ peer, what, err: message }, 'request failed');
-  }
-
-  private wrongChain(peer: string, why: string): void {
-    this.logger.warn({ peer, why }, 'peer is on another chain: disconnecting');
-    this.penalise(peer, 'wrongChain', why);
-  }
-
-  // --- Requests we serve ----------------------------------------------------------------------------
-
-  private limiter(protocol: string): RateLimiter {
-    let r = this.rates.get(protocol);
-    if (!r) {
-      r = new RateLimiter(this.limits.requestsPerSecond, this.limits.requestsPerSecond * 4);
-      this.rates.set(protocol, r);
-    }
-    return r;
-  }
-
-  private admit(stream: Stream, peer: string, protocol: string): boolean {
-    if (this.limiter(protocol).take(peer)) return true;
-    stream.abort(new ProtocolError('RATE_LIMITED', 'too many requests'));
-    this.penalise(peer, 'rateLimited', `${protocol}: over ${this.limits.requestsPerSecond} requests/s`);
-    return false;
-  }
-
-  private limitsFor(maxFrame: number) {
-    return { maxFrame, timeoutMs: this.limits.exchangeTimeoutMs };
-  }
-
-  private async serveStatus(stream: Stream, peer: string): Promise<void> {
-    if (!this.admit(stream, peer, 'status')) return;
-    let theirs: Status | undefined;
-    await serverExchange(stream, this.limitsFor(STATUS_BYTES), async (req, fs) => {
-      theirs = decodeStatus(req);
-      if (!bytesEqual(theirs.genesisHash, this.params.genesisHash)) {
-        throw new ProtocolError('UNEXPECTED', 'status from another chain');
-      }
-      await fs.write(encodeStatus(this.ourStatus()));
-    });
-    if (theirs) this.onStatus(peer, theirs);
-  }
-
-  private async serveHeaders(stream: Stream, peer: string): Promise<void> {
-    if (!this.admit(stream, peer, 'headers')) return;
-    await serverExchange(stream, this.limitsFor(HEADERS_REQUEST_MAX_BYTES), async (req, fs) => {
-      const { locator, maxHeaders } = decodeHeadersRequest(req);
-      await fs.write(encodeHeadersResponse(headersAfter(this.chain, locator, maxHeaders)));
-    });
-  }
-
-  private async serveBlocks(stream: Stream, peer: string): Promise<void> {
-    if (!this.admit(stream, peer, 'blocks')) return;
-    await serverExchange(stream, this.limitsFor(BLOCKS_REQUEST_MAX_BYTES), async (req, fs) => {
-      const hashes = decodeBlocksRequest(req);
-      await writeBlocksResponse(fs, hashes, (h) => this.chain.getBlockBytes(h), BLOCKS_RESPONSE_BUDGET);
-    });
-  }
-
-  private async servePeers(stream: Stream, peer: string): Promise<void> {
-    if (!this.admit(stream, peer, 'peers')) return;
-    await serverExchange(stream, this.limitsFor(0), async (req, fs) => {
-      if (req.length !== 0) throw new ProtocolError('MALFORMED', 'a peers request is empty');
-      await fs.write(encodePeersResponse(this.peerManager.shareable(peer)));
-    });
-  }
-
-  private onServeError(peer: string, protocol: string, e: unknown): void {
-    if (e instanceof ProtocolError && e.code === 'UNEXPECTED' && protocol === this.ids.statusProtocol) {
-      this.wrongChain(peer, 'its status names another genesis');
-      return;
-    }
-    if (e instanceof ProtocolError && e.code !== 'CLOSED') {
-      this.penalise(peer, offenceFor(e), `serving ${protocol}: ${e.message}`);
-      return;
-    }
-    this.logger.debug({ peer, protocol, err: String(e) }, 'serving a request failed');
-  }
-
-  // --- Status and state checks ----------------------------------------------------------------------
-
+  /** A peer's status, from either side of the exchange: judged (state-check.ts), then followed (sync). */
   private onStatus(peer: string, theirs: Status): void {
-    if (!bytesEqual(theirs.genesisHash, this.params.genesisHash)) {
-      this.wrongChain(peer, 'its status names another genesis');
+    try {
+      this.stateCheck.check(peer, theirs);
+    } catch (e) {
+      this.exchangeFailed(peer, 'status', 'status', e);
       return;
-    }
-    // Same tip, same blocks: the account state must be the same too. If not, one of us has a bug (or a
-    // corrupted datadir): say so loudly, it is the one thing consensus cannot tolerate silently.
-    const tip = this.chain.tip;
-    if (bytesEqual(theirs.tipHash, tip.hash) && !bytesEqual(theirs.stateDigest, this.chain.stateDigest)) {
-      this.mismatches++;
-      const m: StateMismatch = {
-        peer,
-        tipHash: tip.hex,
-        ours: toHex(this.chain.stateDigest),
-        theirs: toHex(theirs.stateDigest),
-      };
-      this.logger.error(m, 'STATE MISMATCH: a peer at our tip has a different state digest');
-      this.emit('state:mismatch', m);
     }
     this.sync.onStatus(peer, theirs);
   }
 
-  // --- Gossip ---------------------------------------------------------------------------------------
-
-  private async onGossip({ propagationSource, msgId, msg }: GossipsubMessage): Promise<void> {
-    const from = propagationSource.toString();
-    const pubsub = this.libp2p?.services.pubsub;
-    if (!pubsub) return;
-    const topic =
-      msg.topic === this.ids.blocksTopic ? 'blocks' : msg.topic === this.ids.txsTopic ? 'txs' : undefined;
-    let verdict: Verdict;
-    if (!topic) {
-      verdict = 'reject';
-    } else if (this.pendingValidations >= this.limits.maxPendingValidations) {
-      verdict = 'ignore'; // overloaded: drop without judging (the sync will fetch blocks we missed)
-    } else {
-      this.pendingValidations++;
-      let outcome: GossipOutcome;
-      try {
-        outcome =
-          topic === 'blocks'
-            ? await this.validateBlock(msg.data, from)
-            : await this.validateTx(msg.data, from);
-      } catch (error) {
-        outcome = { error };
-      } finally {
-        this.pendingValidations--;
-      }
-      verdict = gossipVerdict(outcome);
-      if (verdict === 'reject') {
-        const reason = 'error' in outcome ? describe(outcome.error) : 'invalid';
-        this.penalise(from, topic === 'blocks' ? 'invalidBlock' : 'invalidTx', `gossip ${topic}: ${reason}`);
-      }
+  /** Per-peer rate limit of each protocol we serve: over it, the stream is cut and the peer scored. */
+  private admit(stream: Stream, peer: string, protocol: ProtocolName): boolean {
+    let limiter = this.rates.get(protocol);
+    if (!limiter) {
+      limiter = new RateLimiter(this.limits.requestsPerSecond, this.limits.requestsPerSecond * 4);
+      this.rates.set(protocol, limiter);
     }
-    pubsub.reportMessageValidationResult(msgId, from, RESULT[verdict]);
-    this.emit('gossip', { topic: topic ?? 'blocks', msgId, from, verdict });
+    if (limiter.take(peer)) return true;
+    const e = new ProtocolError('RATE_LIMITED', `over ${this.limits.requestsPerSecond} requests/s`);
+    stream.abort(e);
+    this.exchangeFailed(peer, protocol, 'serving', e);
+    return false;
   }
 
-  private async validateBlock(data: Uint8Array, from: string): Promise<GossipOutcome> {
-    if (data.length > this.params.maxBlockBytes) {
-      return { error: new ProtocolError('OVERSIZED', `a ${data.length}-byte block message`) };
-    }
-    const block = decodeBlock(data, this.params.maxBlockBytes);
-    const result = await this.processNetworkBlock(block, from, 'gossip');
-    if (result.status === 'orphan') {
-      // We lack its parent: the sender has it. Headers-first from the sender fills the gap.
-      this.sync.requestHeaders(from);
-    } else if (result.status !== 'duplicate') {
-      const entry = this.chain.index.get(result.hash);
-      if (entry) this.sync.onPeerHas(from, entry);
-    }
-    return { block: result.status };
+  /** An exchange failed, on either side: outcome.ts says what it costs the peer. */
+  private exchangeFailed(peer: string, protocol: ProtocolName, side: string, e: unknown): void {
+    const offence = requestPenalty(e, protocol);
+    const reason = `${side} ${protocol}: ${describeError(e)}`;
+    if (offence) this.penalise(peer, offence, reason);
+    else this.opts.logger.debug({ peer, err: reason }, 'exchange failed');
   }
-
-  private async validateTx(data: Uint8Array, from: string): Promise<GossipOutcome> {
-    if (data.length !== TX_BYTES) {
-      return { error: new ProtocolError('MALFORMED', `a tx is ${TX_BYTES} bytes, not ${data.length}`) };
-    }
-    const tx = decodeTx(data);
-    // Marked before the pool sees it: the pool emits 'tx:added' before `add` resolves.
-    const key = `tx:${toHex(txId(tx))}`;
-    this.fromNetwork.add(key);
-    try {
-      await this.mempool.add(tx, originNow('gossip', from));
-    } finally {
-      this.fromNetwork.take(key);
-    }
-    return { tx: 'added' };
-  }
-
-  /** Blocks from gossip and sync go through here, so their 'block:connected' is not re-published. */
-  private processNetworkBlock(block: Block, from: string, how: 'gossip' | 'sync'): Promise<ProcessResult> {
-    this.fromNetwork.add(`block:${toHex(blockHash(block.header))}`);
-    return this.chain.processBlock(block, originNow(how, from));
-  }
-
-  private onLocalBlock({ entry, block }: ConnectedBlock): void {
-    if (this.fromNetwork.take(`block:${entry.hex}`)) return;
-    this.publish(this.ids.blocksTopic, encodeBlock(block));
-  }
-
-  private onLocalTx(tx: Tx, id: Hash): void {
-    if (this.fromNetwork.take(`tx:${toHex(id)}`)) return;
-    this.publish(this.ids.txsTopic, encodeTx(tx));
-  }
-
-  private publish(topic: string, data: Uint8Array): void {
-    const pubsub = this.libp2p?.services.pubsub;
-    if (!pubsub) return;
-    pubsub.publish(topic, data).catch((e) => {
-      // Publishing to nobody is not an error worth more than a debug line: peers catch up by sync.
-      this.logger.debug({ topic, err: String(e) }, 'publish failed');
-    });
-  }
-}
-
-const RESULT: Record<Verdict, TopicValidatorResult> = {
-  accept: TopicValidatorResult.Accept,
-  ignore: TopicValidatorResult.Ignore,
-  reject: TopicValidatorResult.Reject,
-};
-
-function offenceFor(e: ProtocolError): Offence {
-  switch (e.code) {
-    case 'OVERSIZED':
-      return 'oversized';
-    case 'MALFORMED':
-      return 'garbage';
-    case 'TIMEOUT':
-      return 'timeout';
-    case 'RATE_LIMITED':
-      return 'rateLimited';
-    default:
-      return 'badResponse';
-  }
-}
-
-function describe(e: unknown): string {
-  const code = (e as { code?: string })?.code;
-  const message = e instanceof Error ? e.message : String(e);
-  return code ? `${code} ${message}` : message;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

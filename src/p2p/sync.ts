@@ -15,27 +15,31 @@
 // again. A block gossiped with an unknown parent starts step 2 with the peer that sent it.
 import { EventEmitter } from 'node:events';
 import type { IndexEntry } from '../chain/block-index.js';
-import type { Chain, ProcessResult } from '../chain/chain.js';
+import { type Origin, originNow } from '../chain/origin.js';
 import { toHex } from '../consensus/bytes.js';
 import { blockSize } from '../consensus/encoding.js';
-import { isRuleError } from '../consensus/errors.js';
 import { blockHash } from '../consensus/hash.js';
 import type { Block, BlockHeader, Hash } from '../consensus/types.js';
 import type { Logger } from '../util/logger.js';
-import { ProtocolError } from './framing.js';
+import type { P2PChain } from './chain-view.js';
+import { describeError, kindOf, penaltyFor, requestPenalty } from './outcome.js';
 import { MAX_BLOCKS_PER_REQUEST } from './protocols/blocks.js';
 import { checkLinked, MAX_HEADERS } from './protocols/headers.js';
 import type { Status } from './protocols/status.js';
 import type { Offence } from './scoring.js';
 
-/** What sync needs from the network: the three request/response exchanges and a way to punish. */
+/** What sync needs from the network: the two request/response exchanges it makes and a way to punish. */
 export interface SyncNetwork {
   headers(peer: string, locator: readonly Hash[], maxHeaders: number): Promise<BlockHeader[]>;
   blocks(peer: string, hashes: readonly Hash[]): Promise<Block[]>;
   penalise(peer: string, offence: Offence, reason: string): void;
-  /** Hands a downloaded block to the chain (the node notes it came from the network, then processes it). */
-  processBlock(block: Block, from: string): Promise<ProcessResult>;
 }
+
+/** What sync uses of the chain. Downloaded blocks go to it with a 'sync' origin naming their sender. */
+export type SyncChain = Pick<
+  P2PChain,
+  'tip' | 'height' | 'entry' | 'isOnMainChain' | 'locator' | 'acceptHeaders' | 'processBlock'
+>;
 
 export interface SyncLimits {
   /** Blocks requested from one peer and not yet answered. */
@@ -90,7 +94,8 @@ interface Wanted {
   /** The peer asked for it right now, if any. */
   assigned?: string;
   block?: Block;
-  from?: string;
+  /** Who sent the downloaded block, and when. */
+  origin?: Origin;
 }
 
 export class Sync extends EventEmitter<SyncEvents> {
@@ -104,7 +109,7 @@ export class Sync extends EventEmitter<SyncEvents> {
   private stopped = false;
 
   constructor(
-    private readonly chain: Chain,
+    private readonly chain: SyncChain,
     private readonly net: SyncNetwork,
     private readonly logger: Logger,
     private readonly limits: SyncLimits = DEFAULT_SYNC_LIMITS,
@@ -153,7 +158,7 @@ export class Sync extends EventEmitter<SyncEvents> {
     this.addPeer(id);
     const peer = this.peers.get(id)!;
     peer.status = status;
-    const known = this.chain.index.get(status.tipHash);
+    const known = this.chain.entry(status.tipHash);
     if (known && known.status !== 'invalid') {
       this.noteBest(peer, known);
     } else if (!known && status.chainWork > (peer.best?.chainWork ?? 0n)) {
@@ -202,13 +207,7 @@ export class Sync extends EventEmitter<SyncEvents> {
       try {
         entries = await this.chain.acceptHeaders(headers);
       } catch (e) {
-        if (!isRuleError(e)) throw e;
-        if (e.code === 'TIME_TOO_NEW') return; // may be fine later; not the peer's fault
-        this.net.penalise(
-          peer.id,
-          e.code === 'UNKNOWN_PARENT' ? 'badResponse' : 'invalidBlock',
-          `headers: ${e.code} ${e.message}`,
-        );
+        this.refused(peer.id, e, 'headers');
         return;
       }
       const last = entries[entries.length - 1]!;
@@ -281,7 +280,7 @@ export class Sync extends EventEmitter<SyncEvents> {
       const block = got.get(w.entry.hex);
       if (block && this.wanted.get(w.entry.hex) === w && !w.block) {
         w.block = block;
-        w.from = peer.id;
+        w.origin = originNow('sync', peer.id);
         this.bufferedBytes += blockBytes(block);
       } else if (!block) {
         w.sources.delete(peer.id); // it did not have it after all: ask someone else
@@ -305,11 +304,12 @@ export class Sync extends EventEmitter<SyncEvents> {
         }
         if (!w.block) break;
         const block = w.block;
+        const origin = w.origin!;
         try {
-          await this.net.processBlock(block, w.from!);
+          await this.chain.processBlock(block, origin);
         } catch (err) {
-          if (!isRuleError(err)) throw err;
-          this.net.penalise(w.from!, 'invalidBlock', `synced block: ${err.code} ${err.message}`);
+          if (!kindOf(err)) throw err;
+          this.refused(origin.peer!, err, 'synced block');
         }
         this.finish(w);
       }
@@ -354,24 +354,19 @@ export class Sync extends EventEmitter<SyncEvents> {
     this.emit('progress', progress);
   }
 
-  /** A request failed: score the peer by the reason and pause its block requests for a moment. */
-  private failed(peer: PeerSync, e: unknown, what: string): void {
+  /** A request failed: score the peer by the reason (outcome.ts) and pause its block requests a moment. */
+  private failed(peer: PeerSync, e: unknown, what: 'headers' | 'blocks'): void {
     peer.pausedUntil = Date.now() + this.limits.retryAfterMs;
-    if (!(e instanceof ProtocolError)) {
-      this.logger.debug({ peer: peer.id, err: String(e) }, `sync: ${what} request failed`);
-      return;
-    }
-    const offence: Offence | undefined =
-      e.code === 'TIMEOUT'
-        ? 'timeout'
-        : e.code === 'OVERSIZED'
-          ? 'oversized'
-          : e.code === 'MALFORMED'
-            ? 'garbage'
-            : e.code === 'UNEXPECTED'
-              ? 'badResponse'
-              : undefined; // CLOSED: the peer went away; nothing to punish
-    if (offence) this.net.penalise(peer.id, offence, `${what}: ${e.message}`);
+    const offence = requestPenalty(e, what);
+    if (offence) this.net.penalise(peer.id, offence, `${what}: ${describeError(e)}`);
+    else this.logger.debug({ peer: peer.id, err: describeError(e) }, `sync: ${what} request failed`);
+  }
+
+  /** The chain refused what a peer sent (headers, a block): the refusal's kind says what it costs. */
+  private refused(peer: string, e: unknown, what: string): void {
+    const offence = penaltyFor(e, 'block');
+    if (offence) this.net.penalise(peer, offence, `${what}: ${describeError(e)}`);
+    else this.logger.debug({ peer, err: describeError(e) }, `sync: ${what} not accepted`);
   }
 }
 

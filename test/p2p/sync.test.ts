@@ -4,14 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import type { Chain } from '../../src/chain/chain.js';
+import type { Origin } from '../../src/chain/origin.js';
 import { toHex } from '../../src/consensus/bytes.js';
 import { blockHash } from '../../src/consensus/hash.js';
 import type { Block, Hash } from '../../src/consensus/types.js';
 import { openServices, type Services } from '../../src/node/services.js';
 import { ProtocolError } from '../../src/p2p/framing.js';
-import { headersAfter } from '../../src/p2p/protocols/headers.js';
+import { type HeadersSource, headersAfter } from '../../src/p2p/protocols/headers.js';
 import type { Offence } from '../../src/p2p/scoring.js';
-import { Sync, type SyncNetwork } from '../../src/p2p/sync.js';
+import { Sync, type SyncChain, type SyncNetwork } from '../../src/p2p/sync.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { BlockBuilder, testParams } from '../helpers/chain-fixtures.js';
 
@@ -50,6 +52,38 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): 
   }
 }
 
+/** A real chain as sync sees it; every block handed to it is recorded with its origin. */
+function syncView(chain: Chain, processed: { height: number; origin: Origin }[]): SyncChain {
+  return {
+    get tip() {
+      return chain.tip;
+    },
+    get height() {
+      return chain.height;
+    },
+    entry: (hash) => chain.index.get(hash),
+    isOnMainChain: (e) => chain.isOnMainChain(e),
+    locator: (from) => chain.locator(from),
+    acceptHeaders: (headers) => chain.acceptHeaders(headers),
+    processBlock: (block, origin) => {
+      processed.push({ height: block.header.height, origin });
+      return chain.processBlock(block, origin);
+    },
+  };
+}
+
+/** A real chain as the headers server sees it. */
+function headersView(chain: Chain): HeadersSource {
+  return {
+    get height() {
+      return chain.height;
+    },
+    entry: (hash) => chain.index.get(hash),
+    isOnMainChain: (e) => chain.isOnMainChain(e),
+    atHeight: (h) => chain.atHeight(h),
+  };
+}
+
 interface FakePeer {
   /** Answers a blocks request, or throws like a real exchange would. */
   blocks(hashes: readonly Hash[]): Promise<Block[]>;
@@ -64,11 +98,11 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
   const byHash = new Map(blocks.map((b) => [toHex(blockHash(b.header)), b]));
   const target = await open();
   const penalties: [string, Offence][] = [];
-  const processed: number[] = [];
+  const received: { height: number; origin: Origin }[] = [];
   const inFlight = new Map<string, number>();
   let maxInFlight = 0;
   const net: SyncNetwork = {
-    headers: async (_peer, locator, max) => headersAfter(source.chain, locator, max),
+    headers: async (_peer, locator, max) => headersAfter(headersView(source.chain), locator, max),
     blocks: async (peer, hashes) => {
       const now = (inFlight.get(peer) ?? 0) + hashes.length;
       inFlight.set(peer, now);
@@ -80,12 +114,8 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
       }
     },
     penalise: (peer, offence) => penalties.push([peer, offence]),
-    processBlock: (block) => {
-      processed.push(block.header.height);
-      return target.chain.processBlock(block);
-    },
   };
-  const sync = new Sync(target.chain, net, silentLogger(), {
+  const sync = new Sync(syncView(target.chain, received), net, silentLogger(), {
     maxInFlightPerPeer: 8,
     window: 64,
     maxBufferedBytes: 1 << 20,
@@ -99,7 +129,18 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
     stateDigest: source.chain.stateDigest,
   };
   const serve = (hashes: readonly Hash[]) => hashes.map((h) => byHash.get(toHex(h))!);
-  return { source, target, sync, status, penalties, processed, serve, maxInFlight: () => maxInFlight };
+  const processed = () => received.map((r) => r.height);
+  return {
+    source,
+    target,
+    sync,
+    status,
+    penalties,
+    processed,
+    received,
+    serve,
+    maxInFlight: () => maxInFlight,
+  };
 }
 
 describe('Sync', () => {
@@ -120,7 +161,7 @@ describe('Sync', () => {
     t.sync.on('progress', (p) => progress.push(p.done));
     for (const p of Object.keys(served)) t.sync.onStatus(p, t.status);
     await waitFor('synced', () => t.target.chain.height === 120);
-    expect(t.processed).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    expect(t.processed()).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
     for (const p of Object.keys(served)) expect(served[p]).toBeGreaterThan(0);
     expect(t.maxInFlight()).toBeLessThanOrEqual(8);
     expect(t.penalties).toEqual([]);
@@ -163,5 +204,20 @@ describe('Sync', () => {
     peers.honest = { blocks: async (hashes) => t.serve(hashes) };
     t.sync.onStatus('honest', t.status);
     await waitFor('synced', () => t.target.chain.height === 20);
+  });
+
+  test('every downloaded block goes to the chain with a sync origin naming the peer that sent it', async () => {
+    const peers: Record<string, FakePeer> = {};
+    const t = await setup(12, peers);
+    peers.p1 = { blocks: async (hashes) => t.serve(hashes) };
+    const before = Date.now();
+    t.sync.onStatus('p1', t.status);
+    await waitFor('synced', () => t.target.chain.height === 12);
+    expect(t.received.length).toBe(12);
+    for (const { origin } of t.received) {
+      expect(origin).toMatchObject({ origin: 'sync', peer: 'p1' });
+      expect(origin.receivedAt).toBeGreaterThanOrEqual(before);
+      expect(origin.receivedAt).toBeLessThanOrEqual(Date.now());
+    }
   });
 });

@@ -7,32 +7,46 @@
 //
 // The server sends the blocks it has, in the order asked, skipping the ones it lacks, and stops at a
 // byte budget (always sending at least one block), so one answer is bounded both in blocks and bytes.
+import type { Stream } from '@libp2p/interface';
 import { toHex } from '../../consensus/bytes.js';
 import { decodeBlock } from '../../consensus/encoding.js';
 import { blockHash } from '../../consensus/hash.js';
 import type { Block, Hash } from '../../consensus/types.js';
-import { type FramedStream, FrameReader, FrameWriter, ProtocolError } from '../framing.js';
+import {
+  checkedCount,
+  type FramedStream,
+  frameReader,
+  frameWriter,
+  ProtocolError,
+  type Requester,
+  request,
+  serverExchange,
+} from '../framing.js';
 
 export const MAX_BLOCKS_PER_REQUEST = 64;
 export const BLOCKS_REQUEST_MAX_BYTES = 1 + MAX_BLOCKS_PER_REQUEST * 32;
 /** The server stops adding blocks to an answer past this many bytes. */
 export const BLOCKS_RESPONSE_BUDGET = 8 * 1024 * 1024;
 
+// --- Codec ---------------------------------------------------------------------------------------------
+
 export function encodeBlocksRequest(hashes: readonly Hash[]): Uint8Array {
   if (hashes.length > MAX_BLOCKS_PER_REQUEST) throw new Error('too many hashes in one blocks request');
-  const w = new FrameWriter().u8(hashes.length);
-  for (const h of hashes) w.bytes(h);
+  const w = frameWriter(1 + hashes.length * 32).u8(hashes.length);
+  for (const h of hashes) w.raw(h, 32);
   return w.finish();
 }
 
 export function decodeBlocksRequest(bytes: Uint8Array): Hash[] {
-  const r = new FrameReader(bytes, 'blocks request');
-  const n = r.count(() => r.u8(), MAX_BLOCKS_PER_REQUEST, 'hash count');
+  const r = frameReader(bytes, 'blocks request');
+  const n = checkedCount(r, r.u8(), MAX_BLOCKS_PER_REQUEST, 'hash count');
   const out: Hash[] = [];
-  for (let i = 0; i < n; i++) out.push(r.bytes(32));
+  for (let i = 0; i < n; i++) out.push(r.copy(32));
   r.end();
   return out;
 }
+
+// --- Server ----------------------------------------------------------------------------------------------
 
 /** Where the server reads encoded blocks from (Chain.getBlockBytes). */
 export type BlockBytesSource = (hash: Hash) => Promise<Uint8Array | undefined>;
@@ -53,9 +67,23 @@ export async function writeBlocksResponse(
     found.push(b);
     bytes += b.length;
   }
-  await fs.write(new FrameWriter().u16(found.length).finish());
+  await fs.write(frameWriter(2).u16(found.length).finish());
   for (const b of found) await fs.write(b);
 }
+
+/** Serves one blocks exchange from `source`. */
+export function serveBlocks(
+  stream: Stream,
+  timeoutMs: number,
+  source: BlockBytesSource,
+  budget = BLOCKS_RESPONSE_BUDGET,
+): Promise<void> {
+  return serverExchange(stream, { maxFrame: BLOCKS_REQUEST_MAX_BYTES, timeoutMs }, async (req, fs) => {
+    await writeBlocksResponse(fs, decodeBlocksRequest(req), source, budget);
+  });
+}
+
+// --- Client ----------------------------------------------------------------------------------------------
 
 /**
  * Reads and checks an answer: every block decodes within `maxBlockBytes` and is one we asked for, once.
@@ -66,8 +94,8 @@ export async function readBlocksResponse(
   asked: readonly Hash[],
   maxBlockBytes: number,
 ): Promise<Block[]> {
-  const head = new FrameReader(await fs.read(), 'blocks response');
-  const n = head.count(() => head.u16(), asked.length, 'block count');
+  const head = frameReader(await fs.read(), 'blocks response');
+  const n = checkedCount(head, head.u16(), asked.length, 'block count');
   head.end();
   const pending = new Set(asked.map(toHex));
   const out: Block[] = [];
@@ -86,4 +114,18 @@ export async function readBlocksResponse(
     out.push(block);
   }
   return out;
+}
+
+/** Asks `peer` for the blocks with these hashes (at most 64); resolves with those it had. */
+export function requestBlocks(
+  requester: Requester,
+  peer: string,
+  hashes: readonly Hash[],
+  maxBlockBytes: number,
+): Promise<Block[]> {
+  const protocol = requester.ids.blocksProtocol;
+  // Each response frame is one block (or the 2-byte count before them).
+  return request(requester, peer, protocol, encodeBlocksRequest(hashes), Math.max(maxBlockBytes, 4), (fs) =>
+    readBlocksResponse(fs, hashes, maxBlockBytes),
+  );
 }

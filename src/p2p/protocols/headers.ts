@@ -8,12 +8,21 @@
 // The server walks its main chain only: the locator's first hash that is on it is the fork point, and the
 // answer starts right after it (from genesis if no locator hash is known). maxHeaders is clamped to
 // 2,000, so a request for a million headers costs the server one 224 KB answer, never more.
-import type { Chain } from '../../chain/chain.js';
+import type { Stream } from '@libp2p/interface';
 import { bytesEqual } from '../../consensus/bytes.js';
 import { decodeHeader, encodeHeader } from '../../consensus/encoding.js';
 import { blockHash } from '../../consensus/hash.js';
 import { type BlockHeader, type Hash, HEADER_BYTES } from '../../consensus/types.js';
-import { FrameReader, FrameWriter, ProtocolError } from '../framing.js';
+import type { P2PChain } from '../chain-view.js';
+import {
+  checkedCount,
+  frameReader,
+  frameWriter,
+  ProtocolError,
+  type Requester,
+  request,
+  serverExchange,
+} from '../framing.js';
 
 export const MAX_HEADERS = 2_000;
 export const MAX_LOCATOR = 64;
@@ -25,36 +34,40 @@ export interface HeadersRequest {
   readonly maxHeaders: number;
 }
 
+// --- Codec ---------------------------------------------------------------------------------------------
+
 export function encodeHeadersRequest(req: HeadersRequest): Uint8Array {
-  const w = new FrameWriter().u8(Math.min(req.locator.length, MAX_LOCATOR));
-  for (const h of req.locator.slice(0, MAX_LOCATOR)) w.bytes(h);
+  const locator = req.locator.slice(0, MAX_LOCATOR);
+  const w = frameWriter(1 + locator.length * 32 + 4).u8(locator.length);
+  for (const h of locator) w.raw(h, 32);
   return w.u32(req.maxHeaders).finish();
 }
 
 export function decodeHeadersRequest(bytes: Uint8Array): HeadersRequest {
-  const r = new FrameReader(bytes, 'headers request');
-  const n = r.count(() => r.u8(), MAX_LOCATOR, 'locator length');
+  const r = frameReader(bytes, 'headers request');
+  const n = checkedCount(r, r.u8(), MAX_LOCATOR, 'locator length');
   const locator: Hash[] = [];
-  for (let i = 0; i < n; i++) locator.push(r.bytes(32));
+  for (let i = 0; i < n; i++) locator.push(r.copy(32));
   const maxHeaders = r.u32();
   r.end();
   return { locator, maxHeaders };
 }
 
 export function encodeHeadersResponse(headers: readonly BlockHeader[]): Uint8Array {
-  const w = new FrameWriter().u16(headers.length);
-  for (const h of headers) w.bytes(encodeHeader(h));
+  const w = frameWriter(2 + headers.length * HEADER_BYTES).u16(headers.length);
+  for (const h of headers) w.raw(encodeHeader(h), HEADER_BYTES);
   return w.finish();
 }
 
 export function decodeHeadersResponse(bytes: Uint8Array, maxHeaders: number): BlockHeader[] {
-  const r = new FrameReader(bytes, 'headers response');
-  const n = r.count(() => r.u16(), Math.min(maxHeaders, MAX_HEADERS), 'header count');
+  const r = frameReader(bytes, 'headers response');
+  const n = checkedCount(r, r.u16(), Math.min(maxHeaders, MAX_HEADERS), 'header count');
   const out: BlockHeader[] = [];
   for (let i = 0; i < n; i++) {
     try {
-      out.push(decodeHeader(r.bytes(HEADER_BYTES)));
+      out.push(decodeHeader(r.raw(HEADER_BYTES))); // decodeHeader copies its fields
     } catch (e) {
+      if (e instanceof ProtocolError) throw e; // truncated: the reader's own MALFORMED
       throw new ProtocolError('MALFORMED', `header ${i}: ${(e as Error).message}`);
     }
   }
@@ -62,8 +75,18 @@ export function decodeHeadersResponse(bytes: Uint8Array, maxHeaders: number): Bl
   return out;
 }
 
+// --- Server ----------------------------------------------------------------------------------------------
+
 /** What the server needs from the chain. */
-export type HeadersSource = Pick<Chain, 'index' | 'isOnMainChain' | 'atHeight' | 'height'>;
+export type HeadersSource = Pick<P2PChain, 'entry' | 'isOnMainChain' | 'atHeight' | 'height'>;
+
+/** Serves one headers exchange: the main-chain headers after the asker's locator. */
+export function serveHeaders(stream: Stream, timeoutMs: number, chain: HeadersSource): Promise<void> {
+  return serverExchange(stream, { maxFrame: HEADERS_REQUEST_MAX_BYTES, timeoutMs }, async (req, fs) => {
+    const { locator, maxHeaders } = decodeHeadersRequest(req);
+    await fs.write(encodeHeadersResponse(headersAfter(chain, locator, maxHeaders)));
+  });
+}
 
 /**
  * The main-chain headers after the locator's fork point (Core: FindForkInBlockIndex, then the loop of
@@ -76,7 +99,7 @@ export function headersAfter(
 ): BlockHeader[] {
   let start = 0;
   for (const hash of locator) {
-    const e = chain.index.get(hash);
+    const e = chain.entry(hash);
     if (e && chain.isOnMainChain(e)) {
       start = e.header.height;
       break;
@@ -90,6 +113,22 @@ export function headersAfter(
     out.push(e.header);
   }
   return out;
+}
+
+// --- Client ----------------------------------------------------------------------------------------------
+
+/** Asks `peer` for at most `maxHeaders` headers after `locator`. */
+export function requestHeaders(
+  requester: Requester,
+  peer: string,
+  locator: readonly Hash[],
+  maxHeaders: number,
+): Promise<BlockHeader[]> {
+  const protocol = requester.ids.headersProtocol;
+  const frame = encodeHeadersRequest({ locator, maxHeaders });
+  return request(requester, peer, protocol, frame, HEADERS_RESPONSE_MAX_BYTES, async (fs) =>
+    decodeHeadersResponse(await fs.read(), maxHeaders),
+  );
 }
 
 /** Headers from a peer must form one chain, each the parent of the next; returns their hashes. */

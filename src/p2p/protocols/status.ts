@@ -6,9 +6,12 @@
 //
 // Two nodes with different genesis hashes are on different networks: they disconnect at once (the
 // protocol ids already differ, so in practice they cannot even open this stream with each other).
+// What a status means (another chain, a state mismatch, a peer to sync from) is state-check.ts's and
+// sync.ts's business; this file only carries it.
+import type { Stream } from '@libp2p/interface';
 import { bigIntToBytes, bytesToBigInt } from '../../consensus/bytes.js';
 import type { Hash } from '../../consensus/types.js';
-import { FrameReader, FrameWriter } from '../framing.js';
+import { frameReader, frameWriter, type Requester, request, serverExchange } from '../framing.js';
 
 export interface Status {
   readonly genesisHash: Hash;
@@ -20,25 +23,56 @@ export interface Status {
 
 export const STATUS_BYTES = 32 + 32 + 4 + 32 + 32;
 
+// --- Codec ---------------------------------------------------------------------------------------------
+
 export function encodeStatus(s: Status): Uint8Array {
-  return new FrameWriter()
-    .bytes(s.genesisHash)
-    .bytes(s.tipHash)
+  return frameWriter(STATUS_BYTES)
+    .raw(s.genesisHash, 32)
+    .raw(s.tipHash, 32)
     .u32(s.height)
-    .bytes(bigIntToBytes(s.chainWork, 32))
-    .bytes(s.stateDigest)
+    .raw(bigIntToBytes(s.chainWork, 32), 32)
+    .raw(s.stateDigest, 32)
     .finish();
 }
 
 export function decodeStatus(bytes: Uint8Array): Status {
-  const r = new FrameReader(bytes, 'status');
+  const r = frameReader(bytes, 'status');
   const s = {
-    genesisHash: r.bytes(32),
-    tipHash: r.bytes(32),
+    genesisHash: r.copy(32),
+    tipHash: r.copy(32),
     height: r.u32(),
-    chainWork: bytesToBigInt(r.bytes(32)),
-    stateDigest: r.bytes(32),
+    chainWork: bytesToBigInt(r.raw(32)),
+    stateDigest: r.copy(32),
   };
   r.end();
   return s;
+}
+
+// --- Server ----------------------------------------------------------------------------------------------
+
+/**
+ * Serves one status exchange: decodes the asker's status, lets `answer` judge it and give ours (it throws
+ * RuleError WRONG_CHAIN for another genesis: we do not answer another network), and returns theirs.
+ */
+export async function serveStatus(
+  stream: Stream,
+  timeoutMs: number,
+  answer: (theirs: Status) => Status,
+): Promise<Status> {
+  let theirs: Status | undefined;
+  await serverExchange(stream, { maxFrame: STATUS_BYTES, timeoutMs }, async (req, fs) => {
+    theirs = decodeStatus(req);
+    await fs.write(encodeStatus(answer(theirs)));
+  });
+  return theirs!;
+}
+
+// --- Client ----------------------------------------------------------------------------------------------
+
+/** Sends our status to `peer`; resolves with theirs. */
+export function requestStatus(requester: Requester, peer: string, ours: Status): Promise<Status> {
+  const protocol = requester.ids.statusProtocol;
+  return request(requester, peer, protocol, encodeStatus(ours), STATUS_BYTES, async (fs) =>
+    decodeStatus(await fs.read()),
+  );
 }

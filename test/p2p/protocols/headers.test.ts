@@ -23,7 +23,7 @@ function fakeChain(n: number): { chain: HeadersSource; hashAt: (h: number) => Ui
     hashAt: (h) => hashAt(h),
     side,
     chain: {
-      index: { get: (hash: Uint8Array) => byHex.get(toHex(hash)) } as HeadersSource['index'],
+      entry: (hash) => byHex.get(toHex(hash)),
       isOnMainChain: (e) => main[e.header.height] === e,
       atHeight: (h) => main[h],
       height: n,

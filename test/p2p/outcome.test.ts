@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { RULE_CODES, type RuleCode, RuleError } from '../../src/consensus/errors.js';
 import { MEMPOOL_CODES, type MempoolCode, MempoolError } from '../../src/mempool/policy.js';
 import { ProtocolError } from '../../src/p2p/framing.js';
-import { gossipVerdict } from '../../src/p2p/gossip-validation.js';
+import { gossipVerdict } from '../../src/p2p/outcome.js';
 
 describe('gossipVerdict: the one mapping from outcomes to ACCEPT / IGNORE / REJECT', () => {
   test('blocks: new ones are forwarded, duplicates and orphans are not, and cost nothing', () => {
