@@ -2,9 +2,9 @@
 // parts to it and to each other; each part does one job:
 //
 //   gossip       gossip.ts: the blocks and txs topics, in (judged, outcome.ts) and out (by origin).
-//   requests     protocols/: status, headers, blocks and peers, each protocol's codec, server handler
-//                and client call in one file; here: which handler answers which protocol id, per-peer
-//                rate limits, and what a failed exchange costs the peer (outcome.ts).
+//   requests     reqresp.ts: status, headers, blocks and peers are served and asked for, with size limits,
+//                deadlines and per-peer rate limits; each protocol's codec, server handler and client
+//                call live in one file under protocols/. What a failure costs the peer: outcome.ts.
 //   status       state-check.ts: another chain, or a state mismatch at the same tip.
 //   sync         sync.ts: statuses drive headers-first sync.
 //   peers        peer-manager.ts dials, redials and refuses; misbehaviour lowers a peer's score until it
@@ -14,21 +14,17 @@
 // Core: this is the role of CConnman + PeerManagerImpl (net.cpp, net_processing.cpp).
 import { EventEmitter } from 'node:events';
 import type { GossipsubMessage } from '@libp2p/gossipsub';
-import type { IdentifyResult, PeerId, Stream } from '@libp2p/interface';
-import { peerIdFromString } from '@libp2p/peer-id';
+import type { IdentifyResult, PeerId } from '@libp2p/interface';
 import type { ChainParams } from '../consensus/types.js';
 import type { Logger } from '../util/logger.js';
 import type { P2PChain, P2PMempool } from './chain-view.js';
-import { DEFAULT_EXCHANGE_TIMEOUT_MS, ProtocolError, type Requester } from './framing.js';
+import { DEFAULT_EXCHANGE_TIMEOUT_MS } from './framing.js';
 import { Gossip, type GossipReport } from './gossip.js';
 import { createHost, type Host, loadOrCreatePeerKey } from './host.js';
-import { describeError, type ProtocolName, requestPenalty } from './outcome.js';
 import { PeerManager } from './peer-manager.js';
-import { requestBlocks, serveBlocks } from './protocols/blocks.js';
-import { requestHeaders, serveHeaders } from './protocols/headers.js';
-import { requestPeers, servePeers } from './protocols/peers.js';
-import { requestStatus, type Status, serveStatus } from './protocols/status.js';
-import { DEFAULT_SCORING, type Offence, PeerScores, RateLimiter } from './scoring.js';
+import type { Status } from './protocols/status.js';
+import { ReqResp } from './reqresp.js';
+import { DEFAULT_SCORING, type Offence, PeerScores } from './scoring.js';
 import { StateCheck, type StateMismatch } from './state-check.js';
 import { DEFAULT_SYNC_LIMITS, Sync, type SyncLimits, type SyncProgress } from './sync.js';
 import { type NetworkIds, networkIds } from './topics.js';
@@ -115,8 +111,6 @@ export interface P2PNodeEvents {
   gossip: [GossipReport];
 }
 
-type Serve = (stream: Stream, peer: string) => Promise<unknown>;
-
 export class P2PNode extends EventEmitter<P2PNodeEvents> {
   readonly ids: NetworkIds;
   private readonly limits: P2PLimits;
@@ -125,8 +119,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private readonly sync: Sync;
   private readonly gossip: Gossip;
   private readonly stateCheck: StateCheck;
-  private readonly requester: Requester;
-  private readonly rates = new Map<ProtocolName, RateLimiter>();
+  private readonly reqresp: ReqResp;
   private libp2p: Host | undefined;
   private id: string | undefined;
   private timers: NodeJS.Timeout[] = [];
@@ -151,17 +144,11 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       backoffMaxMs: this.limits.backoffMaxMs,
       maxKnownPeers: this.limits.maxKnownPeers,
     });
-    this.requester = {
-      ids: this.ids,
-      timeoutMs: this.limits.exchangeTimeoutMs,
-      dial: (peer, protocol, signal) =>
-        this.host().dialProtocol(peerIdFromString(peer), protocol, { signal }),
-    };
     this.sync = new Sync(
       chain,
       {
-        headers: (peer, locator, max) => requestHeaders(this.requester, peer, locator, max),
-        blocks: (peer, hashes) => requestBlocks(this.requester, peer, hashes, params.maxBlockBytes),
+        headers: (peer, locator, max) => this.reqresp.headers(peer, locator, max),
+        blocks: (peer, hashes) => this.reqresp.blocks(peer, hashes),
         penalise: (peer, offence, reason) => this.penalise(peer, offence, reason),
       },
       logger,
@@ -182,6 +169,21 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     });
     this.stateCheck = new StateCheck(params.genesisHash, chain, logger, (m) =>
       this.emit('state:mismatch', m),
+    );
+    this.reqresp = new ReqResp(
+      {
+        ids: this.ids,
+        maxBlockBytes: params.maxBlockBytes,
+        timeoutMs: this.limits.exchangeTimeoutMs,
+        requestsPerSecond: this.limits.requestsPerSecond,
+        chain,
+        stateCheck: this.stateCheck,
+        shareable: (peer) => this.peerManager.shareable(peer),
+        onStatus: (peer, theirs) => this.onStatus(peer, theirs),
+        penalise: (peer, offence, reason) => this.penalise(peer, offence, reason),
+        logger,
+      },
+      () => this.host(),
     );
   }
 
@@ -205,42 +207,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     this.libp2p = host;
     this.id = host.peerId.toString();
 
-    const timeoutMs = this.limits.exchangeTimeoutMs;
-    const handlers: [ProtocolName, string, Serve][] = [
-      [
-        'status',
-        this.ids.statusProtocol,
-        async (s, peer) => {
-          const theirs = await serveStatus(s, timeoutMs, (t) => {
-            this.stateCheck.sameChain(t); // we do not answer another network
-            return this.stateCheck.ours();
-          });
-          this.onStatus(peer, theirs);
-        },
-      ],
-      ['headers', this.ids.headersProtocol, (s) => serveHeaders(s, timeoutMs, this.opts.chain)],
-      [
-        'blocks',
-        this.ids.blocksProtocol,
-        (s) => serveBlocks(s, timeoutMs, (h) => this.opts.chain.getBlockBytes(h)),
-      ],
-      [
-        'peers',
-        this.ids.peersProtocol,
-        (s, peer) => servePeers(s, timeoutMs, () => this.peerManager.shareable(peer)),
-      ],
-    ];
-    for (const [name, protocol, serve] of handlers) {
-      await host.handle(
-        protocol,
-        (stream, connection) => {
-          const peer = connection.remotePeer.toString();
-          if (!this.admit(stream, peer, name)) return;
-          serve(stream, peer).catch((e) => this.exchangeFailed(peer, name, 'serving', e));
-        },
-        { maxInboundStreams: 8, maxOutboundStreams: 32 },
-      );
-    }
+    await this.reqresp.handle(host);
 
     const pubsub = host.services.pubsub;
     pubsub.addEventListener('gossipsub:message', (evt: CustomEvent<GossipsubMessage>) => {
@@ -360,7 +327,7 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     const peer = peerId.toString();
     this.sync.removePeer(peer);
     this.peerManager.onDisconnect(peer);
-    for (const r of this.rates.values()) r.forget(peer);
+    this.reqresp.forget(peer);
     this.scores.forget(peer);
     this.opts.logger.info({ peer }, 'peer disconnected');
     this.emit('peer:disconnect', { peerId: peer });
@@ -395,19 +362,19 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
   private async exchangeStatus(peer: string): Promise<void> {
     if (!this.libp2p) return;
     try {
-      this.onStatus(peer, await requestStatus(this.requester, peer, this.stateCheck.ours()));
+      this.onStatus(peer, await this.reqresp.status(peer));
     } catch (e) {
-      this.exchangeFailed(peer, 'status', 'request', e);
+      this.reqresp.failed(peer, 'status', 'request', e);
     }
   }
 
   private async exchangePeers(peer: string): Promise<void> {
     if (!this.libp2p) return;
     try {
-      this.peerManager.learnAddrs(await requestPeers(this.requester, peer));
+      this.peerManager.learnAddrs(await this.reqresp.peers(peer));
       this.peerManager.maintain();
     } catch (e) {
-      this.exchangeFailed(peer, 'peers', 'request', e);
+      this.reqresp.failed(peer, 'peers', 'request', e);
     }
   }
 
@@ -416,32 +383,10 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     try {
       this.stateCheck.check(peer, theirs);
     } catch (e) {
-      this.exchangeFailed(peer, 'status', 'status', e);
+      this.reqresp.failed(peer, 'status', 'status', e);
       return;
     }
     this.sync.onStatus(peer, theirs);
-  }
-
-  /** Per-peer rate limit of each protocol we serve: over it, the stream is cut and the peer scored. */
-  private admit(stream: Stream, peer: string, protocol: ProtocolName): boolean {
-    let limiter = this.rates.get(protocol);
-    if (!limiter) {
-      limiter = new RateLimiter(this.limits.requestsPerSecond, this.limits.requestsPerSecond * 4);
-      this.rates.set(protocol, limiter);
-    }
-    if (limiter.take(peer)) return true;
-    const e = new ProtocolError('RATE_LIMITED', `over ${this.limits.requestsPerSecond} requests/s`);
-    stream.abort(e);
-    this.exchangeFailed(peer, protocol, 'serving', e);
-    return false;
-  }
-
-  /** An exchange failed, on either side: outcome.ts says what it costs the peer. */
-  private exchangeFailed(peer: string, protocol: ProtocolName, side: string, e: unknown): void {
-    const offence = requestPenalty(e, protocol);
-    const reason = `${side} ${protocol}: ${describeError(e)}`;
-    if (offence) this.penalise(peer, offence, reason);
-    else this.opts.logger.debug({ peer, err: reason }, 'exchange failed');
   }
 }
 
