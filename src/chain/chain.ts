@@ -146,6 +146,11 @@ export class Chain extends EventEmitter<ChainEvents> {
     return digestBytes(this.active.digest);
   }
 
+  /** The index entry of a known header (valid, invalid or without a body), by hash. */
+  entry(hash: Hash | string): IndexEntry | undefined {
+    return this.index.get(hash);
+  }
+
   /** The main-chain entry at `height`, if any. */
   atHeight(height: number): IndexEntry | undefined {
     return this.active.main[height];
