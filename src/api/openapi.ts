@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 description of the HTTP API, built from the same route table fastify validates
 // against (schemas.ts), so it is true by construction. GET /openapi.json serves it and docs/openapi.json
 // ships a copy (test/api/openapi.test.ts fails if the copy is stale, and rewrites it when asked).
+import { CHAIN_VIEW_ROUTES } from './routes/chain-view.js';
 import { ROUTES, type RouteSpec } from './schemas.js';
 
 type Json = Record<string, unknown>;
@@ -67,7 +68,7 @@ function operation(route: RouteSpec): Json {
 /** The whole document. */
 export function openApiDocument(): Json {
   const paths: Record<string, Json> = {};
-  for (const route of Object.values(ROUTES) as RouteSpec[]) {
+  for (const route of [...Object.values(ROUTES), ...Object.values(CHAIN_VIEW_ROUTES)] as RouteSpec[]) {
     const path = route.url.replace(/:(\w+)/g, '{$1}');
     paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation(route) };
   }

@@ -308,12 +308,29 @@ export const ROUTES = {
     url: '/events',
     operationId: 'events',
     summary:
-      'Server-sent events: `block` {hash, height, txs}, `reorg` {depth, oldTip, newTip, fork}, `tx` {id}; ' +
-      'a block or tx event also carries where it came from when the node knows it: origin (mined, api, ' +
-      'gossip, sync, reorg, reindex), peer and receivedAt (unix ms). A comment line every 15 s keeps ' +
-      'idle connections open. A client that reads too slowly is dropped',
+      'Server-sent events, each with an `id:`: `block` {hash, height, txs, prevHash, chainWork, miner, ' +
+      'origin?, peer?, receivedAt?}, `reorg` {depth, oldTip, newTip, fork, forkHeight, disconnected, ' +
+      'connected}, `tx` {id, origin?, peer?, receivedAt?}; origin is mined, api, gossip, sync, reorg or ' +
+      "reindex, receivedAt is unix ms on the node's clock. A client reconnecting with Last-Event-ID (header, or ?lastEventId=) gets " +
+      'what it missed from a bounded replay buffer, or one `reset` event when that id is too old (refetch ' +
+      'the state). A comment line every 15 s keeps idle connections open. A client that reads too slowly ' +
+      'is dropped',
     produces: 'text/event-stream',
-    schema: { response: { ...errors } },
+    schema: {
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          topics: {
+            type: 'string',
+            maxLength: 100,
+            description: 'comma-separated topics to receive: block, reorg, tx (default all)',
+          },
+          lastEventId: { type: 'string', maxLength: 100, description: 'resume after this event id' },
+        },
+      },
+      response: { ...errors },
+    },
   },
   metrics: {
     method: 'GET',

@@ -28,6 +28,7 @@ import { isLoopback } from './loopback.js';
 import { Metrics } from './metrics.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerBlockRoutes } from './routes/blocks.js';
+import { registerChainViewRoutes } from './routes/chain-view.js';
 import type { RegisterRoutes, RouteContext } from './routes/context.js';
 import { followForEvents, registerEventRoutes } from './routes/events.js';
 import { registerMiningRoutes } from './routes/mining.js';
@@ -92,6 +93,7 @@ const ROUTE_MODULES: readonly RegisterRoutes[] = [
   registerPeerRoutes,
   registerEventRoutes,
   registerAdminRoutes,
+  (app, ctx) => registerChainViewRoutes(app, { chain: ctx.chain, hrp: ctx.hrp }),
 ];
 
 function digestOf(text: string): Buffer {

@@ -12,7 +12,7 @@ export interface ApiChain extends ChainEventSource {
   readonly height: number;
   readonly stateDigest: Hash;
   readonly params: Pick<ChainParams, 'network' | 'genesisHash' | 'addressPrefix'>;
-  readonly index: { get(hash: Hash | string): IndexEntry | undefined };
+  readonly index: { get(hash: Hash | string): IndexEntry | undefined; values(): Iterable<IndexEntry> };
   atHeight(height: number): IndexEntry | undefined;
   isOnMainChain(entry: IndexEntry): boolean;
   getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;

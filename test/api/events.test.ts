@@ -11,18 +11,21 @@ import { type Fixture, type FixtureOptions, openFixture, rawHex } from './fixtur
 interface SseEvent {
   readonly event: string;
   readonly data: unknown;
+  readonly id?: string;
 }
 
 /** A minimal SSE reader over fetch: collects events and comments as they arrive. */
 class SseClient {
   readonly events: SseEvent[] = [];
   readonly comments: string[] = [];
+  /** The `id:` of each event in `events` ('' when it had none). */
+  readonly ids: string[] = [];
   private readonly abort = new AbortController();
   private buffer = '';
   status = 0;
 
-  async open(url: string, headers: Record<string, string> = {}): Promise<void> {
-    const res = await fetch(`${url}/events`, { signal: this.abort.signal, headers });
+  async open(url: string, headers: Record<string, string> = {}, query = ''): Promise<void> {
+    const res = await fetch(`${url}/events${query}`, { signal: this.abort.signal, headers });
     this.status = res.status;
     if (!res.ok || !res.body) return;
     const reader = res.body.getReader();
@@ -47,11 +50,14 @@ class SseClient {
       this.buffer = this.buffer.slice(end + 2);
       let event = 'message';
       let data: string | undefined;
+      let id: string | undefined;
       for (const line of block.split('\n')) {
         if (line.startsWith(':')) this.comments.push(line.slice(1).trim());
         else if (line.startsWith('event: ')) event = line.slice(7);
         else if (line.startsWith('data: ')) data = line.slice(6);
+        else if (line.startsWith('id: ')) id = line.slice(4);
       }
+      if (data !== undefined) this.ids.push(id ?? '');
       if (data !== undefined) this.events.push({ event, data: JSON.parse(data) });
     }
   }
@@ -78,10 +84,10 @@ async function start(opts: FixtureOptions = {}): Promise<{ fx: Fixture; url: str
   return { fx: f, url };
 }
 
-async function subscribe(url: string): Promise<SseClient> {
+async function subscribe(url: string, headers: Record<string, string> = {}, query = ''): Promise<SseClient> {
   const c = new SseClient();
   clients.push(c);
-  await c.open(url);
+  await c.open(url, headers, query);
   return c;
 }
 
@@ -104,9 +110,24 @@ describe('GET /events', () => {
     });
     const { hashes } = (await res.json()) as { hashes: string[] };
     await until('two block events', () => sse.events.length >= 2);
+    const miner = fx.address(testKey(0).address);
+    const work = (h: string) => fx.chain.index.get(h)!.chainWork.toString();
     expect(sse.events).toEqual([
-      { event: 'block', data: { hash: hashes[0], height: 1, txs: 0 } },
-      { event: 'block', data: { hash: hashes[1], height: 2, txs: 0 } },
+      {
+        event: 'block',
+        data: {
+          hash: hashes[0],
+          height: 1,
+          txs: 0,
+          prevHash: toHex(fx.params.genesisHash),
+          chainWork: work(hashes[0]!),
+          miner,
+        },
+      },
+      {
+        event: 'block',
+        data: { hash: hashes[1], height: 2, txs: 0, prevHash: hashes[0], chainWork: work(hashes[1]!), miner },
+      },
     ]);
   });
 
@@ -143,8 +164,10 @@ describe('GET /events', () => {
       oldTip: toHex(a2!),
       newTip: toHex(blockHash(branch[2]!.header)),
       fork: toHex(fx.params.genesisHash),
+      forkHeight: 0,
+      disconnected: [toHex(a1!), toHex(a2!)],
+      connected: branch.map((b) => toHex(blockHash(b.header))),
     });
-    expect(a1).toBeDefined();
   });
 
   it('sends a heartbeat comment on idle connections', async () => {
@@ -193,5 +216,97 @@ describe('GET /events', () => {
     await until('the client', () => fx.server.eventClients === 1);
     await fx.server.close();
     expect(fx.server.eventClients).toBe(0);
+  });
+});
+
+describe('GET /events: ids, resuming and topics', () => {
+  const mineVia = async (fx: Fixture, url: string, blocks: number): Promise<string[]> => {
+    const res = await fetch(`${url}/mine`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ blocks, to: fx.address(testKey(0).address) }),
+    });
+    return ((await res.json()) as { hashes: string[] }).hashes;
+  };
+  const heights = (c: SseClient) =>
+    c.events.filter((e) => e.event === 'block').map((e) => (e.data as { height: number }).height);
+
+  it('gives every event an id of this stream, increasing', async () => {
+    const { fx, url } = await start();
+    const sse = await subscribe(url);
+    await until('the client', () => fx.server.eventClients === 1);
+    await mineVia(fx, url, 3);
+    await until('three events', () => sse.events.length >= 3);
+    const parsed = sse.ids.map((id) => /^([0-9a-z]+)-([0-9]+)$/.exec(id));
+    expect(parsed.every((m) => m !== null)).toBe(true);
+    expect(new Set(parsed.map((m) => m![1])).size).toBe(1);
+    const seqs = parsed.map((m) => Number(m![2]));
+    expect(seqs).toEqual([seqs[0]!, seqs[0]! + 1, seqs[0]! + 2]);
+  });
+
+  it('replays what a client missed when it reconnects with Last-Event-ID, in order and none twice', async () => {
+    const { fx, url } = await start();
+    const first = await subscribe(url);
+    await until('the client', () => fx.server.eventClients === 1);
+    await mineVia(fx, url, 2);
+    await until('two events', () => first.events.length >= 2);
+    const lastSeen = first.ids[1]!;
+    first.close();
+    await until('the client to leave', () => fx.server.eventClients === 0);
+    const missed = await mineVia(fx, url, 3); // heights 3, 4, 5 while nobody listens
+    const again = await subscribe(url, { 'last-event-id': lastSeen });
+    await until('the replay', () => again.events.length >= 3);
+    await mineVia(fx, url, 1); // then live again
+    await until('the live event', () => again.events.length >= 4);
+    expect(heights(again)).toEqual([3, 4, 5, 6]);
+    expect(again.events.slice(0, 3).map((e) => (e.data as { hash: string }).hash)).toEqual(missed);
+    expect(again.events.some((e) => e.event === 'reset')).toBe(false);
+    // The same through the query parameter (for a page that opens a new EventSource itself).
+    const viaQuery = await subscribe(url, {}, `?lastEventId=${encodeURIComponent(lastSeen)}`);
+    await until('the replay by query', () => viaQuery.events.length >= 4);
+    expect(heights(viaQuery)).toEqual([3, 4, 5, 6]);
+  });
+
+  it('sends one reset event when the id is older than the replay buffer', async () => {
+    const { fx, url } = await start({ server: { events: { replayEvents: 2 } } });
+    const first = await subscribe(url);
+    await until('the client', () => fx.server.eventClients === 1);
+    await mineVia(fx, url, 5);
+    await until('five events', () => first.events.length >= 5);
+    const again = await subscribe(url, { 'last-event-id': first.ids[0]! });
+    await until('the reset', () => again.events.length >= 1);
+    expect(again.events[0]).toMatchObject({ event: 'reset', data: { lastEventId: first.ids[4] } });
+    expect(again.ids[0]).toBe(first.ids[4]);
+    // The buffer holds the last two; an id just before them still replays.
+    const near = await subscribe(url, { 'last-event-id': first.ids[2]! });
+    await until('the replay', () => near.events.length >= 2);
+    expect(heights(near)).toEqual([4, 5]);
+  });
+
+  it('sends a reset for an id of another run of the node (another epoch)', async () => {
+    const { fx, url } = await start();
+    await fx.mine(1);
+    const sse = await subscribe(url, { 'last-event-id': 'zzzzzz-1' });
+    await until('the reset', () => sse.events.length >= 1);
+    expect(sse.events[0]).toMatchObject({
+      event: 'reset',
+      data: { reason: expect.stringContaining('restarted') },
+    });
+  });
+
+  it('keeps only the topics asked for with ?topics=, and refuses an unknown topic', async () => {
+    const { fx, url } = await start();
+    const blocksOnly = await subscribe(url, {}, '?topics=block');
+    await until('the client', () => fx.server.eventClients === 1);
+    const tx = transfer(fx.params, testKey(0), testKey(1).address, 5n, 0n);
+    fx.mempool.emit('tx:added', { tx, id: txId(tx), ...originNow('api') });
+    await mineVia(fx, url, 1);
+    await until('the block', () => blocksOnly.events.length >= 1);
+    expect(blocksOnly.events.map((e) => e.event)).toEqual(['block']);
+    const bad = await fetch(`${url}/events?topics=block,nope`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'BAD_REQUEST', message: expect.stringContaining('nope') },
+    });
   });
 });

@@ -6,31 +6,31 @@ import type { IndexEntry } from '../../chain/block-index.js';
 import { toHex } from '../../consensus/bytes.js';
 import type { Hash } from '../../consensus/types.js';
 import { ApiError } from '../errors.js';
+import { blockEventData, originFields, parseTopics, reorgEventData } from '../events.js';
 import { ROUTES } from '../schemas.js';
 import type { ApiTxAdded, EventOrigin } from '../services.js';
+
+export { originFields } from '../events.js';
 import type { RouteContext } from './context.js';
 
 export function registerEventRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  app.route({
+  app.route<{ Querystring: { topics?: string; lastEventId?: string } }>({
     ...ROUTES.events,
     handler: async (req, reply) => {
       if (ctx.events.full) {
         throw new ApiError(503, 'UNAVAILABLE', 'too many event-stream clients; try again later');
       }
+      const topics = parseTopics(req.query.topics);
+      const header = req.headers['last-event-id'];
+      // The query parameter is for a page that opens a new EventSource itself (which cannot set headers).
+      const lastEventId = typeof header === 'string' ? header : req.query.lastEventId;
       reply.hijack(); // the response is ours now: fastify neither serialises nor ends it
-      ctx.events.accept(req.raw, reply.raw);
+      ctx.events.accept(req.raw, reply.raw, {
+        topics,
+        ...(lastEventId !== undefined ? { lastEventId } : {}),
+      });
     },
   });
-}
-
-/** The origin fields an event has, and no others (an absent field stays absent in the JSON). */
-export function originFields(e: EventOrigin | undefined): EventOrigin {
-  if (e === undefined) return {};
-  const out: { -readonly [K in keyof EventOrigin]: EventOrigin[K] } = {};
-  if (e.origin !== undefined) out.origin = e.origin;
-  if (e.peer !== undefined) out.peer = e.peer;
-  if (e.receivedAt !== undefined) out.receivedAt = e.receivedAt;
-  return out;
 }
 
 /**
@@ -38,23 +38,15 @@ export function originFields(e: EventOrigin | undefined): EventOrigin {
  */
 export function followForEvents(ctx: RouteContext): (() => void)[] {
   const { chain, mempool, events } = ctx;
-  const onBlock = (b: { entry: IndexEntry; ids: readonly Hash[] } & EventOrigin) =>
-    events.broadcast('block', {
-      hash: b.entry.hex,
-      height: b.entry.header.height,
-      txs: b.ids.length,
-      ...originFields(b),
-    });
+  // With no client connected and none expected back (events.active), skip building the payloads.
+  const onBlock = (b: { entry: IndexEntry; ids: readonly Hash[] } & EventOrigin) => {
+    if (events.active) events.broadcast('block', blockEventData(b, ctx.hrp));
+  };
   const onReorg = (r: { depth: number; oldTip: IndexEntry; newTip: IndexEntry; fork: IndexEntry }) =>
-    events.broadcast('reorg', {
-      depth: r.depth,
-      oldTip: r.oldTip.hex,
-      newTip: r.newTip.hex,
-      fork: r.fork.hex,
-    });
+    events.broadcast('reorg', reorgEventData(r));
   // At thousands of txs a second, skip the hex when nobody listens.
   const onTx = (e: ApiTxAdded) => {
-    if (events.size > 0) events.broadcast('tx', { id: toHex(e.id), ...originFields(e) });
+    if (events.active) events.broadcast('tx', { id: toHex(e.id), ...originFields(e) });
   };
   chain.on('block:connected', onBlock);
   chain.on('reorg', onReorg);
