@@ -1,0 +1,31 @@
+// The dashboard page: one Dashboard (store.ts) and the views, re-rendered at most once per frame.
+import { html } from 'htm/preact';
+import { useEffect, useState } from 'preact/hooks';
+import type { Dashboard } from './store.js';
+import { Mempools, NetworkGraph, Propagation } from './views/network.js';
+import { Banner, ConsensusBar, Controls, EventLog, Inspector } from './views/panels.js';
+import { TreeView } from './views/tree-view.js';
+
+export function App({ d }: { d: Dashboard }) {
+  const [, setTick] = useState(0);
+  useEffect(() => d.subscribe(() => setTick((x) => x + 1)), [d]);
+  const n0 = d.nodes[0];
+  return html`<main>
+    <header>
+      <h1>Cairn live view</h1>
+      <span class="mode" data-mode=${d.mode}>${d.mode === 'devnet' ? `devnet: ${d.nodes.length} nodes` : `one node (${n0?.status?.network ?? '…'})`}</span>
+      ${n0?.status ? html`<span class="status">height <b data-testid="height">${n0.status.height}</b> tip <code data-testid="tip">${n0.status.tipHash}</code></span>` : null}
+    </header>
+    <${ConsensusBar} d=${d} />
+    <${Banner} d=${d} />
+    <${TreeView} d=${d} />
+    <div class="grid">
+      <${Inspector} d=${d} />
+      <${EventLog} d=${d} />
+      <${NetworkGraph} d=${d} />
+      <${Propagation} d=${d} />
+      <${Mempools} d=${d} />
+      <${Controls} d=${d} />
+    </div>
+  </main>`;
+}
