@@ -145,13 +145,21 @@ export class Dashboard {
   }
 
   async start(): Promise<void> {
-    try {
-      const state = await this.get<{ nodes: Record<string, unknown>[] }>('/devnet/state');
-      this.mode = 'devnet';
-      this.nodes = state.nodes.map((n, i) => nodeFrom(n, i));
-    } catch {
+    // A node answers /status; the devnet aggregator answers /devnet/state instead.
+    const own = await fetch(`${this.origin}/status`).catch(() => undefined);
+    if (own?.ok) {
       this.mode = 'node';
       this.nodes = [{ name: 'node', base: '', online: true, height: 0, peers: [], mempool: [], tips: [] }];
+    } else {
+      try {
+        const state = await this.get<{ nodes: Record<string, unknown>[] }>('/devnet/state');
+        this.mode = 'devnet';
+        this.nodes = state.nodes.map((n, i) => nodeFrom(n, i));
+      } catch (e) {
+        this.error = `neither a node nor the devnet aggregator answers here: ${(e as Error).message}`;
+        this.changed();
+        return;
+      }
     }
     await this.refetch();
     this.open();
@@ -327,12 +335,12 @@ export class Dashboard {
     });
   }
 
-  /** Drops the stream and opens it again (what a network blip does; the e2e test uses it). */
-  reconnect(): void {
+  /** Drops the event stream (what a network blip does; the browser test uses it, then `open`). */
+  disconnect(): void {
     this.source?.close();
+    this.source = undefined;
     this.connected = false;
     this.changed();
-    setTimeout(() => this.open(), 50);
   }
 
   private nodeNamed(name: string): NodeState | undefined {
