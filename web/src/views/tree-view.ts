@@ -65,7 +65,7 @@ export function TreeView({ d }: { d: Dashboard }) {
     // A parent folded into a gap column: draw the edge to the gap on the centre lane.
     const from = p ?? (parent ? { x: xOf(colOf(parent.height) ?? 0), y: yOf(0) } : undefined);
     if (!from) return null;
-    return html`<line class="edge" x1=${from.x + W} y1=${from.y + H / 2} x2=${c.x} y2=${c.y + H / 2} />`;
+    return html`<line key=${b.hash} class="edge" x1=${from.x + W} y1=${from.y + H / 2} x2=${c.x} y2=${c.y + H / 2} />`;
   });
 
   const gaps = cols.map((c, i) =>
@@ -82,6 +82,7 @@ export function TreeView({ d }: { d: Dashboard }) {
     const lane = t.lanes.get(b.hash) ?? 0;
     const abandoned = t.abandoned.has(b.hash) && lane !== 0;
     return html`<g
+      key=${b.hash}
       class=${`block${lane === 0 ? ' main' : ''}${abandoned ? ' abandoned' : ''}${d.selected === b.hash ? ' selected' : ''}`}
       data-hash=${b.hash}
       data-height=${b.height}
@@ -100,7 +101,7 @@ export function TreeView({ d }: { d: Dashboard }) {
     .map((b) => {
       const { x, y } = pos.get(b.hash)!;
       const deficit = best ? best.chainWork - b.chainWork : 0n;
-      return html`<text class="tip-label" data-tip=${b.hash} x=${x + W + 6} y=${y + H / 2 + 4}>
+      return html`<text key=${b.hash} class="tip-label" data-tip=${b.hash} x=${x + W + 6} y=${y + H / 2 + 4}>
         work ${formatWork(b.chainWork)}${deficit > 0n ? ` (−${formatWork(deficit)})` : ' (best)'}
       </text>`;
     });
@@ -113,6 +114,7 @@ export function TreeView({ d }: { d: Dashboard }) {
     const k = stacked.get(n.tip!) ?? 0;
     stacked.set(n.tip!, k + 1);
     return html`<g
+      key=${n.name}
       class="badge"
       data-node=${n.name}
       data-tip=${n.tip}
