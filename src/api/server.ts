@@ -166,7 +166,10 @@ export class ApiServer {
       peerCount,
     };
     this.setUp(opts.token);
-    for (const register of ROUTE_MODULES) register(this.app, ctx);
+    for (const register of ROUTE_MODULES) {
+      const stop = register(this.app, ctx);
+      if (typeof stop === 'function') this.detach.push(stop);
+    }
     this.detach.push(...followForEvents(ctx));
   }
 

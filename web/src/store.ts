@@ -110,9 +110,6 @@ export class Dashboard {
   private scheduled = false;
   private poller: ReturnType<typeof setInterval> | undefined;
   private refetching: Promise<void> | undefined;
-  /** Times from an event's arrival to the DOM update that shows it (the benchmark reads them). */
-  readonly renderLatency: number[] = [];
-  pendingSince: number | undefined;
 
   constructor(private readonly origin: string = '') {}
 
@@ -123,18 +120,11 @@ export class Dashboard {
 
   /** Re-renders at most once per animation frame, however many events arrive. */
   changed(): void {
-    this.pendingSince ??= performance.now();
     if (this.scheduled) return;
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
       for (const fn of this.listeners) fn();
-      const since = this.pendingSince;
-      this.pendingSince = undefined;
-      if (since !== undefined) {
-        this.renderLatency.push(performance.now() - since);
-        if (this.renderLatency.length > 10_000) this.renderLatency.splice(0, 5_000);
-      }
     });
   }
 

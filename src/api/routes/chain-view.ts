@@ -322,8 +322,8 @@ function parseCount(text: string | undefined, fallback: number, max: number, wha
   return n;
 }
 
-/** Registers the dashboard's routes on `app` (one call from the server). */
-export function registerChainViewRoutes(app: FastifyInstance, opts: ChainViewOptions): void {
+/** Registers the dashboard's routes on `app` (one call from the server); returns what stops the listening. */
+export function registerChainViewRoutes(app: FastifyInstance, opts: ChainViewOptions): () => void {
   const { chain, hrp } = opts;
   const webDir = opts.webDir ?? join(packageRoot(), 'dist', 'web');
   const arrivals = new Map<string, Arrival>();
@@ -341,7 +341,11 @@ export function registerChainViewRoutes(app: FastifyInstance, opts: ChainViewOpt
   };
   chain.on('block:connected', note);
   // `block:stored` (a body stored on a side branch) is emitted by chains that have it.
-  (chain as unknown as { on(e: string, l: (b: never) => void): unknown }).on('block:stored', note);
+  const events = chain as unknown as {
+    on(e: string, l: (b: never) => void): unknown;
+    off?(e: string, l: (b: never) => void): unknown;
+  };
+  events.on('block:stored', note);
 
   const txCountOf = async (e: IndexEntry): Promise<number | undefined> => {
     const known = txCounts.get(e.hex);
@@ -436,4 +440,8 @@ export function registerChainViewRoutes(app: FastifyInstance, opts: ChainViewOpt
   });
   app.route({ ...r.dashboardScript, handler: asset('dashboard.js', 'text/javascript; charset=utf-8') });
   app.route({ ...r.dashboardStyle, handler: asset('dashboard.css', 'text/css; charset=utf-8') });
+  return () => {
+    events.off?.('block:connected', note);
+    events.off?.('block:stored', note);
+  };
 }
