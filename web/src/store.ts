@@ -135,9 +135,11 @@ export class Dashboard {
   }
 
   async start(): Promise<void> {
-    // A node answers /status; the devnet aggregator answers /devnet/state instead.
-    const own = await fetch(`${this.origin}/status`).catch(() => undefined);
-    if (own?.ok) {
+    // A node answers GET / (as JSON) with kind "node"; the devnet aggregator answers /devnet/state.
+    const own = await fetch(`${this.origin}/`, { headers: { accept: 'application/json' } })
+      .then((r) => r.json() as Promise<{ kind?: string }>)
+      .catch(() => undefined);
+    if (own?.kind === 'node') {
       this.mode = 'node';
       this.nodes = [{ name: 'node', base: '', online: true, height: 0, peers: [], mempool: [], tips: [] }];
     } else {

@@ -435,7 +435,8 @@ export function registerChainViewRoutes(app: FastifyInstance, opts: ChainViewOpt
     ...r.dashboard,
     handler: async (req, reply) => {
       if ((req.headers.accept ?? '').includes('text/html')) return page(req, reply);
-      return { name: 'cairn', dashboard: 'open / in a browser', api: '/openapi.json' };
+      // `kind` tells the dashboard it talks to a node (the devnet aggregator answers otherwise).
+      return { name: 'cairn', kind: 'node', dashboard: 'open / in a browser', api: '/openapi.json' };
     },
   });
   app.route({ ...r.dashboardScript, handler: asset('dashboard.js', 'text/javascript; charset=utf-8') });

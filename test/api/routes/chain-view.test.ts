@@ -191,7 +191,7 @@ describe('GET /', () => {
       const js = await fetch(`${url}/dashboard.js`);
       expect(js.headers.get('content-type')).toContain('javascript');
       const json = await fetch(`${url}/`, { headers: { accept: 'application/json' } });
-      expect(await json.json()).toMatchObject({ api: '/openapi.json' });
+      expect(await json.json()).toMatchObject({ kind: 'node', api: '/openapi.json' });
       const css = await fetch(`${url}/dashboard.css`); // not built in this folder
       expect(css.status).toBe(404);
       expect(await css.json()).toMatchObject({
