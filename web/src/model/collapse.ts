@@ -18,6 +18,9 @@ export interface CollapseOptions {
   readonly maxColumns: number;
 }
 
+/** The whole page's element count stays under this however long the chain (test/e2e/dashboard-budget). */
+export const DOM_NODE_BUDGET = 3_000;
+
 export const DEFAULT_COLLAPSE: CollapseOptions = { margin: 1, tail: 12, minRun: 4, maxColumns: 240 };
 
 /** The columns for heights `min`..`max` given the heights that must show. */
