@@ -93,7 +93,6 @@ const ROUTE_MODULES: readonly RegisterRoutes[] = [
   registerPeerRoutes,
   registerEventRoutes,
   registerAdminRoutes,
-  (app, ctx) => registerChainViewRoutes(app, { chain: ctx.chain, hrp: ctx.hrp }),
 ];
 
 function digestOf(text: string): Buffer {
@@ -166,10 +165,9 @@ export class ApiServer {
       peerCount,
     };
     this.setUp(opts.token);
-    for (const register of ROUTE_MODULES) {
-      const stop = register(this.app, ctx);
-      if (typeof stop === 'function') this.detach.push(stop);
-    }
+    for (const register of ROUTE_MODULES) register(this.app, ctx);
+    // The dashboard's routes keep arrival times from the chain's events: they stop listening on close.
+    this.detach.push(registerChainViewRoutes(this.app, { chain, hrp: ctx.hrp }));
     this.detach.push(...followForEvents(ctx));
   }
 

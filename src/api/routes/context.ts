@@ -24,8 +24,5 @@ export interface RouteContext {
   peerCount(): number;
 }
 
-/**
- * A route module: registers its routes on the app. A module that listens to a service returns the
- * function that stops it (the server calls it on close).
- */
-export type RegisterRoutes = (app: FastifyInstance, ctx: RouteContext) => void | (() => void);
+/** A route module: registers its routes on the app. */
+export type RegisterRoutes = (app: FastifyInstance, ctx: RouteContext) => void;

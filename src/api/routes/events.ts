@@ -11,6 +11,7 @@ import { ROUTES } from '../schemas.js';
 import type { ApiTxAdded, EventOrigin } from '../services.js';
 
 export { originFields } from '../events.js';
+
 import type { RouteContext } from './context.js';
 
 export function registerEventRoutes(app: FastifyInstance, ctx: RouteContext): void {
