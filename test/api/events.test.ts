@@ -122,11 +122,22 @@ describe('GET /events', () => {
           prevHash: toHex(fx.params.genesisHash),
           chainWork: work(hashes[0]!),
           miner,
+          origin: 'mined',
+          receivedAt: expect.any(Number),
         },
       },
       {
         event: 'block',
-        data: { hash: hashes[1], height: 2, txs: 0, prevHash: hashes[0], chainWork: work(hashes[1]!), miner },
+        data: {
+          hash: hashes[1],
+          height: 2,
+          txs: 0,
+          prevHash: hashes[0],
+          chainWork: work(hashes[1]!),
+          miner,
+          origin: 'mined',
+          receivedAt: expect.any(Number),
+        },
       },
     ]);
   });
@@ -143,7 +154,10 @@ describe('GET /events', () => {
     });
     expect(res.status).toBe(202);
     await until('the tx event', () => sse.events.length >= 1);
-    expect(sse.events[0]).toEqual({ event: 'tx', data: { id: toHex(txId(tx)) } });
+    expect(sse.events[0]).toEqual({
+      event: 'tx',
+      data: { id: toHex(txId(tx)), origin: 'api', receivedAt: expect.any(Number) },
+    });
     await fx.mine(1);
     await until('the block event', () => sse.events.length >= 2);
     expect(sse.events[1]).toMatchObject({ event: 'block', data: { height: 1, txs: 1 } });

@@ -1,10 +1,12 @@
 // A small in-process node for the API tests: a real Chain on a temp LevelDB, the real Mempool wired to
 // the chain's events (as src/node does), and a miner that builds blocks with BlockBuilder.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer, type ApiServerOptions } from '../../src/api/server.js';
 import { Chain } from '../../src/chain/chain.js';
+import { originNow } from '../../src/chain/origin.js';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { toHex } from '../../src/consensus/bytes.js';
 import { encodeTx } from '../../src/consensus/encoding.js';
@@ -66,7 +68,7 @@ export async function openFixture(opts: FixtureOptions = {}): Promise<Fixture> {
       const parent = blocks.get(chain.tip.hex) ?? (await chain.getBlock(chain.tip.hash))!;
       const txs = mempool.selectForBlock(params.maxBlockBytes).map((e) => e.tx);
       const block = builder.next({ parent, txs, miner: to });
-      const { hash } = await chain.processBlock(block);
+      const { hash } = await chain.processBlock(block, originNow('mined'));
       blocks.set(toHex(hash), block);
       hashes.push(hash);
     }
