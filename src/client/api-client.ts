@@ -24,6 +24,8 @@ export interface TxInfo {
   readonly status: 'pending' | 'confirmed';
   readonly blockHash: string | null;
   readonly height: number | null;
+  /** Blocks on top of and including its block (1 when just mined); 0 while pending. */
+  readonly confirmations: number;
   readonly raw: string | null;
 }
 
@@ -318,6 +320,12 @@ export class ApiClient {
       status: json.status,
       blockHash: typeof json.blockHash === 'string' ? json.blockHash : null,
       height: typeof json.height === 'number' && Number.isSafeInteger(json.height) ? json.height : null,
+      confirmations:
+        typeof json.confirmations === 'number' && Number.isSafeInteger(json.confirmations)
+          ? json.confirmations
+          : json.status === 'confirmed'
+            ? 1
+            : 0,
       raw: typeof json.raw === 'string' ? json.raw : null,
     };
   }
