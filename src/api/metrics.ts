@@ -16,7 +16,7 @@
 // the same gauges, and bitcoind's -debug=bench log the timings.
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ConnectedBlock, ReorgEvent } from '../chain/chain.js';
+import type { ConnectedBlock, ReorgEvent, StoredBlock } from '../chain/chain.js';
 import type { RuleError } from '../consensus/errors.js';
 
 /** Where the gauges read their values; every field is optional (an absent service reports 0). */
@@ -40,9 +40,11 @@ export interface MetricSources {
 /** The chain events the counters follow (the real Chain satisfies it). */
 export interface ChainEventSource {
   on(event: 'block:connected', listener: (b: ConnectedBlock) => void): unknown;
+  on(event: 'block:stored', listener: (b: StoredBlock) => void): unknown;
   on(event: 'reorg', listener: (r: ReorgEvent) => void): unknown;
   on(event: 'block:invalid', listener: (e: { hash: Uint8Array; error: RuleError }) => void): unknown;
   off(event: 'block:connected', listener: (b: ConnectedBlock) => void): unknown;
+  off(event: 'block:stored', listener: (b: StoredBlock) => void): unknown;
   off(event: 'reorg', listener: (r: ReorgEvent) => void): unknown;
   off(event: 'block:invalid', listener: (e: { hash: Uint8Array; error: RuleError }) => void): unknown;
 }
