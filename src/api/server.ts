@@ -85,6 +85,11 @@ export interface ApiServerOptions {
   readonly version?: string;
   /** Time limits and the connection cap (defaults: DEFAULT_API_LIMITS). */
   readonly limits?: Partial<ApiLimits>;
+  /**
+   * The signature backend verifying txs and blocks (TxVerifier.backend, e.g. "secp256k1-native"):
+   * GET /status reports it, and /metrics as cairn_verifier_info{backend}.
+   */
+  readonly verifier?: string;
 }
 
 /**
@@ -178,6 +183,7 @@ export class ApiServer {
       mempoolTxs: () => mempool.size,
       mempoolBytes: () => mempool.bytes,
       ...(miner?.hashrate ? { hashrate: () => miner.hashrate!() } : {}),
+      ...(opts.verifier ? { verifier: () => opts.verifier! } : {}),
     });
     // The chain's events are counted once, by whoever created the Metrics: here only for a private one.
     if (this.ownsMetrics) this.metrics.trackChain(chain);
@@ -222,6 +228,7 @@ export class ApiServer {
       hrp: chain.params.addressPrefix,
       genesisHex: toHex(chain.params.genesisHash),
       version: opts.version,
+      verifier: opts.verifier,
       peerCount,
     };
     this.setUp(opts.token);
