@@ -24,8 +24,8 @@ import {
 import type { ChainBatch, ChainStore, HeaderStatus } from '../storage/index.js';
 import { ancestorAt, type BlockIndex, forkPoint, type IndexEntry, recentTimes } from './block-index.js';
 import { type ActiveChain, type BlockSignatureVerifier, entryRecord, type FreshBlock } from './connect.js';
-import { type BlockStatus, type ChainEmit, originFields, type ProcessResult } from './events.js';
-import { type Origin, originNow } from './origin.js';
+import type { BlockStatus, ChainEmit, ProcessResult } from './events.js';
+import { type Origin, originFields, originNow } from './origin.js';
 import type { OrphanPool } from './orphan-pool.js';
 
 export interface ProcessorContext {
