@@ -47,8 +47,12 @@ export const DEFAULT_EVENT_STREAM_OPTIONS: EventStreamOptions = Object.freeze({
   replayBytes: 1024 * 1024,
 });
 
-/** The topics a client can ask for with `?topics=` (comma-separated). */
-export const EVENT_TOPICS = ['block', 'reorg', 'tx'] as const;
+/**
+ * The topics a client can ask for with `?topics=` (comma-separated): `block` (a block joined this node's
+ * main chain), `block:stored` (a valid block stored on a side branch: a fork growing, not yet winning),
+ * `reorg` (the main chain switched branches), `tx` (a tx entered the mempool).
+ */
+export const EVENT_TOPICS = ['block', 'block:stored', 'reorg', 'tx'] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
 /** How long an EventSource waits before reconnecting, sent once per connection (the `retry:` field). */
@@ -57,6 +61,8 @@ const RECONNECT_MS = 3_000;
 const KEEP_WHILE_AWAY_MS = 60_000;
 /** A reorg event lists at most this many disconnected and connected hashes (the depth says the rest). */
 export const REORG_HASHES_MAX = 64;
+/** A reorg event lists at most this many returned tx ids (`returnedTxCount` says how many there were). */
+export const REORG_TXS_MAX = 256;
 
 interface Buffered {
   readonly seq: number;
@@ -254,7 +260,10 @@ export function originFields(e: EventOrigin | undefined): EventOrigin {
   return out;
 }
 
-/** A `block` event: enough to place the block in a tree without asking (parent, work, miner). */
+/**
+ * A `block` event (and a `block:stored` one, same fields): enough to place the block in a tree without
+ * asking (parent, work, miner).
+ */
 export function blockEventData(b: { entry: IndexEntry; ids: readonly unknown[] } & EventOrigin, hrp: string) {
   const h = b.entry.header;
   return {
@@ -276,15 +285,20 @@ function branchHashes(tip: IndexEntry, fork: IndexEntry): string[] {
 }
 
 /**
- * A `reorg` event: the fork point, the depth (blocks disconnected), and which blocks left and joined the
- * main chain (Core logs the same as "UpdateTip … reorganize" lines; it has no event for it).
+ * A `reorg` event: the fork point, the depth (blocks disconnected), which blocks left and joined the
+ * main chain, and the txs of the abandoned blocks that the new branch does not include: they go back to
+ * the mempool (Core: MaybeUpdateMempoolForReorg; the mempool may still refuse some, and its `tx` events
+ * with origin `reorg` are the ones it took). Core logs the rest as "UpdateTip … reorganize" lines; it has
+ * no event for it.
  */
 export function reorgEventData(r: {
   depth: number;
   oldTip: IndexEntry;
   newTip: IndexEntry;
   fork: IndexEntry;
+  returnedTxs?: readonly Uint8Array[];
 }) {
+  const returned = r.returnedTxs ?? [];
   return {
     depth: r.depth,
     oldTip: r.oldTip.hex,
@@ -293,5 +307,7 @@ export function reorgEventData(r: {
     forkHeight: r.fork.header.height,
     disconnected: branchHashes(r.oldTip, r.fork),
     connected: branchHashes(r.newTip, r.fork),
+    returnedTxs: returned.slice(0, REORG_TXS_MAX).map(toHex),
+    returnedTxCount: returned.length,
   };
 }

@@ -76,6 +76,11 @@ export interface ApiServerOptions {
   readonly events?: Partial<EventStreamOptions>;
   /** Reported by GET /status. */
   readonly version?: string;
+  /**
+   * The signature backend verifying txs and blocks (TxVerifier.backend, e.g. "secp256k1-native"):
+   * GET /status reports it, and /metrics as cairn_verifier_info{backend}.
+   */
+  readonly verifier?: string;
 }
 
 export const DEFAULT_API_HOST = '127.0.0.1';
@@ -137,6 +142,7 @@ export class ApiServer {
       mempoolTxs: () => mempool.size,
       mempoolBytes: () => mempool.bytes,
       ...(miner?.hashrate ? { hashrate: () => miner.hashrate!() } : {}),
+      ...(opts.verifier ? { verifier: () => opts.verifier! } : {}),
     });
     // The chain's events are counted once, by whoever created the Metrics: here only for a private one.
     if (this.ownsMetrics) this.metrics.trackChain(chain);
@@ -162,6 +168,7 @@ export class ApiServer {
       hrp: chain.params.addressPrefix,
       genesisHex: toHex(chain.params.genesisHash),
       version: opts.version,
+      verifier: opts.verifier,
       peerCount,
     };
     this.setUp(opts.token);

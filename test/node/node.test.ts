@@ -18,6 +18,7 @@ import { toHex } from '../../src/consensus/bytes.js';
 import { encodeBlock } from '../../src/consensus/encoding.js';
 import { blockHash, sha256 } from '../../src/consensus/hash.js';
 import { regtestParams } from '../../src/consensus/params.js';
+import { loadNativeSecp256k1 } from '../../src/crypto/native-secp256k1.js';
 import { CairnNode } from '../../src/node/node.js';
 import { serverExchange } from '../../src/p2p/framing.js';
 import type { Host } from '../../src/p2p/host.js';
@@ -136,6 +137,22 @@ async function startHostile(): Promise<Host> {
 }
 
 describe('CairnNode', () => {
+  it('says which signature backend runs: in the start-up log, GET /status and /metrics', async () => {
+    // resolveBackend() picks it: native libsecp256k1 when it loads here, else its WASM build (and
+    // CAIRN_DISABLE_NATIVE=1 runs prove the fallback). All three places name the same one.
+    const backend = node.services.verifier.backend;
+    expect(backend).toBe(loadNativeSecp256k1().ok ? 'secp256k1-native' : 'tiny-secp256k1');
+    const ready = logged((m) => m === 'node ready');
+    expect(ready).toHaveLength(1);
+    expect(ready[0]!.verifier).toBe(backend);
+    const status = (await (await fetch(`${node.info.api}/status`)).json()) as Record<string, unknown>;
+    expect(status.verifier).toBe(backend);
+    const text = await scrape();
+    expect(text).toContain('# TYPE cairn_verifier_info gauge');
+    expect(text).toContain(`cairn_verifier_info{backend="${backend}"} 1`);
+    expect(total(text, 'cairn_verifier_info')).toBe(1);
+  });
+
   it('counts and logs one invalid block and one state mismatch exactly once each', async () => {
     hostile = await startHostile();
     const me = hostile.peerId.toString();

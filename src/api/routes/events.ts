@@ -43,17 +43,28 @@ export function followForEvents(ctx: RouteContext): (() => void)[] {
   const onBlock = (b: { entry: IndexEntry; ids: readonly Hash[] } & EventOrigin) => {
     if (events.active) events.broadcast('block', blockEventData(b, ctx.hrp));
   };
-  const onReorg = (r: { depth: number; oldTip: IndexEntry; newTip: IndexEntry; fork: IndexEntry }) =>
-    events.broadcast('reorg', reorgEventData(r));
+  // A body stored on a side branch: without it a fork would show only when it wins (or on a refetch).
+  const onStored = (b: { entry: IndexEntry; ids: readonly Hash[] } & EventOrigin) => {
+    if (events.active) events.broadcast('block:stored', blockEventData(b, ctx.hrp));
+  };
+  const onReorg = (r: {
+    depth: number;
+    oldTip: IndexEntry;
+    newTip: IndexEntry;
+    fork: IndexEntry;
+    returnedTxs: readonly Hash[];
+  }) => events.broadcast('reorg', reorgEventData(r));
   // At thousands of txs a second, skip the hex when nobody listens.
   const onTx = (e: ApiTxAdded) => {
     if (events.active) events.broadcast('tx', { id: toHex(e.id), ...originFields(e) });
   };
   chain.on('block:connected', onBlock);
+  chain.on('block:stored', onStored);
   chain.on('reorg', onReorg);
   mempool.on('tx:added', onTx);
   return [
     () => chain.off('block:connected', onBlock),
+    () => chain.off('block:stored', onStored),
     () => chain.off('reorg', onReorg),
     () => mempool.off('tx:added', onTx),
   ];
