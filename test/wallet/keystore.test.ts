@@ -148,7 +148,9 @@ describe('parseKeystore', () => {
       { N: 2 ** 17, r: 8, p: 4 },
       { N: 2 ** 14, r: 16, p: 16 },
     ]) {
-      expect(parseKeystore(JSON.stringify({ ...base, kdf: { ...base.kdf, ...kdf } }), 'alice').kdf).toMatchObject(kdf);
+      expect(
+        parseKeystore(JSON.stringify({ ...base, kdf: { ...base.kdf, ...kdf } }), 'alice').kdf,
+      ).toMatchObject(kdf);
     }
   });
 
