@@ -1,13 +1,12 @@
 // The one place that turns errors into what a person sees and the exit code a script sees. User
 // mistakes get one clear line (with the rule code where there is one) and never a stack trace; the line
 // and the --json document are printed by src/client/report.ts, the same as in `cairn-wallet`. The numbers
-// are the table shared with `cairn-wallet` (src/client/exit-codes.ts); rule and mempool refusals map by
-// their outcome kind (contract 1), never by a list of codes.
+// are the table shared with `cairn-wallet` (src/client/exit-codes.ts); every coded refusal (rule, mempool,
+// protocol, verifier: CodedError) maps by its outcome kind, never by a list of codes.
 import { ClientError } from '../client/errors.js';
 import { EXIT, exitForKind } from '../client/exit-codes.js';
 import { describeClientError, type Failure, reportFailure } from '../client/report.js';
-import { RuleError } from '../consensus/errors.js';
-import { MempoolError } from '../mempool/policy.js';
+import { CodedError } from '../consensus/errors.js';
 import { StorageError } from '../storage/errors.js';
 
 export { EXIT } from '../client/exit-codes.js';
@@ -32,9 +31,8 @@ export function describeError(e: unknown): Failure {
     };
   }
   if (e instanceof ClientError) return describeClientError(e, true);
-  if (e instanceof RuleError || e instanceof MempoolError) {
-    return { code: e.code, message: e.message, exitCode: exitForKind(e.kind) };
-  }
+  // A rule, mempool, protocol or verifier refusal: the exit follows its outcome kind alone.
+  if (e instanceof CodedError) return { code: e.code, message: e.message, exitCode: exitForKind(e.kind) };
   if (e instanceof StorageError) {
     return { code: e.code, message: e.message, exitCode: EXIT.DATADIR };
   }

@@ -18,7 +18,8 @@ export const EXIT = {
   REJECTED: 4,
   /**
    * `cairn`'s datadir is unusable: locked by another process (DATADIR_LOCKED: a running node holds it),
-   * holding another chain (WRONG_CHAIN), or written by a newer schema.
+   * holding another chain (WRONG_CHAIN), written by a newer schema, or not usable at all
+   * (DATADIR_UNUSABLE: not a directory, a database that does not open, a damaged peer key).
    */
   DATADIR: 5,
   /** The node has no such block or tx (`cairn block`, `cairn tx`). */
@@ -34,7 +35,8 @@ export const EXIT_HELP = `Exit status (the same in cairn and cairn-wallet):
   2  bad input: an argument, flag, amount, address or file; nothing was changed
   3  the node could not be reached (or did not answer in time)
   4  refused by a chain or mempool rule, or by the node (the code is printed)
-  5  the datadir is locked by a running node, or holds another chain (WRONG_CHAIN)
+  5  the datadir is locked by a running node, holds another chain (WRONG_CHAIN),
+     or cannot be used, nor its peer key (DATADIR_UNUSABLE)
   6  not found: the node has no such block or tx
   7  the keystore cannot be opened: a wrong password, or a corrupt keystore`;
 
