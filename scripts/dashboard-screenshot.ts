@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildDashboard } from '../web/build.js';
+import { post as devnetPost, http } from './devnet/http.js';
 import { launchChromium } from './lib/chromium.js';
 
 const root = join(import.meta.dirname, '..');
@@ -52,13 +53,9 @@ async function start(dir: string, ...extra: string[]): Promise<Node> {
   return { child, api: info.api, peerId: info.peerId, multiaddrs: info.multiaddrs };
 }
 
-const post = (url: string, body: unknown) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then((r) => r.json());
-const get = (url: string) => fetch(url).then((r) => r.json());
+/** Every call may wait on a busy node (30 regtest blocks): a generous deadline, and errors throw. */
+const post = (url: string, body: unknown) => devnetPost(url, body, 60_000);
+const get = (url: string) => http(url, {}, 60_000);
 
 const dir = await mkdtemp(join(tmpdir(), 'cairn-shot-'));
 const nodes: Node[] = [];
