@@ -356,7 +356,7 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
         async () => (await mempool()).find((e) => e.from === dev[4]),
         30_000,
       );
-      expect(send.stderr()).toContain(`submitted ${pending.id}`);
+      await waitFor('the submitted line', () => send.stderr().includes(`submitted ${pending.id}`), 30_000);
       const first = await mineOne();
       await waitFor('the first confirmation', () => send.stderr().includes('1 of 2 confirmations'), 30_000);
       expect(send.child.exitCode).toBeNull(); // one is not enough
@@ -370,6 +370,8 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
     } finally {
       clearTimeout(timer);
       send.child.kill('SIGKILL');
+      // Leave the pool empty for the next test, whatever happened here.
+      if ((await mempool()).length > 0) await mineOne();
     }
   }, 120_000);
 

@@ -6,13 +6,12 @@
 import type { FastifyInstance } from 'fastify';
 import { decodeAddress, encodeAddress } from '../../consensus/address.js';
 import { toHex } from '../../consensus/bytes.js';
-import { decodeTx } from '../../consensus/encoding.js';
+import { decodeTx, txBytesAt } from '../../consensus/encoding.js';
 import { sha256 } from '../../consensus/hash.js';
 import { TX_BYTES } from '../../consensus/types.js';
 import { ApiError } from '../errors.js';
 import { ACCOUNT_TXS_DEFAULT, ACCOUNT_TXS_MAX, ROUTES } from '../schemas.js';
 import { type AccountTxView, accountTxView, accountView } from '../views.js';
-import { txSlice } from './blocks.js';
 import type { RouteContext } from './context.js';
 
 export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -63,7 +62,7 @@ async function accountTxs(
   for (const { ref, entry } of page.txs) {
     if (!bodies.has(entry.hex)) bodies.set(entry.hex, await chain.getBlockBytes(entry.hash));
     const raw = bodies.get(entry.hex);
-    const bytes = raw && txSlice(raw, ref.position);
+    const bytes = raw && txBytesAt(raw, ref.position);
     // The index and the block disagreeing would mean a damaged datadir: fail loudly (500), not wrongly.
     if (!bytes || bytes.length !== TX_BYTES || toHex(sha256(bytes)) !== toHex(ref.id)) {
       throw new Error(
