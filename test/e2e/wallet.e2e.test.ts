@@ -228,7 +228,7 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
         confirmations: 1,
       }),
     );
-  }, 60_000);
+  }, 120_000);
 
   it('five sends in a row without waiting: consecutive nonces, all pending, all mined in one block', async () => {
     const from = 'dev2';
@@ -325,7 +325,7 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
         ),
       );
     }
-  }, 60_000);
+  }, 120_000);
 
   it('send --wait --confirmations 2: each confirmation shown on stderr as blocks come, then the summary', async () => {
     const send = spawnNode(
