@@ -9,6 +9,7 @@ import { DEFAULT_FAKE_CHAIN_HONEST_BLOCKS, type FakeChainOptions, fakeChain } fr
 import { parseShare } from './lottery.js';
 import { Narrator } from './narrator.js';
 import { DEFAULT_SELFISH_ALPHAS, DEFAULT_SELFISH_BLOCKS, selfishMining } from './selfish-mining.js';
+import { type TimestampOptions, timestampAttack } from './timestamp.js';
 
 function int(name: string, min: number, max: number) {
   return (v: string) => {
@@ -116,6 +117,17 @@ export function attackCommand(program: Command, fail: Fail): void {
       const narrator = new Narrator('fake-chain');
       return run(fail, narrator, () => fakeChain(flags, narrator));
     });
+
+  common(
+    attack
+      .command('timestamp')
+      .description(
+        'blocks stamped before the median time past and beyond the future limit; what ASERT would do',
+      ),
+  ).action((flags: TimestampOptions) => {
+    const narrator = new Narrator('timestamp');
+    return run(fail, narrator, () => timestampAttack(flags, narrator));
+  });
 
   common(
     attack
