@@ -62,6 +62,19 @@ export async function runScenario(
   const dir = opts.dir ?? join(DEVNET_DIR, `attack-${narrator.scenario}`);
   narrator.note(`starting ${net.nodes.length} nodes (${net.nodes.join(', ')}) in ${dir} …`);
   const running = await AttackNet.start({ ...net, dir, basePort: opts.basePort });
+  // Ctrl-C (or SIGTERM) stops the nodes cleanly: they run in process groups of their own and would
+  // outlive this process. During --keep it is the normal way out; during the run it aborts it.
+  let keeping: (() => void) | undefined;
+  let stopping = false;
+  const onSignal = () => {
+    if (keeping) return keeping();
+    if (stopping) return;
+    stopping = true;
+    narrator.note('interrupted: stopping the nodes …');
+    void running.stop().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   narrator.attach({ publish: (e) => running.publish(e) });
   narrator.note(`dashboard: ${running.dashboard}   (every node's events and this scenario's, live)`);
   let report: ScenarioReport;
@@ -80,16 +93,19 @@ export async function runScenario(
     if (opts.keep) {
       narrator.note(`\nthe devnet stays up for the dashboard: ${running.dashboard}  (Ctrl-C stops it)`);
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', () => resolve());
-        process.once('SIGTERM', () => resolve());
+        keeping = resolve;
       });
     }
   } catch (e) {
-    await running.stop();
+    if (!stopping) await running.stop();
     throw e;
+  } finally {
+    narrator.attach(undefined);
   }
-  narrator.attach(undefined);
+  stopping = true;
   await running.stop();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
   return report;
 }
 

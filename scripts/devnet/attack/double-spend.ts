@@ -33,7 +33,7 @@ import type { DevKey } from '../../../wallet/dev-keys.js';
 import { doubleSpendRace, nakamoto, rosenfeld, wilsonInterval } from '../../lib/odds.js';
 import { type CommonOptions, pct, roles, runScenario } from './common.js';
 import { attackChainParams } from './genesis.js';
-import { Lottery, Rng } from './lottery.js';
+import { Lottery, Rng, seedFor } from './lottery.js';
 import type { Narrator } from './narrator.js';
 import { type AttackNet, type EventWatch, type NodeClient, waitUntil } from './net.js';
 
@@ -115,38 +115,33 @@ export async function doubleSpend(opts: DoubleSpendOptions, narrator: Narrator) 
     { shares: opts.shares, confirmations: k, trials: opts.trials, seed: opts.seed },
   );
   return runScenario(narrator, opts, { params, nodes: NODES, isolated: ['private'] }, async (net) => {
-    const rng = new Rng(opts.seed);
-    const watch = net.watch();
-    try {
-      const results: ShareResult[] = [];
-      for (const share of opts.shares) results.push(await runShare(net, watch, share, opts, rng, narrator));
-      const lines = results.map(
-        (r) =>
-          ` ${pct(r.share, 0)} of the hash power, ${k} confirmations: ${r.succeeded} of ${r.trials.length} ` +
-          `attacks succeeded (${pct(r.measured.rate)}, 95 % interval ${pct(r.measured.low)} … ${pct(r.measured.high)}); ` +
-          `Nakamoto's formula ${pct(r.nakamoto)}, Rosenfeld's ${pct(r.rosenfeld)}, the exact odds with ` +
-          `this run's give-up rule ${pct(r.exact)}.`,
-      );
-      const outcome = results.every((r) => r.succeeded === r.trials.length)
-        ? 'succeeded'
-        : results.every((r) => r.succeeded === 0)
-          ? 'failed'
-          : 'mixed';
-      narrator.result(
-        outcome,
-        'Double spend: how often the payment vanished',
-        `${lines.join('\n')}\n\nWith more than half of the hash power the attacker always catches up in ` +
-          'the end, however many confirmations the merchant waits for: "the most work wins" is the rule ' +
-          'that lets the network agree, and it is also the rule he exploits. With less than half he ' +
-          'falls behind on average; his odds shrink exponentially with each confirmation (Nakamoto 2008 ' +
-          '§11), so a merchant waits for more confirmations the more a payment is worth. The defence is ' +
-          'not in any one node: it is that honest miners hold most of the hash power.',
-        { shares: results },
-      );
-      return { shares: results };
-    } finally {
-      await watch.close();
-    }
+    const watch = net.events;
+    const results: ShareResult[] = [];
+    for (const share of opts.shares) results.push(await runShare(net, watch, share, opts, narrator));
+    const lines = results.map(
+      (r) =>
+        ` ${pct(r.share, 0)} of the hash power, ${k} confirmations: ${r.succeeded} of ${r.trials.length} ` +
+        `attacks succeeded (${pct(r.measured.rate)}, 95 % interval ${pct(r.measured.low)} … ${pct(r.measured.high)}); ` +
+        `Nakamoto's formula ${pct(r.nakamoto)}, Rosenfeld's ${pct(r.rosenfeld)}, the exact odds with ` +
+        `this run's give-up rule ${pct(r.exact)}.`,
+    );
+    const outcome = results.every((r) => r.succeeded === r.trials.length)
+      ? 'succeeded'
+      : results.every((r) => r.succeeded === 0)
+        ? 'failed'
+        : 'mixed';
+    narrator.result(
+      outcome,
+      'Double spend: how often the payment vanished',
+      `${lines.join('\n')}\n\nWith more than half of the hash power the attacker always catches up in ` +
+        'the end, however many confirmations the merchant waits for: "the most work wins" is the rule ' +
+        'that lets the network agree, and it is also the rule he exploits. With less than half he ' +
+        'falls behind on average; his odds shrink exponentially with each confirmation (Nakamoto 2008 ' +
+        '§11), so a merchant waits for more confirmations the more a payment is worth. The defence is ' +
+        'not in any one node: it is that honest miners hold most of the hash power.',
+      { shares: results },
+    );
+    return { shares: results };
   });
 }
 
@@ -155,7 +150,6 @@ async function runShare(
   watch: EventWatch,
   q: number,
   opts: DoubleSpendOptions,
-  rng: Rng,
   narrator: Narrator,
 ): Promise<ShareResult> {
   const started = Date.now();
@@ -167,15 +161,13 @@ async function runShare(
   const gateway = net.node('attacker');
   const privateNode = net.node('private');
   const publicNodes = [...honest, gateway];
-  const lottery = new Lottery([q, (1 - q) / 2, (1 - q) / 2], rng);
+  const lottery = new Lottery([q, (1 - q) / 2, (1 - q) / 2], new Rng(seedFor(opts.seed, q)));
   const majority = q >= 0.5;
   const giveUpBehind = majority ? Number.POSITIVE_INFINITY : opts.giveUpBehind;
   const trials: TrialResult[] = [];
 
   const tipsAre = (nodes: readonly NodeClient[], hash: string, what: string) =>
-    waitUntil(what, async () =>
-      (await Promise.all(nodes.map((n) => n.status()))).every((s) => s.tipHash === hash),
-    );
+    net.events.tipsAre(nodes, hash, what);
   /** The honest side finds a block: the lottery's honest winner mines it and every public node takes it. */
   const honestBlock = async (winner: number) => {
     const node = honest[winner - 1]!;
@@ -303,7 +295,7 @@ async function runShare(
       await tipsAre(publicNodes, tip, 'every public node to switch to the released branch');
       // Each honest node's own report of the switch (its `reorg` event, back to the fork point: the
       // switch happens at the first released block with more work, the rest then simply extend it).
-      await waitUntil('every honest node to report its reorg', () =>
+      await watch.until('every honest node to report its reorg', () =>
         honest.every((n) =>
           watch.reorgs.slice(reorgsBefore).some((r) => r.node === n.name && r.fork === fork.tipHash),
         ),

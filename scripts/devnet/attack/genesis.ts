@@ -28,11 +28,11 @@ import { loadParams } from '../../../src/node/params.js';
 export type ChainKind = 'fixed' | 'asert';
 
 /**
- * The easy proof-of-work limit of both variants: target 0x040000 · 2^(8·(0x1f − 3)) = 2^242, so a block
- * needs about 2^256 / 2^242 = 16,384 hashes: around 10 ms of one core with the midstate miner, and still
- * a real search (genesis.json's limit is 256 times harder; regtest's is one hash in two).
+ * The easy proof-of-work limit of both variants: target 0x100000 · 2^(8·(0x1f − 3)) = 2^244, so a block
+ * needs about 2^256 / 2^244 = 4,096 hashes: a few milliseconds of one core with the midstate miner, and
+ * still a real search (genesis.json's limit is a thousand times harder; regtest's is one hash in two).
  */
-export const ATTACK_POW_LIMIT_BITS = 0x1f04_0000;
+export const ATTACK_POW_LIMIT_BITS = 0x1f10_0000;
 
 /** How far in the past the genesis time is put: room for a chain stamped behind its schedule (fake-chain). */
 export const GENESIS_AGE_SECONDS = 3 * 3600;

@@ -69,6 +69,14 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
+/**
+ * The seed of one share's series, from the run's seed and the share: a series replays the same draws
+ * whatever other shares the run has, so `--shares 30` repeats the 30 % trials of `--shares 60,30`.
+ */
+export function seedFor(seed: number, share: number): number {
+  return (Math.imul(seed >>> 0, 0x9e37_79b1) ^ Math.round(share * 1_000_000)) >>> 0;
+}
+
 /** One draw per block: which miner finds it, with the shares as odds. */
 export class Lottery {
   private readonly cumulative: number[];

@@ -56,9 +56,13 @@ export class Narrator {
     this.run = `${scenario}-${Date.now().toString(36)}`;
   }
 
-  /** Where events go besides the terminal (the scenario's devnet, once it is up). */
+  /**
+   * Where events go besides the terminal: the scenario's devnet, once its supervisor listens. The events
+   * of the run so far are sent to it first, so a dashboard that connected early sees the run from its start.
+   */
   attach(sink: NarratorSink | undefined): void {
     this.sink = sink;
+    for (const e of sink ? this.events : []) sink?.publish(e);
   }
 
   private emit(kind: AttackEventKind, title: string, text: string, extra: Partial<AttackEvent>): AttackEvent {

@@ -228,30 +228,72 @@ export interface ReorgSeen {
 }
 
 /**
- * Listens to the supervisor's merged stream (GET /devnet/events) as a dashboard does, and keeps the
- * reorgs the nodes report: what each node itself says happened, not what the scenario expects.
+ * Listens to the supervisor's merged stream (GET /devnet/events) as a dashboard does, and keeps what the
+ * nodes themselves report: each node's tip (its last `block` event: a node announces every block it
+ * connects, the blocks of a reorg included, so the last one is its tip) and every `reorg`. Waiting on
+ * these costs the nodes nothing, unlike polling their /status.
  */
 export class EventWatch {
   readonly reorgs: ReorgSeen[] = [];
+  /** Each node's tip, as its last `block` event said. */
+  readonly tips = new Map<string, string>();
   private readonly abort = new AbortController();
   private readonly done: Promise<void>;
+  private readonly waiters = new Set<() => void>();
+  private connected = false;
 
   constructor(url: string) {
     const feed = sseParser((e) => {
-      if (e.event !== 'reorg') return;
-      const m = JSON.parse(e.data) as { node: string; data: Omit<ReorgSeen, 'node'> };
-      this.reorgs.push({ node: m.node, ...m.data });
+      if (e.event === 'block') {
+        const m = JSON.parse(e.data) as { node: string; data: { hash: string } };
+        this.tips.set(m.node, m.data.hash);
+      } else if (e.event === 'reorg') {
+        const m = JSON.parse(e.data) as { node: string; data: Omit<ReorgSeen, 'node'> };
+        this.reorgs.push({ node: m.node, ...m.data });
+      } else return;
+      for (const wake of this.waiters) wake();
     });
     this.done = (async () => {
       try {
         const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: this.abort.signal });
         if (!res.body) return;
+        this.connected = true;
         const decoder = new TextDecoder();
         for await (const chunk of res.body) feed(decoder.decode(chunk, { stream: true }));
       } catch {
         // closed
       }
     })();
+  }
+
+  get listening(): boolean {
+    return this.connected;
+  }
+
+  /** Resolves once `check` holds, re-checked on every block or reorg event; throws after `timeoutMs`. */
+  until(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
+    if (check()) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const wake = () => {
+        if (!check()) return;
+        cleanup();
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`));
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+      };
+      this.waiters.add(wake);
+    });
+  }
+
+  /** Resolves once every named node reports `hash` as its tip. */
+  tipsAre(nodes: readonly { name: string }[], hash: string, what: string, timeoutMs = 30_000): Promise<void> {
+    return this.until(what, () => nodes.every((n) => this.tips.get(n.name) === hash), timeoutMs);
   }
 
   close(): Promise<void> {
@@ -282,6 +324,8 @@ export class AttackNet {
     private readonly server: ControlServer,
     readonly clients: ReadonlyMap<string, NodeClient>,
     readonly dir: string,
+    /** The nodes' own reports (tips, reorgs) from the merged stream, from the start on. */
+    readonly events: EventWatch,
   ) {}
 
   static async start(opts: AttackNetOptions): Promise<AttackNet> {
@@ -321,7 +365,8 @@ export class AttackNet {
     await server.listen(controlPort);
     hub.start();
     const clients = new Map(specs.map((n) => [n.name, new NodeClient(n.name, apiOf(n))]));
-    const net = new AttackNet(state, params, supervisor, hub, server, clients, dir);
+    const events = new EventWatch(`${state.control}/devnet/events`);
+    const net = new AttackNet(state, params, supervisor, hub, server, clients, dir, events);
     try {
       // The first node alone, then the rest together: each is told about the nodes already up.
       await supervisor.startNode(specs[0]!);
@@ -394,11 +439,6 @@ export class AttackNet {
     this.hub.publish('attack', data);
   }
 
-  /** Starts listening to the merged event stream (close it when done). */
-  watch(): EventWatch {
-    return new EventWatch(`${this.state.control}/devnet/events`);
-  }
-
   /** Where node `name` logs. */
   logOf(name: string): string {
     return join(this.dir, name, 'node.log');
@@ -406,6 +446,7 @@ export class AttackNet {
 
   /** Stops every node cleanly and the supervisor's server. Resolves false if a node did not stop cleanly. */
   async stop(): Promise<boolean> {
+    await this.events.close();
     const clean = await this.supervisor.shutdown();
     await this.server.close();
     return clean;

@@ -27,7 +27,7 @@ import { encodeAddress } from '../../../src/consensus/address.js';
 import { ratioInterval, selfishRevenue, selfishThreshold, wilsonInterval } from '../../lib/odds.js';
 import { type CommonOptions, pct, roles, runScenario } from './common.js';
 import { attackChainParams } from './genesis.js';
-import { Lottery, Rng } from './lottery.js';
+import { Lottery, Rng, seedFor } from './lottery.js';
 import type { Narrator } from './narrator.js';
 import { type AttackNet, type NodeClient, waitUntil } from './net.js';
 
@@ -88,9 +88,9 @@ export async function selfishMining(opts: SelfishOptions, narrator: Narrator) {
     { alphas: opts.alphas, blocks: opts.blocks, seed: opts.seed },
   );
   return runScenario(narrator, opts, { params, nodes: NODES, isolated: ['private'] }, async (net) => {
-    const rng = new Rng(opts.seed);
     const results: SelfishShareResult[] = [];
-    for (const alpha of opts.alphas) results.push(await runShare(net, alpha, opts.blocks, rng, narrator));
+    for (const alpha of opts.alphas)
+      results.push(await runShare(net, alpha, opts.blocks, opts.seed, narrator));
     const lines = results.map(
       (r) =>
         ` α = ${pct(r.alpha, 0)}: the pool has ${pct(r.share.rate)} of the main chain ` +
@@ -120,7 +120,7 @@ async function runShare(
   net: AttackNet,
   alpha: number,
   blocks: number,
-  rng: Rng,
+  seed: number,
   narrator: Narrator,
 ): Promise<SelfishShareResult> {
   const started = Date.now();
@@ -132,7 +132,7 @@ async function runShare(
   const gateway = net.node('attacker');
   const privateNode = net.node('private');
   const publicNodes = [...honest, gateway];
-  const lottery = new Lottery([alpha, (1 - alpha) / 2, (1 - alpha) / 2], rng);
+  const lottery = new Lottery([alpha, (1 - alpha) / 2, (1 - alpha) / 2], new Rng(seedFor(seed, alpha)));
   const startHeight = (await honest[0]!.status()).height;
   narrator.step(
     `α = ${pct(alpha, 0)}: the pool starts withholding at height ${startHeight}`,
@@ -153,10 +153,7 @@ async function runShare(
   let foundByPool = 0;
   let longestLead = 0;
 
-  const tipsAre = (nodes: NodeClient[], hash: string, what: string) =>
-    waitUntil(what, async () =>
-      (await Promise.all(nodes.map((n) => n.status()))).every((s) => s.tipHash === hash),
-    );
+  const tipsAre = (nodes: NodeClient[], hash: string, what: string) => net.events.tipsAre(nodes, hash, what);
   const allHave = (nodes: NodeClient[], hash: string, what: string) =>
     waitUntil(what, async () =>
       (await Promise.all(nodes.map((n) => n.block(hash)))).every((b) => b !== undefined),

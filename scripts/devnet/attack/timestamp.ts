@@ -81,10 +81,7 @@ export async function timestampAttack(opts: TimestampOptions, narrator: Narrator
     const who = roles();
     const honest = [net.node('honest0'), net.node('honest1')] as const;
     const lottery = new Lottery([0.5, 0.5], new Rng(opts.seed));
-    const tipsAre = (hash: string, what: string) =>
-      waitUntil(what, async () =>
-        (await Promise.all(honest.map((n) => n.status()))).every((s) => s.tipHash === hash),
-      );
+    const tipsAre = (hash: string, what: string) => net.events.tipsAre(honest, hash, what);
     const mineHonest = async () => {
       const i = lottery.draw();
       const hash = await honest[i]!.mine(
