@@ -28,7 +28,7 @@ import { type BranchContext, bitsAfter, craftBlock, mtpOf } from './craft.js';
 import { attackChainParams } from './genesis.js';
 import { Lottery, Rng } from './lottery.js';
 import type { Narrator } from './narrator.js';
-import { type NodeClient, type SubmitOutcome, waitUntil } from './net.js';
+import type { NodeClient, SubmitOutcome } from './net.js';
 
 export type TimestampOptions = CommonOptions;
 
@@ -175,6 +175,7 @@ export async function timestampAttack(opts: TimestampOptions, narrator: Narrator
       future,
       futureAnswers.map(answer),
       answer(again),
+      Math.floor(offeredAt / 1000),
     );
     cases.push({ ...futureCase, acceptedAfterMs });
     // What the accepted lie did, as the nodes themselves now require it: mine the next block honestly.
@@ -250,8 +251,10 @@ function describe(
   block: Block,
   answers: readonly string[],
   again?: string,
+  /** When it was first offered (unix seconds): what its time is compared with. */
+  offeredAt = now(),
 ): TimestampCase {
-  const honestTime = Math.max(now(), mtpOf(ctx) + 1);
+  const honestTime = Math.max(offeredAt, mtpOf(ctx) + 1);
   const withLie = bitsAfter(params, { ...ctx, parent: block.header });
   const withHonest = bitsAfter(params, {
     ...ctx,
@@ -262,7 +265,7 @@ function describe(
     time: block.header.time,
     vsMtp: block.header.time - mtpOf(ctx),
     vsParent: block.header.time - ctx.parent.time,
-    vsClock: block.header.time - now(),
+    vsClock: block.header.time - offeredAt,
     answers,
     ...(again !== undefined ? { again } : {}),
     nextBits: withLie.toString(16).padStart(8, '0'),
