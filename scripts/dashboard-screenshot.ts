@@ -5,20 +5,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { buildDashboard } from '../web/build.js';
+import { post as devnetPost, http } from './devnet/http.js';
+import { launchChromium } from './lib/chromium.js';
 
 const root = join(import.meta.dirname, '..');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Node {
   readonly child: ChildProcess;
@@ -62,13 +53,9 @@ async function start(dir: string, ...extra: string[]): Promise<Node> {
   return { child, api: info.api, peerId: info.peerId, multiaddrs: info.multiaddrs };
 }
 
-const post = (url: string, body: unknown) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then((r) => r.json());
-const get = (url: string) => fetch(url).then((r) => r.json());
+/** Every call may wait on a busy node (30 regtest blocks): a generous deadline, and errors throw. */
+const post = (url: string, body: unknown) => devnetPost(url, body, 60_000);
+const get = (url: string) => http(url, {}, 60_000);
 
 const dir = await mkdtemp(join(tmpdir(), 'cairn-shot-'));
 const nodes: Node[] = [];
@@ -87,12 +74,7 @@ try {
   await post(`${b.api}/admin/block-peers`, { peerIds: [a.peerId] });
   await until('the partition', async () => ((await get(`${a.api}/peers`)) as unknown[]).length === 0);
 
-  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 1100 },
-  });
+  const context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1100 });
   const page = await context.newPage();
   await page.goto(`${a.api}/`);
   await post(`${a.api}/mine`, { blocks: 2, to: toA });

@@ -1,5 +1,6 @@
-// Blocks: GET /blocks/:hashOrHeight, a block by hash (any branch) or by height (the main chain; Core:
-// getblock), and POST /blocks, a whole block handed in by a client (Core: submitblock).
+// Blocks: GET /blocks/:hashOrHeight, a block by hash (any branch), by height (the main chain), or `tip`
+// (Core: getblock, and getbestblockhash for `tip`), and POST /blocks, a whole block handed in by a client
+// (Core: submitblock).
 //
 // POST /blocks is how a block crafted outside the node's own miner reaches the chain: a pool's separate
 // mining software, a learner's hand-made block, or the devnet's attack scenarios releasing the blocks a
@@ -10,9 +11,9 @@ import type { FastifyInstance } from 'fastify';
 import type { IndexEntry } from '../../chain/block-index.js';
 import { originNow } from '../../chain/origin.js';
 import { fromHex, toHex } from '../../consensus/bytes.js';
-import { decodeBlock } from '../../consensus/encoding.js';
+import { decodeBlock, txBytesAt } from '../../consensus/encoding.js';
 import { sha256 } from '../../consensus/hash.js';
-import { BLOCK_OVERHEAD_BYTES, type Block, TX_BYTES } from '../../consensus/types.js';
+import type { Block } from '../../consensus/types.js';
 import { ApiError } from '../errors.js';
 import { ROUTES, SUBMIT_BLOCK_BODY_LIMIT } from '../schemas.js';
 import { type BlockView, blockView } from '../views.js';
@@ -53,7 +54,9 @@ async function submitBlock(ctx: RouteContext, rawHex: string): Promise<SubmitRes
 async function block(ctx: RouteContext, hashOrHeight: string): Promise<BlockView> {
   const { chain } = ctx;
   let entry: IndexEntry | undefined;
-  if (hashOrHeight.length === 64) {
+  if (hashOrHeight === 'tip') {
+    entry = chain.tip; // read once: the block and its confirmations describe the same tip
+  } else if (hashOrHeight.length === 64) {
     entry = chain.index.get(hashOrHeight.toLowerCase());
     if (!entry) throw new ApiError(404, 'NOT_FOUND', `no block with hash ${hashOrHeight}`);
   } else {
@@ -73,12 +76,6 @@ async function block(ctx: RouteContext, hashOrHeight: string): Promise<BlockView
   }
   const decoded: Block = decodeBlock(raw);
   // A tx id is SHA-256 of the tx's encoding, which is a slice of the block's own bytes.
-  const ids = decoded.txs.map((_, i) => sha256(txSlice(raw, i)));
+  const ids = decoded.txs.map((_, i) => sha256(txBytesAt(raw, i)));
   return blockView(entry, decoded, ids, raw, chain.isOnMainChain(entry), chain.height, ctx.hrp);
-}
-
-/** The bytes of tx `i` inside an encoded block (the block layout is fixed-size: docs/PROTOCOL.md). */
-export function txSlice(block: Uint8Array, i: number): Uint8Array {
-  const start = BLOCK_OVERHEAD_BYTES + i * TX_BYTES;
-  return block.subarray(start, start + TX_BYTES);
 }
