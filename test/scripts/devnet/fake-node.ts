@@ -95,9 +95,12 @@ export interface SseClient {
 }
 
 /** Opens `url` as an event stream and keeps parsing it in the background until close(). */
-export async function openSse(url: string): Promise<SseClient> {
+export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const abort = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+  const res = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  });
   const events: SseClient['events'] = [];
   const feed = sseParser((e) => events.push(e));
   const decoder = new TextDecoder();
