@@ -11,21 +11,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { buildDashboard } from '../web/build.js';
+import { launchChromium } from './lib/chromium.js';
 
 const root = join(import.meta.dirname, '..');
 const NODES = 3;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -64,7 +55,17 @@ const basePort = await freeBase();
 await buildDashboard(join(root, 'dist', 'web'));
 const devnet = spawn(
   process.execPath,
-  ['--import', 'tsx', join(root, 'scripts/devnet.ts'), 'up', '--regtest', '--nodes', String(NODES), '--miners', '2'],
+  [
+    '--import',
+    'tsx',
+    join(root, 'scripts/devnet.ts'),
+    'up',
+    '--regtest',
+    '--nodes',
+    String(NODES),
+    '--miners',
+    '2',
+  ],
   {
     cwd: root,
     env: { ...process.env, CAIRN_DEVNET_DIR: join(dir, 'devnet'), CAIRN_DEVNET_BASE_PORT: String(basePort) },
@@ -81,12 +82,7 @@ try {
     async () => out.includes('Ctrl-C stops every node') && /Live dashboard: (\S+)\//.exec(out)?.[1],
     180_000,
   );
-  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 1000 },
-  });
+  const context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
   const page = await context.newPage();
   await page.goto(`${url}/`);
   const height = async () =>
@@ -94,11 +90,14 @@ try {
   await until('a few blocks', async () => (await height()) >= 8);
   await control(page, '[data-control=partition]', 'partition 0,2 | 1');
   await control(page, '[data-control=send]', 'send 1.5 dev0 → dev1');
-  await until('two ledgers', async () => (await page.textContent('.consensus-text'))?.startsWith('2 ledgers'));
+  await until('two ledgers', async () =>
+    (await page.textContent('.consensus-text'))?.startsWith('2 ledgers'),
+  );
   // Mid-fork: both sides have mined a few blocks of their own.
   await until(
     'two branches of three',
-    async () => (await page.$$('svg .block:not(.main)')).length >= 3 && (await page.$$('svg .block.main')).length > 0,
+    async () =>
+      (await page.$$('svg .block:not(.main)')).length >= 3 && (await page.$$('svg .block.main')).length > 0,
   );
   await page.waitForTimeout(3_000);
   const tx = await page.getAttribute('.pool .tx >> nth=0', 'data-tx').catch(() => null);
@@ -112,7 +111,11 @@ try {
 
   await control(page, '[data-control=heal]', 'heal');
   await until('the reorg banner', async () => (await page.$('.banner[data-depth]')) !== null, 120_000);
-  await until('one ledger', async () => (await page.textContent('.consensus-text'))?.includes('agree'), 120_000);
+  await until(
+    'one ledger',
+    async () => (await page.textContent('.consensus-text'))?.includes('agree'),
+    120_000,
+  );
   await page.waitForTimeout(1_000); // the badges' slide
   const reorg = join(root, 'docs', 'dashboard-reorg.png');
   await page.screenshot({ path: reorg, fullPage: true });

@@ -33,6 +33,8 @@ export interface MetricSources {
    * cairn_state_mismatches_total reports it and `stateMismatch()` is not to be called.
    */
   stateMismatches?(): number;
+  /** The signature backend's name (e.g. "secp256k1-native"), reported as cairn_verifier_info{backend}. */
+  verifier?(): string;
 }
 
 /** The chain events the counters follow (the real Chain satisfies it). */
@@ -91,6 +93,19 @@ export class Metrics {
       'Hashes per second of the local miner',
       (s) => s.hashrate?.() ?? this.hashrateValue,
     );
+    // An "info" metric (the Prometheus convention for a fact that is a string, like node_uname_info):
+    // value 1, the fact in a label, so a dashboard can show or group by which backend each node runs.
+    const verifier: Gauge<'backend'> = new Gauge({
+      name: 'cairn_verifier_info',
+      help: 'The signature backend verifying txs and blocks (value 1, name in the backend label)',
+      labelNames: ['backend'],
+      registers,
+      collect: () => {
+        verifier.reset();
+        const backend = this.sources.verifier?.();
+        if (backend) verifier.set({ backend }, 1);
+      },
+    });
     this.blocksConnected = new Counter({
       name: 'cairn_blocks_connected_total',
       help: 'Blocks connected to the best chain (reorgs included)',

@@ -67,6 +67,12 @@ const statusSchema = {
     stateDigest: { ...hash, description: 'order-independent digest of every account at the tip' },
     stateMismatches: { type: 'integer', description: 'peers at our tip whose state digest differed' },
     version: { type: 'string', description: 'the software version' },
+    verifier: {
+      type: 'string',
+      description:
+        'the signature backend checking every tx and block: secp256k1-native (libsecp256k1 as a native ' +
+        'addon), tiny-secp256k1 (the same library as WebAssembly) or noble (pure JS)',
+    },
   },
 } as const;
 

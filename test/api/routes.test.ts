@@ -59,6 +59,7 @@ describe('GET /status', () => {
         },
         status: { syncing: () => true, stateMismatches: () => 3 },
         version: '9.9.9',
+        verifier: 'secp256k1-native',
       },
     });
     const [hash] = await f.mine(2);
@@ -75,6 +76,7 @@ describe('GET /status', () => {
       syncing: true,
       stateMismatches: 3,
       version: '9.9.9',
+      verifier: 'secp256k1-native',
     });
     expect(BigInt(body.chainWork)).toBeGreaterThan(0n);
   });
