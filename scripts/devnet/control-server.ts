@@ -5,6 +5,8 @@
 //   GET  /devnet/state                  the nodes, their API URLs, running/up, the partition groups
 //   GET  /devnet/events                 every node's /events in one stream, each event tagged with its node
 //   GET  /devnet/nodes/NODE/api/PATH    GET PATH on that node's API (read-only), so the page stays same-origin
+//   GET  /devnet/snapshot               every node's /status, /chain/tips, /peers and /mempool in one answer
+//                                       (a node that is down is named as down, not a failed request)
 //   POST /devnet/partition              {"groups": ["0,1", "2"]}   (as `devnet -- partition 0,1 2`)
 //   POST /devnet/heal                                             (as `devnet -- heal`)
 //   POST /devnet/nodes/NODE/stop|start|kill                       (as `devnet -- stop N` …)
@@ -85,6 +87,8 @@ class HttpError extends Error {
 const MAX_BODY = 64 * 1024;
 /** A node that takes longer than this to answer a read is reported as down (502 NODE_DOWN). */
 const PROXY_TIMEOUT_MS = 10_000;
+/** The snapshot waits at most this long for a node (it is polled every couple of seconds). */
+const SNAPSHOT_TIMEOUT_MS = 3_000;
 
 /** The same-origin prefix under which the aggregator proxies reads of `node`'s API. */
 export const proxyBase = (node: NodeSpec) => `/devnet/nodes/${node.name}/api`;
@@ -148,6 +152,38 @@ export class ControlServer {
     };
   }
 
+  /**
+   * What GET /devnet/snapshot answers: each node's own view right now, read here rather than by the page,
+   * so that the page polls one URL and a node that is stopped or restarting is a field (`error`), not a
+   * failed request in the learner's console.
+   */
+  async nodesNow(): Promise<unknown> {
+    const { state, supervisor, hub } = this.opts;
+    const read = async <T>(n: NodeSpec, path: string) => {
+      const r = await fetch(`${apiOf(n)}${path}`, { signal: AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS) });
+      if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+      return (await r.json()) as T;
+    };
+    const nodes = await Promise.all(
+      state.nodes.map(async (n) => {
+        const head = { name: n.name, running: supervisor.isRunning(n), up: hub.isUp(n.name) };
+        if (!head.running && !head.up) return { ...head, error: `${n.name} is not running` };
+        try {
+          const [status, tips, peers, mempool] = await Promise.all([
+            read(n, '/status'),
+            read(n, '/chain/tips'),
+            read(n, '/peers'),
+            read<{ id: string }[]>(n, '/mempool?limit=50'),
+          ]);
+          return { ...head, status, tips, peers, mempool: mempool.map((t) => t.id) };
+        } catch (e) {
+          return { ...head, error: `${n.name} does not answer (${(e as Error).message})` };
+        }
+      }),
+    );
+    return { partition: this.groups, nodes };
+  }
+
   private get dir(): string {
     return this.opts.dir ?? DEVNET_DIR;
   }
@@ -188,6 +224,7 @@ export class ControlServer {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const path = url.pathname;
     if (req.method === 'GET' && path === '/devnet/state') return reply(res, 200, this.snapshot());
+    if (req.method === 'GET' && path === '/devnet/snapshot') return reply(res, 200, await this.nodesNow());
     const proxied = /^\/devnet\/nodes\/([^/]+)\/api(\/.*)$/.exec(path);
     if (proxied && (req.method === 'GET' || req.method === 'HEAD'))
       return this.proxy(req, res, proxied[1]!, proxied[2]! + url.search);

@@ -207,7 +207,8 @@ export class Dashboard {
   }
 
   private async refetchNow(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => this.loadNode(n)));
+    await Promise.all(this.nodes.filter((n) => n.online).map((n) => this.loadNode(n)));
+    if (this.mode === 'devnet') await this.poll();
     this.changed();
   }
 
@@ -228,7 +229,7 @@ export class Dashboard {
         if (!page.next) break;
         query = `from=${page.next.from}&after=${page.next.after}&limit=1000`;
       }
-      await this.pollNode(n);
+      if (this.mode === 'node') await this.pollNode(n);
     } catch (e) {
       n.online = false;
       this.error = `${n.name}: ${(e as Error).message}`;
@@ -257,28 +258,56 @@ export class Dashboard {
     if (!m.has(node)) m.set(node, at);
   }
 
-  /** Status (state digest), tips, peers and mempool of each node; tips it lacks fetch the tree again. */
+  /**
+   * Status (state digest), tips, peers and mempool of each node; tips it lacks fetch the tree again. On
+   * the devnet, one GET /devnet/snapshot answers for every node, and names the ones that are down.
+   */
   private async poll(): Promise<void> {
     if (this.mode === 'devnet') {
       try {
-        const state = await this.get<DevnetStateJson>('/devnet/state');
-        for (const [i, raw] of state.nodes.entries()) {
-          const fresh = nodeFrom(raw, i);
-          const n = this.nodes.find((x) => x.name === fresh.name);
-          if (!n) this.nodes.push(fresh);
-          else n.online = fresh.online;
-        }
-        this.partition = state.partition ?? null;
+        const snap = await this.get<SnapshotJson>('/devnet/snapshot');
+        this.partition = snap.partition ?? null;
+        await Promise.all(
+          snap.nodes.map(async (raw, i) => {
+            let n = this.nodeNamed(raw.name);
+            if (!n) {
+              n = nodeFrom({ name: raw.name }, i);
+              this.nodes.push(n);
+            }
+            if (raw.error !== undefined || !raw.status || !raw.tips) {
+              n.online = false;
+              return;
+            }
+            this.applyNodeView(n, raw.status, raw.tips, raw.peers ?? [], raw.mempool ?? []);
+            await this.fetchMissing(n, raw.tips);
+          }),
+        );
       } catch {
-        // the aggregator is gone for a moment; the per-node calls tell which nodes still answer
+        // the aggregator is gone for a moment: the next poll tries again
       }
+    } else {
+      await Promise.all(this.nodes.map((n) => this.pollNode(n)));
     }
-    // A node the aggregator reports down is not asked (its `node` event brings it back).
-    await Promise.all(
-      this.nodes.filter((n) => n.online || this.mode === 'node').map((n) => this.pollNode(n)),
-    );
     if (this.followed) await this.trackTx(this.followed);
     this.changed();
+  }
+
+  private applyNodeView(n: NodeState, status: Status, tips: Tip[], peers: Peer[], mempool: string[]): void {
+    n.online = true;
+    n.status = status;
+    n.tip = status.tipHash;
+    n.height = status.height;
+    n.tips = tips;
+    n.peers = peers;
+    n.mempool = mempool;
+  }
+
+  /** A tip the tree lacks (an event missed while a node was away): fetch the tree above its fork. */
+  private async fetchMissing(n: NodeState, tips: Tip[]): Promise<void> {
+    if (tips.some((t) => !this.tree.blocks.has(t.hash) && t.status !== 'headers-only')) {
+      const low = Math.min(...tips.map((t) => t.height - t.branchLength));
+      await this.fetchTreeFrom(n, low).catch(() => undefined);
+    }
   }
 
   private async pollNode(n: NodeState): Promise<void> {
@@ -289,17 +318,14 @@ export class Dashboard {
         this.get<Peer[]>(`${n.base}/peers`).catch(() => [] as Peer[]),
         this.get<{ id: string }[]>(`${n.base}/mempool?limit=50`).catch(() => [] as { id: string }[]),
       ]);
-      n.online = true;
-      n.status = status;
-      n.tip = status.tipHash;
-      n.height = status.height;
-      n.tips = tips;
-      n.peers = peers;
-      n.mempool = mempool.map((t) => t.id);
-      if (tips.some((t) => !this.tree.blocks.has(t.hash) && t.status !== 'headers-only')) {
-        const low = Math.min(...tips.map((t) => t.height - t.branchLength));
-        await this.fetchTreeFrom(n, low);
-      }
+      this.applyNodeView(
+        n,
+        status,
+        tips,
+        peers,
+        mempool.map((t) => t.id),
+      );
+      await this.fetchMissing(n, tips);
     } catch {
       n.online = false;
     }
@@ -445,7 +471,7 @@ export class Dashboard {
     this.banner = { text, at: Date.now(), node, depth: r.depth };
     const returned = r.returnedTxs ?? [];
     for (const tx of returned) {
-      this.step(tx, {
+      this.reorgedOut(tx, {
         kind: 'reorged out',
         node,
         at: Date.now(),
@@ -493,6 +519,22 @@ export class Dashboard {
     const last = j.findLast((x) => x.node === s.node);
     if (last?.kind === s.kind) return;
     j.push(s);
+  }
+
+  /**
+   * A node's reorg took the transfer's block off its main chain. The node announces the reorg once the
+   * switch is complete, after the transfer's own `tx` event (origin reorg) put it back in its mempool: the
+   * step goes before that one, in the order it happened.
+   */
+  private reorgedOut(tx: string, s: TxStep): void {
+    const j = this.journeys.get(tx);
+    const last = j?.findLast((x) => x.node === s.node);
+    if (j && last?.kind === 'back in the mempool') {
+      const before = j.findLast((x) => x.node === s.node && x.kind !== 'back in the mempool');
+      if (before?.kind !== 'reorged out') j.splice(j.lastIndexOf(last), 0, { ...s, at: last.at });
+      return;
+    }
+    this.step(tx, s);
   }
 
   /** Follows one transfer: asks each node where it is (pending, or in which block) now and at every poll. */
@@ -629,6 +671,21 @@ interface TreeBlockJson {
   txCount?: number;
   receivedAt?: number;
   origin?: string;
+}
+
+/** GET /devnet/snapshot: each node's own view, or why it has none. */
+interface SnapshotJson {
+  partition?: string[][] | null;
+  nodes: {
+    name: string;
+    running: boolean;
+    up: boolean;
+    error?: string;
+    status?: Status;
+    tips?: Tip[];
+    peers?: Peer[];
+    mempool?: string[];
+  }[];
 }
 
 interface DevnetStateJson {

@@ -146,6 +146,33 @@ describe('devnet aggregator', () => {
     });
   });
 
+  it('GET /devnet/snapshot: every node’s status, tips, peers and mempool in one answer; a node down is named', async () => {
+    await waitFor('every stream up', async () => {
+      const s = (await (await fetch(`${base}/devnet/state`)).json()) as { nodes: { up: boolean }[] };
+      return s.nodes.every((n) => n.up);
+    });
+    await nodes[1]!.close();
+    const snap = (await (await fetch(`${base}/devnet/snapshot`)).json()) as {
+      partition: unknown;
+      nodes: Record<string, unknown>[];
+    };
+    expect(snap.partition).toBeNull();
+    expect(snap.nodes).toHaveLength(3);
+    for (const i of [0, 2]) {
+      expect(snap.nodes[i]).toEqual({
+        name: `node${i}`,
+        running: false,
+        up: expect.any(Boolean),
+        status: { height: 0, genesisHash: nodes[i]!.genesisHash },
+        tips: [{ hash: nodes[i]!.genesisHash, height: 0, chainWork: '1', branchLength: 0, status: 'active' }],
+        peers: [],
+        mempool: ['aa'.repeat(32)],
+      });
+    }
+    expect(snap.nodes[1]).toMatchObject({ name: 'node1', error: expect.stringContaining('node1') });
+    expect(snap.nodes[1]!.status).toBeUndefined();
+  });
+
   it('POST partition / heal: each group blocks the peers outside it, the state and the stream say so', async () => {
     const client = await openSse(`${base}/devnet/events`);
     clients.push(client);

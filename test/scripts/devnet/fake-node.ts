@@ -65,6 +65,12 @@ export async function startFakeNode(genesisHash = '11'.repeat(32)): Promise<Fake
       return;
     }
     if (req.method === 'GET' && path === '/status') return json(res, 200, { height: 0, genesisHash });
+    if (req.method === 'GET' && path === '/chain/tips')
+      return json(res, 200, [
+        { hash: genesisHash, height: 0, chainWork: '1', branchLength: 0, status: 'active' },
+      ]);
+    if (req.method === 'GET' && path === '/peers') return json(res, 200, []);
+    if (req.method === 'GET' && path.startsWith('/mempool')) return json(res, 200, [{ id: 'aa'.repeat(32) }]);
     if (req.method === 'GET' && path.startsWith('/accounts/'))
       return json(res, 200, { balance: '0', nonce: '0', nextNonce: node.nextNonce });
     if (req.method === 'POST') {
