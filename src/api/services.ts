@@ -4,7 +4,7 @@
 import type { IndexEntry } from '../chain/block-index.js';
 import type { AddressTxPage } from '../chain/chain.js';
 import type { Origin, OriginKind } from '../chain/origin.js';
-import type { Account, ChainParams, Hash, Tx } from '../consensus/types.js';
+import type { Account, Block, ChainParams, Hash, Tx } from '../consensus/types.js';
 import type { ChainEventSource } from './metrics.js';
 
 /** What the API reads from the chain (src/chain/chain.ts `Chain` satisfies it). */
@@ -25,6 +25,14 @@ export interface ApiChain extends ChainEventSource {
     limit: number,
     before?: { readonly height: number; readonly position: number },
   ): Promise<AddressTxPage>;
+  /**
+   * Accept a block from a client (POST /blocks), exactly as from a peer: every rule, then fork choice.
+   * Throws the RuleError that refuses it.
+   */
+  processBlock(
+    block: Block,
+    origin: Origin,
+  ): Promise<{ readonly status: 'connected' | 'stored' | 'orphan' | 'duplicate'; readonly hash: Hash }>;
 }
 
 /**
