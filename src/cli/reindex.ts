@@ -1,8 +1,21 @@
 // `cairn reindex`: rebuild the account state from the stored blocks and report what did not match
 // (Core: -reindex-chainstate). It refuses a datadir of another chain before replaying anything.
 import type { Command } from 'commander';
+import { formatDuration, grouped } from '../client/format.js';
 import { action, CliError, EXIT } from './exit-codes.js';
 import { type ChainFlags, ENV, helpFooter, plural } from './options.js';
+
+/**
+ * One progress line: "replayed 1,500 of 10,000 blocks, 2,340 blocks/s, about 4 s left", and at the end
+ * "replayed 10,000 of 10,000 blocks, 2,340 blocks/s".
+ */
+export function reindexProgress(p: { done: number; total: number; blocksPerSecond: number }): string {
+  const rate = `${grouped(Math.round(p.blocksPerSecond))} blocks/s`;
+  const left = p.total - p.done;
+  const eta =
+    left > 0 && p.blocksPerSecond > 0 ? `, about ${formatDuration(left / p.blocksPerSecond)} left` : '';
+  return `replayed ${grouped(p.done)} of ${plural(p.total, 'block').replace(/^\d+/, grouped(p.total))}, ${rate}${eta}`;
+}
 
 export function reindexCommand(program: Command): void {
   const cmd = program
@@ -25,15 +38,11 @@ export function reindexCommand(program: Command): void {
         const stored = await store.getMainHash(0);
         if (!stored) throw new CliError(`datadir ${store.dir} holds no chain yet`, EXIT.DATADIR, 'NO_CHAIN');
         await checkStoredChain(store, params, flags);
-        let last = 0;
+        const { ProgressLine } = await import('../client/progress.js');
+        const progress = new ProgressLine(!flags.json);
         const result = await reindex(store, params, (p) => {
-          const now = Date.now();
-          if (!flags.json && (now - last > 1000 || p.done === p.total)) {
-            last = now;
-            process.stderr.write(
-              `replayed ${p.done}/${p.total} blocks (${p.blocksPerSecond.toFixed(0)} blocks/s)\n`,
-            );
-          }
+          if (p.done < p.total) progress.update(() => reindexProgress(p));
+          else progress.done(reindexProgress(p));
         });
         const summary = {
           height: result.height,
