@@ -8,7 +8,7 @@
 //        namespace, so `cairn status`, the wallet and the dashboard work exactly as on the loopback devnet.
 //
 // Run as `ip netns exec NS node --import tsx scripts/devnet/host-agent.ts CONFIG.json`. It prints one line
-// "ready" when both listeners are up, and exits on SIGTERM or when its parent goes away.
+// "ready" when both listeners are up, and exits on SIGTERM or when its parent (the supervisor) goes away.
 import '../../src/polyfill.js';
 import { readFileSync, rmSync, unwatchFile, watchFile } from 'node:fs';
 import { type LinkShape, UNSHAPED } from './link-shape.js';
@@ -94,5 +94,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
+  // The supervisor that started us died without stopping us (SIGKILL, a crash): we were re-parented.
+  // Nothing would ever stop us then, so we stop ourselves; the next `up` removes the namespaces.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000).unref();
   console.log('ready');
 }
