@@ -80,7 +80,19 @@ describe.skipIf(reason !== undefined)('cairn start --mdns on a LAN of namespaces
       child.stderr!.on('data', (d) => (log += d));
       nodes.push({ child, datadir, log: () => log });
     }
-  }, 60_000);
+    // Up when each has written node.json (it listens); startup is slow on a loaded machine.
+    for (const [i, n] of nodes.entries()) {
+      await waitFor(
+        `node ${i} to start`,
+        async () => {
+          if (n.child.exitCode !== null) throw new Error(`node ${i} exited: ${n.log().slice(-1000)}`);
+          return readFile(join(n.datadir, 'node.json'), 'utf8').catch(() => undefined);
+        },
+        150_000,
+        200,
+      );
+    }
+  }, 180_000);
 
   afterAll(async () => {
     for (const n of nodes) n.child.kill('SIGKILL');

@@ -96,8 +96,8 @@ export async function scaleRun(world: BenchWorld, n: number): Promise<ScaleRun> 
   let waiter: { key: string; resolve: () => void } | undefined;
   for (const [j, node] of nodes.entries()) {
     node.services.chain.on('block:connected', ({ entry }: ConnectedBlock) => {
-      let times = arrivals.get(entry.hex);
-      if (!times) arrivals.set(entry.hex, (times = new Array(n).fill(Number.NaN)));
+      const times = arrivals.get(entry.hex) ?? new Array<number>(n).fill(Number.NaN);
+      arrivals.set(entry.hex, times);
       times[j] = performance.now();
       if (waiter?.key === entry.hex && times.every((t) => !Number.isNaN(t))) waiter.resolve();
     });
@@ -106,7 +106,10 @@ export async function scaleRun(world: BenchWorld, n: number): Promise<ScaleRun> 
     new Promise<void>((resolve, reject) => {
       const times = arrivals.get(key);
       if (times?.every((t) => !Number.isNaN(t))) return resolve();
-      const timer = setTimeout(() => reject(new Error(`rrg${n}: block ${key} did not reach all nodes`)), 30_000);
+      const timer = setTimeout(
+        () => reject(new Error(`rrg${n}: block ${key} did not reach all nodes`)),
+        30_000,
+      );
       waiter = {
         key,
         resolve: () => {
