@@ -134,8 +134,10 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   console.log(
     `Cairn devnet: ${flags.nodes} nodes, ${flags.miners} mining, on ${flags.regtest ? 'regtest' : 'genesis.json (real difficulty)'}` +
       `${existsSync(join(DEVNET_DIR, 'node0', 'chain')) ? ', resuming the chain in .devnet/' : ''}` +
-      `${network ? `, each on its own host (namespaces ${network.plan.prefix}-n*, LAN ${network.plan.cidr})` : ''}\n`,
+      `${network ? `, each on its own host (namespaces ${network.plan.prefix}-n*, LAN ${network.plan.cidr})` : ''}`,
   );
+  // First, so a learner can open it while the nodes start (the page shows each node as it comes up).
+  console.log(`Live dashboard: ${state.control}/  (open it in a browser)\n`);
   const started = async (node: (typeof nodes)[number]) => {
     const info = await sup.startNode(node);
     const where = node.address ? `  host ${node.address}` : '';
@@ -159,7 +161,9 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   for (const k of devKeys()) console.log(`  ${k.name}  ${encodeAddress(k.addressHash, prefix)}`);
   console.log(`  mnemonic: "${DEV_MNEMONIC}"`);
   console.log('  import them with: npx cairn-wallet import-dev');
-  console.log(`\nDashboard: ${state.control}/  (all nodes' events merged: ${state.control}/devnet/events)`);
+  console.log(
+    `\nLive dashboard: ${state.control}/  (every node's events merged: ${state.control}/devnet/events)`,
+  );
   console.log(
     '\nFrom another terminal: npm run devnet -- status | partition 0,1 2 | heal | stop 1 | start 1 | kill 1',
   );

@@ -2,9 +2,9 @@
 // (and getbestblockhash for `tip`).
 import type { FastifyInstance } from 'fastify';
 import type { IndexEntry } from '../../chain/block-index.js';
-import { decodeBlock } from '../../consensus/encoding.js';
+import { decodeBlock, txBytesAt } from '../../consensus/encoding.js';
 import { sha256 } from '../../consensus/hash.js';
-import { BLOCK_OVERHEAD_BYTES, type Block, TX_BYTES } from '../../consensus/types.js';
+import type { Block } from '../../consensus/types.js';
 import { ApiError } from '../errors.js';
 import { ROUTES } from '../schemas.js';
 import { type BlockView, blockView } from '../views.js';
@@ -42,12 +42,6 @@ async function block(ctx: RouteContext, hashOrHeight: string): Promise<BlockView
   }
   const decoded: Block = decodeBlock(raw);
   // A tx id is SHA-256 of the tx's encoding, which is a slice of the block's own bytes.
-  const ids = decoded.txs.map((_, i) => sha256(txSlice(raw, i)));
+  const ids = decoded.txs.map((_, i) => sha256(txBytesAt(raw, i)));
   return blockView(entry, decoded, ids, raw, chain.isOnMainChain(entry), chain.height, ctx.hrp);
-}
-
-/** The bytes of tx `i` inside an encoded block (the block layout is fixed-size: docs/PROTOCOL.md). */
-export function txSlice(block: Uint8Array, i: number): Uint8Array {
-  const start = BLOCK_OVERHEAD_BYTES + i * TX_BYTES;
-  return block.subarray(start, start + TX_BYTES);
 }
