@@ -69,7 +69,15 @@ export async function startHostAgent(config: HostAgentConfig): Promise<{ stop():
   const api = new ShapingRelay({ listen: { path: config.apiSocket } as Endpoint, target: config.apiTarget });
   let applied = new Set<string>();
   const apply = () => {
-    const links = readLinks(config.linksFile);
+    let links: LinksFile;
+    try {
+      links = readLinks(config.linksFile);
+    } catch (e) {
+      // The devnet replaces the file atomically, so this is a hand edit gone wrong: keep the links as
+      // they are rather than drop the node's relay (and with it the node) off the network.
+      console.error(`links file ${config.linksFile} unreadable, links unchanged: ${(e as Error).message}`);
+      return;
+    }
     for (const source of applied) if (!(source in links)) p2p.setLink(source, undefined);
     for (const [source, shape] of Object.entries(links)) p2p.setLink(source, shape);
     applied = new Set(Object.keys(links));

@@ -15,7 +15,7 @@
 // `status`, `load`, the wallet, `cairn status` and the dashboard aggregator work as on the loopback
 // devnet. `partition` moves bridge ports (netns.ts), so the groups share no link at all.
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type HostAgentConfig, type LinksFile, linksToJson } from './host-agent.js';
 import type { LinkShape } from './link-shape.js';
@@ -184,7 +184,10 @@ export class HostNetwork implements DevnetNetwork {
         if (a === node.index) links[this.plan.nodes[b]!.address] = s;
         if (b === node.index) links[this.plan.nodes[a]!.address] = s;
       }
-      writeFileSync(this.linksFile(node), linksToJson(links as LinksFile));
+      // Atomically (a new file renamed over the old): the agent may read it at any moment.
+      const file = this.linksFile(node);
+      writeFileSync(`${file}.tmp`, linksToJson(links as LinksFile));
+      renameSync(`${file}.tmp`, file);
     }
   }
 

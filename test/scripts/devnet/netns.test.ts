@@ -176,6 +176,12 @@ describe.skipIf(reason !== undefined)('network-namespace hosts', () => {
       });
       s.destroy();
       expect(echoed).toBe('hello');
+      // A links file that does not parse (a hand edit gone wrong) leaves the links as they were and the
+      // agent running: its node stays on the network.
+      writeFileSync(linksFile, '{"198.18.');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(agent.exitCode).toBeNull();
+      expect(await rttFrom(0, node1.address, 7501)).toBeGreaterThanOrEqual(159);
       // Rewriting the links file reshapes the link without a restart.
       writeFileSync(linksFile, linksToJson({}));
       await waitUntil(async () => (await rttFrom(0, node1.address, 7501)) < 80, 5000);
