@@ -57,6 +57,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       '--p2p-port',
       String(node.p2pPort),
     ];
+    if (state.genesis) args.push('--genesis', state.genesis);
     if (state.regtest) args.push('--regtest');
     if (this.hosts) args.push(...this.hosts.nodeArgs(node));
     if (node.miner) {
