@@ -18,18 +18,6 @@ import { RuleError } from '../../src/consensus/errors.js';
 import { genesisJson, loadChainParams, parseChainParams } from '../../src/consensus/params.js';
 import { decodeUndo, encodeUndo } from '../../src/consensus/state.js';
 import { HEADER_BYTES, TX_BYTES } from '../../src/consensus/types.js';
-import {
-  decodeAccount,
-  decodeHash,
-  decodeHeaderEntry,
-  decodeTxLocation,
-  decodeU32,
-  encodeAccount,
-  encodeHeaderEntry,
-  encodeTxLocation,
-  encodeU32,
-  HEADER_ENTRY_BYTES,
-} from '../../src/storage/codec.js';
 import { ProtocolError } from '../../src/p2p/framing.js';
 import {
   decodeBlocksRequest,
@@ -51,6 +39,18 @@ import {
   MAX_PEER_ADDRS,
 } from '../../src/p2p/protocols/peers.js';
 import { decodeStatus, encodeStatus, STATUS_BYTES } from '../../src/p2p/protocols/status.js';
+import {
+  decodeAccount,
+  decodeHash,
+  decodeHeaderEntry,
+  decodeTxLocation,
+  decodeU32,
+  encodeAccount,
+  encodeHeaderEntry,
+  encodeTxLocation,
+  encodeU32,
+  HEADER_ENTRY_BYTES,
+} from '../../src/storage/codec.js';
 import { StorageError } from '../../src/storage/errors.js';
 import { arbBlock, arbHeader, arbTx } from '../consensus/arbitraries.js';
 
