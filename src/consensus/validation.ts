@@ -10,7 +10,7 @@
 //
 // Each stage runs only after the cheaper, context-free ones passed, so a peer cannot make a node do
 // expensive work (state lookups, signature checks) for a block whose proof of work is missing.
-import { bytesEqual, toHex } from './bytes.js';
+import { byteKey, bytesEqual } from './bytes.js';
 import { blockSize } from './encoding.js';
 import { ensure, RULE_CODES, type RuleCode, RuleError, ruleKind } from './errors.js';
 import { blockHash, txId } from './hash.js';
@@ -110,7 +110,7 @@ export function checkBlockSanity(block: Block, params: ChainParams): SanityResul
   );
   const seen = new Set<string>();
   ids.forEach((id, i) => {
-    const key = toHex(id);
+    const key = byteKey(id);
     ensure(!seen.has(key), 'DUPLICATE_TX', () => `tx ${i} appears twice in the block`);
     seen.add(key);
   });

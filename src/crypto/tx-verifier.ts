@@ -9,7 +9,6 @@
 //
 // Single txs (the mempool's) that arrive together are coalesced by a MicroBatcher into one pool batch, so
 // concurrent API requests and gossip share worker round trips instead of each verifying alone.
-import { toHex } from '../consensus/bytes.js';
 import { isRuleError, RuleError } from '../consensus/errors.js';
 import { txId } from '../consensus/hash.js';
 import { checkTxSignature, signingHash } from '../consensus/signature.js';
@@ -85,15 +84,15 @@ export class TxVerifier {
    * tx id if the caller already has it. Throws like checkTxSignature.
    */
   async verifyTx(tx: Tx, id?: Uint8Array): Promise<void> {
-    const key = this.cache ? toHex(id ?? txId(tx)) : '';
-    if (this.cache?.has(key)) return;
+    const key = this.cache ? (id ?? txId(tx)) : undefined;
+    if (key !== undefined && this.cache?.has(key)) return;
     const item = this.itemOf(tx);
     if (item === null) this.explain(tx);
     const ok = this.intake
       ? await this.intake.submit(item)
       : this.verifier.verify(item.msgHash, item.publicKey, item.signature);
     if (!ok) this.explain(tx);
-    this.cache?.add(key);
+    if (key !== undefined) this.cache?.add(key);
   }
 
   /**
@@ -105,7 +104,7 @@ export class TxVerifier {
     if (ids !== undefined && ids.length !== txs.length) {
       throw new RangeError(`got ${ids.length} tx ids for ${txs.length} txs`);
     }
-    const keys = this.cache ? txs.map((tx, i) => toHex(ids?.[i] ?? txId(tx))) : [];
+    const keys = this.cache ? txs.map((tx, i) => ids?.[i] ?? txId(tx)) : [];
     const todo: number[] = [];
     for (let i = 0; i < txs.length; i++) if (!this.cache?.has(keys[i]!)) todo.push(i);
 

@@ -78,6 +78,15 @@ export interface ChainBatch {
   setMeta(name: string, bytes: Uint8Array): this;
   /** Commit every op as one atomic LevelDB write. A batch can be written once. */
   write(): Promise<void>;
+  /**
+   * Do the costly part of write() now, on this thread: hand the ops queued so far to LevelDB's native
+   * batch, so that the write() that follows only commits it (ops added later are handed over by write()).
+   * For a caller that can prepare its batch while it waits for something else (the chain, while the
+   * signatures are verified). A staged batch holds native memory: write() or discard() it.
+   */
+  stage(): this;
+  /** Abandon the batch unwritten, freeing what stage() took. Safe on an unstaged or written batch. */
+  discard(): Promise<void>;
 }
 
 export interface ChainStoreOptions {
@@ -277,9 +286,14 @@ export class ChainStore {
   }
 }
 
+type NativeBatch = ReturnType<Db['batch']>;
+
 class Batch implements ChainBatch {
   private readonly ops: Op[] = [];
   private written = false;
+  /** The native batch stage() filled, and how many ops it has been given. */
+  private native: NativeBatch | undefined;
+  private staged = 0;
 
   constructor(
     private readonly db: Db,
@@ -388,23 +402,41 @@ class Batch implements ChainBatch {
    */
   async write(): Promise<void> {
     if (this.written) throw batchWritten();
-    this.written = true;
-    if (this.ops.length === 0) return;
-    // The chained form on the root database, with the keys prefixed already: each op goes straight into
-    // the native WriteBatch. The array form with a `sublevel` per op clones and re-encodes every op in
-    // JS first, which cost ~10 µs an op on the main thread: 40 ms of a 1,000-tx block's 3,000 writes
-    // (docs/BENCHMARKS.md, chain.import_vs_pool), against ~2 µs this way.
-    const batch = this.db.batch();
+    if (this.ops.length === 0) {
+      this.written = true;
+      return;
+    }
     try {
-      for (const op of this.ops) {
-        if (op.value === undefined) batch.del(op.key);
-        else batch.put(op.key, op.value);
-      }
+      this.stage();
     } catch (e) {
-      await batch.close(); // nothing was written; free the native batch
+      await this.discard(); // nothing was written; free the native batch
       throw e;
     }
-    await batch.write({ sync: this.sync });
+    this.written = true;
+    await this.native!.write({ sync: this.sync });
+  }
+
+  // The chained form on the root database, with the keys prefixed already: each op goes straight into
+  // the native WriteBatch. The array form with a `sublevel` per op clones and re-encodes every op in JS
+  // first, which cost ~10 µs an op on the main thread: 40 ms of a 1,000-tx block's 3,000 writes
+  // (docs/BENCHMARKS.md, chain.import_vs_pool), against ~2 µs this way.
+  stage(): this {
+    if (this.written) throw batchWritten();
+    this.native ??= this.db.batch();
+    for (; this.staged < this.ops.length; this.staged++) {
+      const op = this.ops[this.staged]!;
+      if (op.value === undefined) this.native.del(op.key);
+      else this.native.put(op.key, op.value);
+    }
+    return this;
+  }
+
+  async discard(): Promise<void> {
+    if (this.written) return;
+    this.written = true;
+    const native = this.native;
+    this.native = undefined;
+    if (native) await native.close();
   }
 }
 
