@@ -47,6 +47,13 @@ export const DEFAULT_EVENT_STREAM_OPTIONS: EventStreamOptions = Object.freeze({
   replayBytes: 1024 * 1024,
 });
 
+/** The response headers of a stream (and of HEAD /events, which gets them and no stream). */
+export const STREAM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no', // tells nginx-style proxies not to hold events back
+});
+
 /**
  * The topics a client can ask for with `?topics=` (comma-separated): `block` (a block joined this node's
  * main chain), `block:stored` (a valid block stored on a side branch: a fork growing, not yet winning),
@@ -135,12 +142,7 @@ export class EventStream {
 
   /** Takes over a raw response (the route has hijacked it) and keeps it until the client leaves. */
   accept(req: IncomingMessage, res: ServerResponse, opts: AcceptOptions = {}): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no', // tells nginx-style proxies not to hold events back
-    });
+    res.writeHead(200, { ...STREAM_HEADERS, connection: 'keep-alive' });
     res.write(`retry: ${RECONNECT_MS}\n: connected\n\n`);
     // Replay before joining: nothing can be broadcast between the two (one thread), so the client gets
     // the missed events and then the live ones, in order, none twice.

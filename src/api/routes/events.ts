@@ -6,7 +6,7 @@ import type { IndexEntry } from '../../chain/block-index.js';
 import { toHex } from '../../consensus/bytes.js';
 import type { Hash } from '../../consensus/types.js';
 import { ApiError } from '../errors.js';
-import { blockEventData, originFields, parseTopics, reorgEventData } from '../events.js';
+import { blockEventData, originFields, parseTopics, reorgEventData, STREAM_HEADERS } from '../events.js';
 import { ROUTES } from '../schemas.js';
 import type { ApiTxAdded, EventOrigin } from '../services.js';
 
@@ -25,6 +25,11 @@ export function registerEventRoutes(app: FastifyInstance, ctx: RouteContext): vo
       const header = req.headers['last-event-id'];
       // The query parameter is for a page that opens a new EventSource itself (which cannot set headers).
       const lastEventId = typeof header === 'string' ? header : req.query.lastEventId;
+      // HEAD asks for the headers only: answer them and end. (Accepting it as a stream would hold one of
+      // the stream slots forever, because a HEAD response has no body to write events into.)
+      if (req.method === 'HEAD') {
+        return reply.code(200).headers(STREAM_HEADERS).send();
+      }
       reply.hijack(); // the response is ours now: fastify neither serialises nor ends it
       ctx.events.accept(req.raw, reply.raw, {
         topics,
