@@ -13,7 +13,7 @@
 import { byteKey, bytesEqual } from './bytes.js';
 import { blockSize } from './encoding.js';
 import { ensure, RULE_CODES, type RuleCode, RuleError, ruleKind } from './errors.js';
-import { blockHash, txId } from './hash.js';
+import { blockHash, txId, txIdsOfEncoded } from './hash.js';
 import { merkleRoot } from './merkle.js';
 import { checkProofOfWork, requiredBits } from './pow.js';
 import { checkBlockTime, medianTimePast } from './time.js';
@@ -95,14 +95,15 @@ export interface SanityResult {
  * Everything about a block that needs no other block and no state: header sanity, size, the merkle
  * commitment (first, so any later failure is the header's fault), no duplicate txs, tx sanity.
  */
-export function checkBlockSanity(block: Block, params: ChainParams): SanityResult {
+export function checkBlockSanity(block: Block, params: ChainParams, encoded?: Uint8Array): SanityResult {
   const hash = checkHeaderSanity(block.header, params);
   ensure(
     blockSize(block.txs.length) <= params.maxBlockBytes,
     'BLOCK_TOO_LARGE',
     () => `block is ${blockSize(block.txs.length)} bytes, more than the limit of ${params.maxBlockBytes}`,
   );
-  const ids = block.txs.map(txId);
+  // `encoded`, when the caller has it, is encodeBlock(block): its tx slices hash to the same ids.
+  const ids = encoded === undefined ? block.txs.map(txId) : txIdsOfEncoded(encoded, block.txs.length);
   ensure(
     bytesEqual(merkleRoot(ids), block.header.txRoot),
     'BAD_MERKLE_ROOT',

@@ -629,6 +629,18 @@ describe('concurrency', () => {
     expect(hexIds(pool.selectForBlock(1_000_000))).toEqual(ids(txs));
   });
 
+  it('adds that arrive in the same turn of the event loop share one account read', async () => {
+    const { chain, pool } = setup();
+    for (const k of [A, B, C, D, E]) chain.set(k.address, 1_000_000n);
+    const txs = [A, B, C, D, E].flatMap((k) => [makeTx(k, 0n), makeTx(k, 1n)]);
+    await Promise.all(txs.map((tx) => pool.add(tx)));
+    expect(pool.size).toBe(10);
+    expect(chain.calls).toBe(1);
+    // A later add is a later turn: a read of its own.
+    await pool.add(makeTx(A, 2n));
+    expect(chain.calls).toBe(2);
+  });
+
   it('parallel adds that overdraw end consistent: the pool never spends more than the balance', async () => {
     const { chain, pool } = setup();
     const cost = AMOUNT + FEE;

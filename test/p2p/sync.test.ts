@@ -65,10 +65,11 @@ function syncView(chain: Chain, processed: { height: number; origin: Origin }[])
     isOnMainChain: (e) => chain.isOnMainChain(e),
     locator: (from) => chain.locator(from),
     acceptHeaders: (headers) => chain.acceptHeaders(headers),
-    processBlock: (block, origin) => {
+    processBlock: (block, origin, encoded) => {
       processed.push({ height: block.header.height, origin });
-      return chain.processBlock(block, origin);
+      return chain.processBlock(block, origin, encoded);
     },
+    prepareBlock: (block, encoded) => chain.prepareBlock(block, encoded),
   };
 }
 
@@ -120,6 +121,7 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
     window: 64,
     maxBufferedBytes: 1 << 20,
     retryAfterMs: 100,
+    prepareAhead: 2,
   });
   const status = {
     genesisHash: params.genesisHash,
