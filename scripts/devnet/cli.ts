@@ -2,6 +2,7 @@
 // running devnet: status reads the nodes directly, the rest ask the supervisor's loopback server.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseCoins } from '../../wallet/amount.js';
+import { attackCommand } from './attack/command.js';
 import { post } from './http.js';
 import { load } from './load.js';
 import { DevnetInputError, describeGroups, partitionGroups, type Unreachable } from './partition.js';
@@ -174,5 +175,6 @@ export function devnetProgram(): Command {
     .requiredOption('--amount <coins>', 'in coins, e.g. 1.5')
     .option('--node <node>', 'the node to post it to (default: the first that answers)')
     .action(send);
+  attackCommand(program, fail);
   return program;
 }

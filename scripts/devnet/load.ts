@@ -5,6 +5,7 @@ import { decodeAddress, encodeAddress } from '../../src/consensus/address.js';
 import { fromHex, toHex } from '../../src/consensus/bytes.js';
 import { encodeTx } from '../../src/consensus/encoding.js';
 import { signTx } from '../../src/consensus/signature.js';
+import { TX_VERSION } from '../../src/consensus/types.js';
 import { type DevKey, devKeys } from '../../wallet/dev-keys.js';
 import { http, post, sleep } from './http.js';
 import { DevnetInputError } from './partition.js';
@@ -74,7 +75,7 @@ export async function sendDevTransfer(
   const { genesisHash } = await http<Status>(`${api}/status`);
   const tx = signTx(
     {
-      version: 1,
+      version: TX_VERSION,
       nonce: await nextNonce(api, from, prefix),
       fee: FEE,
       amount: req.amount,
@@ -111,7 +112,7 @@ export async function load(state: DevnetState, flags: { tps: number; seconds: nu
     const to = keys[(i + 1 + (i % (keys.length - 1))) % keys.length]!;
     const tx = signTx(
       {
-        version: 1,
+        version: TX_VERSION,
         nonce: nonces[from]!++,
         fee: FEE,
         amount: 1_000n + BigInt(i),

@@ -25,6 +25,8 @@ export interface NodeSpec {
 export interface DevnetState {
   readonly basePort: number;
   readonly regtest: boolean;
+  /** A genesis file of its own instead of genesis.json (the attack scenarios write one per run). */
+  readonly genesis?: string;
   readonly threads: number;
   readonly nodes: readonly NodeSpec[];
   /** The supervisor's loopback server: controls, the merged event stream and the dashboard. */
@@ -107,7 +109,7 @@ export function findNode(state: DevnetState, text: string): NodeSpec | undefined
 
 export const apiOf = (node: NodeSpec) => `http://127.0.0.1:${node.apiPort}`;
 
-/** The chain the devnet's nodes run: genesis.json, or its regtest variant. Addresses take its prefix. */
-export function devnetParams(state: Pick<DevnetState, 'regtest'>): ChainParams {
-  return loadParams({ regtest: state.regtest });
+/** The chain the devnet's nodes run: genesis.json (or its own), or its regtest variant. Addresses take its prefix. */
+export function devnetParams(state: Pick<DevnetState, 'regtest' | 'genesis'>): ChainParams {
+  return loadParams({ regtest: state.regtest, genesis: state.genesis });
 }

@@ -54,6 +54,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       '--p2p-port',
       String(node.p2pPort),
     ];
+    if (state.genesis) args.push('--genesis', state.genesis);
     if (state.regtest) args.push('--regtest');
     if (node.miner) {
       const prefix = devnetParams(state).addressPrefix;

@@ -91,8 +91,10 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
 
   console.log(
     `Cairn devnet: ${flags.nodes} nodes, ${flags.miners} mining, on ${flags.regtest ? 'regtest' : 'genesis.json (real difficulty)'}` +
-      `${existsSync(join(DEVNET_DIR, 'node0', 'chain')) ? ', resuming the chain in .devnet/' : ''}\n`,
+      `${existsSync(join(DEVNET_DIR, 'node0', 'chain')) ? ', resuming the chain in .devnet/' : ''}`,
   );
+  // First, so a learner can open it while the nodes start (the page shows each node as it comes up).
+  console.log(`Live dashboard: ${state.control}/  (open it in a browser)\n`);
   for (const node of nodes) {
     try {
       const info = await sup.startNode(node);
@@ -110,7 +112,9 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   for (const k of devKeys()) console.log(`  ${k.name}  ${encodeAddress(k.addressHash, prefix)}`);
   console.log(`  mnemonic: "${DEV_MNEMONIC}"`);
   console.log('  import them with: npx cairn-wallet import-dev');
-  console.log(`\nDashboard: ${state.control}/  (all nodes' events merged: ${state.control}/devnet/events)`);
+  console.log(
+    `\nLive dashboard: ${state.control}/  (every node's events merged: ${state.control}/devnet/events)`,
+  );
   console.log(
     '\nFrom another terminal: npm run devnet -- status | partition 0,1 2 | heal | stop 1 | start 1 | kill 1',
   );

@@ -22,6 +22,11 @@ const RAW_TX_HEX = 284;
 export const SUBMIT_BATCH_BODY_LIMIT = SUBMIT_BATCH_MAX * (RAW_TX_HEX + 3) + 1024;
 /** POST /mine takes 1 … MINE_MAX_BLOCKS blocks per request. */
 export const MINE_MAX_BLOCKS = 1_000;
+/**
+ * POST /blocks takes a body this large: a block of the default 1 MB limit in hex, with room for the JSON
+ * around it. A bigger block is refused by the chain's own size rule first (BLOCK_TOO_LARGE) up to here.
+ */
+export const SUBMIT_BLOCK_BODY_LIMIT = 2 * 1_000_000 + 4096;
 
 // These two patterns mean "hex": errors.ts maps a value failing them to BAD_HEX (see HEX_PATTERNS).
 const HASH_PATTERN = '^[0-9a-fA-F]{64}$';
@@ -222,6 +227,39 @@ export const ROUTES = {
         },
       },
       response: { 200: blockSchema, ...errors },
+    },
+  },
+  submitBlock: {
+    method: 'POST',
+    url: '/blocks',
+    operationId: 'submitBlock',
+    summary:
+      'Hand the node a whole block, as if a peer had sent it (Core: submitblock). 200: what became of it: ' +
+      'connected (the main chain), stored (a valid side branch with no more work than the tip), orphan ' +
+      '(its parent is unknown), duplicate. 400: it broke a rule, with the rule code. 503 TIME_TOO_NEW: its ' +
+      'time is too far ahead of this node’s clock; the same block may be accepted later',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['raw'],
+        additionalProperties: false,
+        properties: {
+          raw: { type: 'string', pattern: HEX_PATTERN, description: 'hex of the encoded block' },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['hash', 'height', 'status', 'onMainChain'],
+          properties: {
+            hash,
+            height: { type: 'integer' },
+            status: { type: 'string', enum: ['connected', 'stored', 'orphan', 'duplicate'] },
+            onMainChain: { type: 'boolean', description: 'whether the block is on the main chain now' },
+          },
+        },
+        ...errors,
+      },
     },
   },
   tx: {

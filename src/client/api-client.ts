@@ -1,4 +1,5 @@
-// The one HTTP client of a Cairn node's API (docs/API.md), used by `cairn` and `cairn-wallet` alike.
+// The one HTTP client of a Cairn node's API (docs/openapi.json), used by `cairn`, `cairn-wallet` and the
+// devnet (scripts/devnet/http.ts).
 // Every method returns checked, typed values (amounts as bigint), and every failure is a ClientError
 // (./errors.ts) of one kind: NODE_UNREACHABLE, NODE_REJECTED or FAILED.
 // Requests go over node:http with a deadline, so a hung node makes a command fail with a message instead

@@ -24,7 +24,7 @@ import {
   type TxLocation,
 } from './codec.js';
 import { type DatadirLock, lockDatadir } from './datadir-lock.js';
-import { StorageError } from './errors.js';
+import { datadirUnusable, StorageError } from './errors.js';
 import {
   CHAIN_DB_DIR,
   heightFromKey,
@@ -115,7 +115,15 @@ export class ChainStore {
    * Cairn wrote it.
    */
   static async open(dir: string, options: ChainStoreOptions = {}): Promise<ChainStore> {
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw datadirUnusable(
+        `datadir ${dir}`,
+        e,
+        'it cannot be created as a directory (a file in the way, or no permission); give another --datadir',
+      );
+    }
     const db: Db = new Level<Uint8Array, Uint8Array>(join(dir, CHAIN_DB_DIR), {
       keyEncoding: 'view',
       valueEncoding: 'view',

@@ -14,7 +14,7 @@ export function App({ d }: { d: Dashboard }) {
     <header>
       <h1>Cairn live view</h1>
       <span class="mode" data-mode=${d.mode}>${d.mode === 'devnet' ? `devnet: ${d.nodes.length} nodes` : `one node (${n0?.status?.network ?? '…'})`}</span>
-      ${n0?.status ? html`<span class="status">height <b data-testid="height">${n0.status.height}</b> tip <code data-testid="tip">${n0.status.tipHash}</code></span>` : null}
+      ${d.mode === 'node' && n0?.status ? html`<span class="status">height <b data-testid="height">${n0.status.height}</b> tip <code data-testid="tip">${n0.status.tipHash}</code></span>` : null}
     </header>
     <${ConsensusBar} d=${d} />
     <${Banner} d=${d} />
