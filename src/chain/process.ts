@@ -44,6 +44,8 @@ export interface ProcessorContext {
 /** A block checked ahead of its turn: its hash and tx ids, and its signature check under way. */
 interface Prepared extends SanityResult {
   readonly verified: Promise<void>;
+  /** The bytes the ids were hashed from (none: from the decoded txs); reused only for these same bytes. */
+  readonly encoded: Uint8Array | undefined;
 }
 
 /** How many recent connect failures are remembered, so processBlock can report the block's own rule. */
@@ -158,7 +160,7 @@ export class BlockProcessor {
     // header with proof of work, so a peer cannot make us verify a body it made up.
     const verified = verifier.verifyTxs(block.txs, sanity.ids);
     verified.catch(() => undefined); // awaited by connect; this only keeps an early failure from going unhandled
-    this.prepared.set(block, { ...sanity, verified });
+    this.prepared.set(block, { ...sanity, verified, encoded });
   }
 
   /**
@@ -168,8 +170,11 @@ export class BlockProcessor {
    */
   async processBlock(block: Block, origin: Origin, encoded?: Uint8Array): Promise<ProcessResult> {
     const { params, index, orphans, active, store } = this.ctx;
-    const prepared = this.prepared.get(block);
+    // What prepare found holds only for the bytes it checked: other bytes (a caller's bug) are checked
+    // from scratch, so that nothing unchecked is stored.
+    const early = this.prepared.get(block);
     this.prepared.delete(block);
+    const prepared = early?.encoded === encoded ? early : undefined;
     // 1. Context-free checks (done already if the block was prepared). Proof of work first: a header
     //    without it is junk that costs its sender nothing, so nothing about it is remembered.
     const hash = prepared?.hash ?? checkHeaderSanity(block.header, params);

@@ -305,6 +305,48 @@ describe('Chain', () => {
     await expect(chain.processBlock(mutated)).rejects.toMatchObject({ code: 'BAD_MERKLE_ROOT' });
   });
 
+  it('prepareBlock is only a hint: other bytes are checked anew, a closed chain ignores it', async () => {
+    const checked: number[] = [];
+    const reference = referenceVerifier(params);
+    store = await ChainStore.open(dir);
+    chain = await Chain.open({
+      params,
+      store,
+      now: () => 2_000_000_000,
+      verifier: {
+        verifyTxs: async (txs) => {
+          checked.push(txs.length);
+          await reference.verifyTxs(txs);
+        },
+      },
+    });
+    const b = new BlockBuilder(params);
+    const k0 = testKey(0);
+    const tx = transfer(params, k0, testKey(1).address, 7n, 0n);
+    const block = b.next({ txs: [tx] });
+    const encoded = encodeBlock(block);
+    // Prepared from its decoded txs, then handed over with bytes of the right length that are not its
+    // own (a caller's bug): what prepare found does not vouch for them, so they are hashed and refused,
+    // and nothing is stored or condemned.
+    chain.prepareBlock(block);
+    const other = encodeBlock({ header: block.header, txs: [{ ...tx, amount: 8n }] });
+    expect(other.length).toBe(encoded.length);
+    await expect(chain.processBlock(block, undefined, other)).rejects.toMatchObject({
+      code: 'BAD_MERKLE_ROOT',
+    });
+    expect(await chain.getBlockBytes(blockHash(block.header))).toBeUndefined();
+    // Prepared with the wrong bytes: prepare keeps nothing (and throws nothing); processBlock with the
+    // block's own bytes checks them and connects it.
+    chain.prepareBlock(block, other);
+    expect((await chain.processBlock(block, undefined, encoded)).status).toBe('connected');
+    expect(await chain.getBlockBytes(blockHash(block.header))).toEqual(encoded);
+    // Once closing, a hint costs nothing: no signature goes to the verifier.
+    const calls = checked.length;
+    await chain.close();
+    chain.prepareBlock(b.next({ parent: block, txs: [transfer(params, k0, testKey(1).address, 7n, 1n)] }));
+    expect(checked.length).toBe(calls);
+  });
+
   it('stores the bytes a block came as, and hashes its txs from them', async () => {
     await openChain(params);
     const block = new BlockBuilder(params).next({
