@@ -7,19 +7,19 @@
 // hostile peer cannot plant a "verified" entry without producing a valid signature. The id does not
 // commit to the chain; a cache belongs to one TxVerifier and so to one genesis hash, and must not be
 // shared across chains.
+import { byteKey, fromHex } from '../consensus/bytes.js';
 
-/** A tx id as bytes or as its lowercase hex. */
+/** A tx id as bytes or as hex (either case). */
 export type TxIdKey = Uint8Array | string;
 
-/**
- * The key an id is filed under: its 32 bytes as a one-byte (latin1) string, 32 chars. A hex key would be
- * 64: at 100,000 entries the cache is about half the size this way (and with a Set rather than a Map,
- * whose entries also hold a value). Hex is accepted in either case; a string that is not 64 hex digits
- * can never match an id, and gets a key no id has.
- */
-function keyOf(id: TxIdKey): string {
-  if (typeof id !== 'string') return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1');
-  return /^[0-9a-fA-F]{64}$/.test(id) ? Buffer.from(id, 'hex').toString('latin1') : `not an id: ${id}`;
+/** The map key of an id (one char per byte, see byteKey), or undefined for a string that is not hex. */
+function keyOf(id: TxIdKey): string | undefined {
+  if (typeof id !== 'string') return byteKey(id);
+  try {
+    return byteKey(fromHex(id));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -31,7 +31,8 @@ function keyOf(id: TxIdKey): string {
 export class SignatureCache {
   private readonly entries = new Set<string>();
 
-  /** `capacity` entries of 32-char keys: the default 100,000 is on the order of 8 MB. */
+  /** `capacity` entries of 32-char keys: the default 100,000 is on the order of 8 MB (a Set:
+   * no value slot per entry, as a Map would keep). */
   constructor(readonly capacity = 100_000) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`signature cache capacity must be a positive integer, got ${capacity}`);
@@ -45,7 +46,7 @@ export class SignatureCache {
   /** Was this tx verified valid? A hit counts as a use. */
   has(id: TxIdKey): boolean {
     const key = keyOf(id);
-    if (!this.entries.has(key)) return false;
+    if (key === undefined || !this.entries.has(key)) return false;
     this.entries.delete(key);
     this.entries.add(key);
     return true;
@@ -54,6 +55,7 @@ export class SignatureCache {
   /** Record a tx whose signature verified valid; evicts the least recently used entry when full. */
   add(id: TxIdKey): void {
     const key = keyOf(id);
+    if (key === undefined) throw new RangeError(`not a tx id (bytes or hex): ${String(id).slice(0, 80)}`);
     this.entries.delete(key);
     this.entries.add(key);
     if (this.entries.size > this.capacity) {

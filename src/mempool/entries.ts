@@ -14,7 +14,7 @@
 // Core has no such chain (a UTXO tx names its parents); its nearest equivalents are the package checks of
 // MemPoolAccept::PreChecks and the ancestor limits of CTxMemPool::CalculateMemPoolAncestors.
 import type { Origin, OriginKind } from '../chain/origin.js';
-import { toHex } from '../consensus/bytes.js';
+import { byteKey, toHex } from '../consensus/bytes.js';
 import { decodeTx } from '../consensus/encoding.js';
 import type { Account, Hash, Tx } from '../consensus/types.js';
 import type { TxArena } from './arena.js';
@@ -65,9 +65,9 @@ export const ENTRY_MEMORY_BYTES = 704;
  */
 export const SENDER_MEMORY_BYTES = 512;
 
-/** The key the pool files an id or an address under: its bytes as a one-byte string (latin1). */
+/** The key the pool files an id or an address under: its bytes as a one-char-per-byte string (byteKey). */
 export function keyOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return byteKey(bytes);
 }
 
 /** The bytes of a key made by keyOf (a fresh copy: callers may keep or change it). */
