@@ -5,9 +5,11 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { DEV_MNEMONIC, devKeys } from '../../wallet/dev-keys.js';
+import { type MinerShare, parseMinerShares } from './attack/lottery.js';
 import { ControlServer } from './control-server.js';
 import { EventHub } from './event-hub.js';
 import { portFree, sleep } from './http.js';
+import { ShareScheduler } from './shares.js';
 import {
   apiOf,
   controlPortOf,
@@ -26,7 +28,10 @@ const STATUS_EVERY_MS = 5_000;
 
 export interface UpFlags {
   nodes: number;
-  miners: number;
+  /** How many nodes mine (the first ones, each flat out), or shares of the hash power: "0:60,1:40". */
+  miners: number | string;
+  /** The seed of the shares' lottery (default: the clock). */
+  seed?: number;
   basePort: number;
   fresh?: boolean;
   regtest?: boolean;
@@ -37,7 +42,15 @@ export interface UpFlags {
 type Fail = (message: string) => never;
 
 export async function up(flags: UpFlags, fail: Fail): Promise<void> {
-  if (flags.miners > flags.nodes) fail(`--miners ${flags.miners} is more than --nodes ${flags.nodes}`);
+  let shares: MinerShare[] | undefined;
+  if (typeof flags.miners === 'string') {
+    try {
+      shares = parseMinerShares(flags.miners, flags.nodes);
+    } catch (e) {
+      fail(`--miners: ${(e as Error).message}`);
+    }
+  } else if (flags.miners > flags.nodes) fail(`--miners ${flags.miners} is more than --nodes ${flags.nodes}`);
+  const continuous = shares ? 0 : (flags.miners as number);
   const previous = readState();
   if (previous && isAlive(previous.supervisorPid)) {
     fail(`a devnet is already running (supervisor pid ${previous.supervisorPid}); stop it with Ctrl-C there`);
@@ -48,7 +61,7 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
     console.log('note: the devnet in .devnet/ has a different shape; starting over (--fresh)');
     rmSync(DEVNET_DIR, { recursive: true, force: true });
   }
-  const nodes = nodeSpecs(flags.nodes, flags.miners, flags.basePort);
+  const nodes = nodeSpecs(flags.nodes, continuous, flags.basePort);
   const controlPort = controlPortOf(flags.nodes, flags.basePort);
   const taken: string[] = [];
   for (const n of nodes) {
@@ -63,6 +76,7 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
     basePort: flags.basePort,
     regtest: Boolean(flags.regtest),
     threads: flags.threads,
+    ...(shares ? { shares } : {}),
     nodes,
     control: `http://127.0.0.1:${controlPort}`,
     supervisorPid: process.pid,
@@ -72,8 +86,12 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   const hub = new EventHub(nodes.map((n) => ({ name: n.name, url: `${apiOf(n)}/events` })));
   const server = new ControlServer({ state, supervisor: sup, hub });
   sup.on('started', (node) => hub.reconnectNow(node.name));
+  const scheduler = shares
+    ? new ShareScheduler(state, shares, (n) => sup.isRunning(n), flags.seed ?? Date.now() % 2 ** 32)
+    : undefined;
   let stopping = false;
   const stopAll = async () => {
+    await scheduler?.stop();
     const clean = await sup.shutdown();
     await server.close();
     return clean;
@@ -90,7 +108,7 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   hub.start();
 
   console.log(
-    `Cairn devnet: ${flags.nodes} nodes, ${flags.miners} mining, on ${flags.regtest ? 'regtest' : 'genesis.json (real difficulty)'}` +
+    `Cairn devnet: ${flags.nodes} nodes, ${shares ? shares.length : continuous} mining, on ${flags.regtest ? 'regtest' : 'genesis.json (real difficulty)'}` +
       `${existsSync(join(DEVNET_DIR, 'node0', 'chain')) ? ', resuming the chain in .devnet/' : ''}`,
   );
   // First, so a learner can open it while the nodes start (the page shows each node as it comes up).
@@ -98,7 +116,13 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   for (const node of nodes) {
     try {
       const info = await sup.startNode(node);
-      console.log(`${node.name}  ${info.api}  peer ${info.peerId}${node.miner ? '  (mining)' : ''}`);
+      const share = shares?.find((s) => s.node === node.index);
+      const mining = node.miner
+        ? '  (mining)'
+        : share
+          ? `  (mining, ${share.share * 100} % of the hash power)`
+          : '';
+      console.log(`${node.name}  ${info.api}  peer ${info.peerId}${mining}`);
     } catch (e) {
       console.error(`devnet: ${(e as Error).message}`);
       await stopAll();
@@ -120,8 +144,13 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   );
   console.log('                       npm run devnet -- load --tps 5 --seconds 30');
   console.log('Ctrl-C stops every node.\n');
+  if (scheduler) {
+    console.log(`${scheduler.describe()}\n`);
+    scheduler.start();
+  }
   while (!stopping) {
     await printSupervisorStatus(state, (n) => sup.isRunning(n));
+    if (scheduler) for (const line of await scheduler.summary()) console.log(line);
     await sleep(STATUS_EVERY_MS);
   }
 }
