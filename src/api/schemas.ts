@@ -11,6 +11,9 @@ import type { FastifySchema } from 'fastify';
 /** The hard upper bound of GET /mempool?limit= and its default. */
 export const MEMPOOL_LIST_MAX = 10_000;
 export const MEMPOOL_LIST_DEFAULT = 1_000;
+/** GET /accounts/:address/txs?limit=: the hard upper bound and the default. */
+export const ACCOUNT_TXS_MAX = 1_000;
+export const ACCOUNT_TXS_DEFAULT = 50;
 /** POST /mine takes 1 … MINE_MAX_BLOCKS blocks per request. */
 export const MINE_MAX_BLOCKS = 1_000;
 /**
@@ -165,6 +168,55 @@ const accountSchema = {
   },
 } as const;
 
+const accountTxSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'from',
+    'to',
+    'amount',
+    'fee',
+    'nonce',
+    'direction',
+    'height',
+    'position',
+    'blockHash',
+    'time',
+    'confirmations',
+  ],
+  properties: {
+    id: txFields.id,
+    from: txFields.from,
+    to: txFields.to,
+    amount: txFields.amount,
+    fee: txFields.fee,
+    nonce: txFields.nonce,
+    direction: {
+      type: 'string',
+      enum: ['in', 'out', 'self'],
+      description: "'in': paid to the address; 'out': sent from it; 'self': both",
+    },
+    height: { type: 'integer' },
+    position: { type: 'integer', description: "the tx's index in its block" },
+    blockHash: hash,
+    time: { type: 'integer', description: "the block's time, unix seconds" },
+    confirmations: { type: 'integer' },
+  },
+} as const;
+
+const accountTxsSchema = {
+  type: 'object',
+  required: ['address', 'txs', 'next'],
+  properties: {
+    address,
+    txs: { type: 'array', items: accountTxSchema, description: 'newest first' },
+    next: {
+      type: ['string', 'null'],
+      description: 'pass as `before` for the next (older) page; null on the last page',
+    },
+  },
+} as const;
+
 const peerSchema = {
   type: 'object',
   required: ['peerId', 'addrs', 'direction', 'score', 'banned'],
@@ -275,6 +327,38 @@ export const ROUTES = {
         properties: { address: { ...address, maxLength: 200 } },
       },
       response: { 200: accountSchema, ...errors },
+    },
+  },
+  accountTxs: {
+    method: 'GET',
+    url: '/accounts/:address/txs',
+    operationId: 'getAccountTxs',
+    summary:
+      'The confirmed txs that send from or pay an address, newest first, a page at a time (the address ' +
+      'index: a reorg removes the txs of the blocks it disconnects). Pending txs are in GET /mempool',
+    schema: {
+      params: {
+        type: 'object',
+        required: ['address'],
+        properties: { address: { ...address, maxLength: 200 } },
+      },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          limit: {
+            type: 'string',
+            pattern: '^[0-9]{1,9}$',
+            description: `txs per page (default ${ACCOUNT_TXS_DEFAULT}, max ${ACCOUNT_TXS_MAX})`,
+          },
+          before: {
+            type: 'string',
+            pattern: '^[0-9]{1,10}\\.[0-9]{1,10}$',
+            description: 'the `next` of the previous page: HEIGHT.POSITION, exclusive',
+          },
+        },
+      },
+      response: { 200: accountTxsSchema, ...errors },
     },
   },
   submitTx: {
