@@ -11,6 +11,8 @@
 //   POST /devnet/heal                                             (as `devnet -- heal`)
 //   POST /devnet/nodes/NODE/stop|start|kill                       (as `devnet -- stop N` …)
 //   POST /devnet/transfer               {"from":"dev0","to":"dev1","amount":"1.5","node"?:"node2"}
+//   POST /devnet/link                   {"links":["0-1"],"shape":{"delay":"200ms","loss":"2%"}}  host mode
+//                                                                 (as `devnet -- link 0-1 --delay 200ms`)
 //
 // The page reads each node through the proxy rather than at the node's own port: a page may read only its
 // own origin (the node API sends no CORS headers, and refuses cross-origin writes), and the proxy passes
@@ -27,8 +29,17 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { hostOf, isLoopback } from '../../src/api/server.js';
 import { parseCoins } from '../../wallet/amount.js';
 import type { EventHub } from './event-hub.js';
+import type { HostNetwork } from './host-network.js';
+import { describeShape, parseLinkShape } from './link-shape.js';
+import { parseLinks } from './links.js';
 import { sendDevTransfer } from './load.js';
-import { applyPartition, DevnetInputError, describeGroups, heal, partitionGroups } from './partition.js';
+import {
+  blockListNetwork,
+  DevnetInputError,
+  type DevnetNetwork,
+  describeGroups,
+  partitionGroups,
+} from './partition.js';
 import { apiOf, DEVNET_DIR, type DevnetState, findNode, type NodeSpec, ROOT, readNodeInfo } from './state.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -117,6 +128,8 @@ export interface ControlServerOptions {
   readonly dir?: string;
   /** Where the built dashboard is (default dist/web/). */
   readonly webDir?: string;
+  /** Host mode: the namespaces, links and link shapes (partition cuts links; `link` shapes them). */
+  readonly hosts?: HostNetwork;
 }
 
 export class ControlServer {
@@ -124,7 +137,11 @@ export class ControlServer {
   /** The groups of the last partition, by node name; null when healed (or never split). */
   private groups: string[][] | null = null;
 
-  constructor(private readonly opts: ControlServerOptions) {}
+  private readonly network: DevnetNetwork;
+
+  constructor(private readonly opts: ControlServerOptions) {
+    this.network = opts.hosts ?? blockListNetwork(opts.state, opts.dir);
+  }
 
   /** What GET /devnet/state answers. */
   snapshot(): unknown {
@@ -134,6 +151,10 @@ export class ControlServer {
       events: `${state.control}/devnet/events`,
       regtest: state.regtest,
       partition: this.groups,
+      /** Host mode: each link shaped by `devnet -- link`, in words (unlisted links are unshaped). */
+      links:
+        this.opts.hosts?.links().map((l) => ({ link: `${l.a}-${l.b}`, shape: describeShape(l.shape) })) ??
+        null,
       nodes: state.nodes.map((n) => ({
         name: n.name,
         index: n.index,
@@ -143,6 +164,8 @@ export class ControlServer {
         apiPort: n.apiPort,
         p2pPort: n.p2pPort,
         miner: n.miner,
+        /** Host mode: its address on the devnet LAN (null on the loopback devnet). */
+        address: n.address ?? null,
         peerId: readNodeInfo(n, this.dir)?.peerId ?? null,
         /** The supervisor has a process for it. */
         running: supervisor.isRunning(n),
@@ -244,19 +267,20 @@ export class ControlServer {
         throw new HttpError(400, 'BAD_REQUEST', '"groups" must be an array such as ["0,1", "2"]');
       const texts = raw.map((g) => (Array.isArray(g) ? g.map(String).join(',') : String(g)));
       const groups = partitionGroups(state, texts);
-      const unreachable = await applyPartition(state, groups, this.dir);
+      const unreachable = await this.network.partition(groups);
       this.groups = groups.map((g) => g.map((n) => n.name));
-      console.log(`>> partitioned: ${describeGroups(groups)}`);
+      console.log(`>> partitioned (${this.network.partitionKind}): ${describeGroups(groups)}`);
       hub.publish('partition', { groups: this.groups });
       return reply(res, 200, { groups: this.groups, unreachable });
     }
     if (path === '/devnet/heal') {
-      const unreachable = await heal(state);
+      const unreachable = await this.network.heal();
       this.groups = null;
       console.log('>> healed');
       hub.publish('partition', { groups: null });
       return reply(res, 200, { unreachable });
     }
+    if (path === '/devnet/link') return reply(res, 200, this.link(body));
     if (path === '/devnet/transfer') {
       const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
       const from = text('from');
@@ -282,6 +306,40 @@ export class ControlServer {
     } catch (e) {
       throw new HttpError(409, 'CONFLICT', (e as Error).message);
     }
+  }
+
+  /** POST /devnet/link: shape (or with "clear": true, unshape) links between host-mode nodes. */
+  private link(body: Record<string, unknown>): unknown {
+    const hosts = this.opts.hosts;
+    if (!hosts)
+      throw new HttpError(
+        409,
+        'NOT_HOST_MODE',
+        'links can be shaped only between separate hosts: start the devnet with `up --hosts` (Linux, root)',
+      );
+    const raw = body.links;
+    if (!Array.isArray(raw) || raw.length === 0 || raw.some((l) => typeof l !== 'string'))
+      throw new HttpError(400, 'BAD_REQUEST', '"links" must be an array such as ["0-1"] or ["all"]');
+    const pairs = parseLinks(this.opts.state, raw as string[]);
+    const shapeInput = (body.shape ?? {}) as Record<string, unknown>;
+    let shape: ReturnType<typeof parseLinkShape> | undefined;
+    if (body.clear !== true) {
+      const text = (k: string) => (typeof shapeInput[k] === 'string' ? (shapeInput[k] as string) : undefined);
+      try {
+        shape = parseLinkShape({
+          delay: text('delay'),
+          jitter: text('jitter'),
+          bandwidth: text('bandwidth'),
+          loss: text('loss'),
+        });
+      } catch (e) {
+        throw new HttpError(400, 'BAD_REQUEST', (e as Error).message);
+      }
+    }
+    hosts.setLinks(pairs, shape);
+    const what = shape ? describeShape(shape) : 'unshaped';
+    console.log(`>> links ${pairs.map(([a, b]) => `${a}-${b}`).join(' ')}: ${what}`);
+    return { links: pairs.map(([a, b]) => `${a}-${b}`), shape: what };
   }
 
   private async nodeOp(node: NodeSpec, op: 'stop' | 'start' | 'kill'): Promise<unknown> {

@@ -14,11 +14,13 @@ import { apiOf, type DevnetState, devnetParams, findNode, type Status } from './
 /** The fee of every devnet transfer, in base units: above the default relay minimum. */
 const FEE = 10_000n;
 
+/** The nodes that answer /status, asked all at once (a busy machine may take seconds to answer). */
 async function liveApis(state: DevnetState): Promise<string[]> {
-  const live: string[] = [];
-  for (const api of state.nodes.map(apiOf))
-    if (await http(`${api}/status`).catch(() => undefined)) live.push(api);
-  return live;
+  const apis = state.nodes.map(apiOf);
+  const answers = await Promise.all(
+    apis.map((api) => http(`${api}/status`, {}, 10_000).catch(() => undefined)),
+  );
+  return apis.filter((_, i) => answers[i] !== undefined);
 }
 
 /** The nonce a new tx from `key` must carry, as `api` sees it (counting its pending txs). */

@@ -20,6 +20,14 @@ export interface NodeSpec {
   readonly apiPort: number;
   readonly p2pPort: number;
   readonly miner: boolean;
+  /** Host mode: the node's own address on the devnet LAN (it listens there, in its own namespace). */
+  readonly address?: string;
+}
+
+/** Host mode (`up --hosts`): which namespaces and which 198.18.X.0/24 subnet the devnet uses. */
+export interface HostsSpec {
+  readonly prefix: string;
+  readonly subnet: number;
 }
 
 export interface DevnetState {
@@ -31,6 +39,8 @@ export interface DevnetState {
   /** `up --miners 0:60,1:40`: the miners' shares of the hash power (scripts/devnet/shares.ts). */
   readonly shares?: readonly { readonly node: number; readonly share: number }[];
   readonly nodes: readonly NodeSpec[];
+  /** Set in host mode: each node in a network namespace of its own (scripts/devnet/host-network.ts). */
+  readonly hosts?: HostsSpec;
   /** The supervisor's loopback server: controls, the merged event stream and the dashboard. */
   readonly control: string;
   supervisorPid: number | null;

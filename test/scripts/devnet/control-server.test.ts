@@ -105,6 +105,7 @@ describe('devnet aggregator', () => {
     });
     const s = (await (await fetch(`${base}/devnet/state`)).json()) as Record<string, unknown>;
     expect(s.partition).toBeNull();
+    expect(s.links).toBeNull(); // loopback devnet: no shaped links (those need host mode)
     expect(s.nodes).toEqual(
       nodes.map((n, i) => ({
         name: `node${i}`,
@@ -114,6 +115,7 @@ describe('devnet aggregator', () => {
         apiPort: n.port,
         p2pPort: 1,
         miner: i < 2,
+        address: null, // loopback devnet: every node on 127.0.0.1
         peerId: PEER_IDS[i],
         running: false, // the supervisor started no process for it
         up: true, // but its event stream answers
@@ -212,6 +214,19 @@ describe('devnet aggregator', () => {
     expect((await postJson('/devnet/partition', { groups: ['0,1,2'] })).status).toBe(400);
     expect((await postJson('/devnet/partition', {})).status).toBe(400);
     for (const n of nodes) expect(n.posts).toEqual([]);
+  });
+
+  it('POST link: shaping links needs host mode, and says so', async () => {
+    expect(await postJson('/devnet/link', { links: ['0-1'], shape: { delay: '200ms' } })).toEqual({
+      status: 409,
+      body: {
+        error: {
+          code: 'NOT_HOST_MODE',
+          message:
+            'links can be shaped only between separate hosts: start the devnet with `up --hosts` (Linux, root)',
+        },
+      },
+    });
   });
 
   it('merges the nodes’ events into GET /devnet/events, tagged by node', async () => {
