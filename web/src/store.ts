@@ -54,6 +54,8 @@ export interface LogEntry {
   readonly text: string;
   /** For block events: the block's hash (the scrubber replays these). */
   readonly hash?: string;
+  /** Its position in the log (set by the log): a stable key for the view. */
+  seq?: number;
 }
 
 /** One step of a transfer's path: submitted → gossiped → mined → (reorged out → back) → confirmed. */
@@ -104,6 +106,8 @@ interface TxJson {
 const LOAD_DEPTH = 5_000;
 const LOG_MAX = 500;
 const POLL_MS = 2_000;
+/** The slow views (log, propagation, mempools, network, inspector) render at most this often. */
+const SLOW_MS = 250;
 /** Transfers whose path is remembered (the newest; a busy devnet sends hundreds a second). */
 const JOURNEYS_MAX = 2_000;
 /** A transfer counts as confirmed after this many blocks on top (1 = in the tip block). */
@@ -141,6 +145,11 @@ export class Dashboard {
   private lastEventId = '';
   private readonly listeners = new Set<() => void>();
   private scheduled = false;
+  /** Bumped when the slow views may render again (see `changed`). */
+  slow = 0;
+  private slowAt = Number.NEGATIVE_INFINITY;
+  private slowDue = false;
+  private slowTimer: ReturnType<typeof setTimeout> | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private refetching: Promise<void> | undefined;
 
@@ -151,12 +160,29 @@ export class Dashboard {
     return () => this.listeners.delete(fn);
   }
 
-  /** Re-renders at most once per animation frame, however many events arrive. */
-  changed(): void {
+  /**
+   * Re-renders at most once per animation frame, however many events arrive. The block tree and the
+   * consensus bar follow every frame; the other views (`slow`) at most every SLOW_MS, so that hundreds of
+   * tx events a second do not re-lay the whole page sixty times a second. `now` (a learner's click)
+   * updates every view at the next frame.
+   */
+  changed(now = false): void {
+    if (now) this.slowDue = true;
     if (this.scheduled) return;
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
+      const t = performance.now();
+      if (this.slowDue || t - this.slowAt >= SLOW_MS) {
+        this.slow++;
+        this.slowAt = t;
+        this.slowDue = false;
+        clearTimeout(this.slowTimer);
+      } else {
+        // The last change still reaches the slow views, SLOW_MS later at most.
+        clearTimeout(this.slowTimer);
+        this.slowTimer = setTimeout(() => this.changed(true), SLOW_MS);
+      }
       for (const fn of this.listeners) fn();
     });
   }
@@ -540,8 +566,8 @@ export class Dashboard {
   /** Follows one transfer: asks each node where it is (pending, or in which block) now and at every poll. */
   follow(tx: string | undefined): void {
     this.followed = tx;
-    this.changed();
-    if (tx) void this.trackTx(tx).then(() => this.changed());
+    this.changed(true);
+    if (tx) void this.trackTx(tx).then(() => this.changed(true));
   }
 
   private async trackTx(tx: string): Promise<void> {
@@ -591,6 +617,7 @@ export class Dashboard {
 
   private addLog(e: LogEntry): void {
     this.logSeq++;
+    e.seq = this.logSeq;
     this.log.push(e);
     if (this.log.length > LOG_MAX) this.log.splice(0, this.log.length - LOG_MAX);
   }
@@ -618,9 +645,9 @@ export class Dashboard {
         clearInterval(this.player);
         this.player = undefined;
       }
-      this.changed();
+      this.changed(true);
     }, 150);
-    this.changed();
+    this.changed(true);
   }
 
   get playing(): boolean {
@@ -632,12 +659,12 @@ export class Dashboard {
     if (this.player) clearInterval(this.player);
     this.player = undefined;
     this.scrub = position;
-    this.changed();
+    this.changed(true);
   }
 
   select(hash: string | undefined): void {
     this.selected = hash;
-    this.changed();
+    this.changed(true);
   }
 
   /** POSTs a devnet control to the aggregator; resolves with a line saying how it went. */

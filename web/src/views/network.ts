@@ -96,7 +96,7 @@ export function Propagation({ d }: { d: Dashboard }) {
     <table class="waterfall">
       ${rows.map((r) => {
         const first = r.times[0]![1];
-        return html`<tr data-hash=${r.hash}><th>#${r.b!.height}</th><td>
+        return html`<tr key=${r.hash} data-hash=${r.hash}><th>#${r.b!.height}</th><td>
           ${r.times.map(
             ([node, t]) =>
               html`<div class="bar" style=${`margin-left:${Math.min(300, (t - first) / 5)}px;background:${nodeColour(d, node)}`}>${node} +${t - first} ms</div>`,

@@ -54,7 +54,7 @@ export function Banner({ d }: { d: Dashboard }) {
     ${b.text}: its badge slides to the heavier branch, and the blocks it abandoned turn grey
     <button onClick=${() => {
       d.banner = undefined;
-      d.changed();
+      d.changed(true);
     }}>×</button>
   </div>`;
 }
@@ -158,7 +158,7 @@ export function EventLog({ d }: { d: Dashboard }) {
       ${shown.map(
         (
           e,
-        ) => html`<li data-event-id=${`${e.node}/${e.id}`} data-event=${e.event} class=${e.event.replace(':', '-')}>
+        ) => html`<li key=${e.seq} data-event-id=${`${e.node}/${e.id}`} data-event=${e.event} class=${e.event.replace(':', '-')}>
           <time>${new Date(e.at).toISOString().slice(11, 23)}</time>
           ${e.node ? html`<b style=${`color:${nodeColour(d, e.node)}`}>${e.node}</b>` : null} ${e.text}
         </li>`,
