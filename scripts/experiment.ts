@@ -3,7 +3,7 @@
 //
 //   npm run experiment -- stale-rate [--points 2000:0,1000:25,1000:75,1000:200] [--nodes 5] [--seed 1]
 //                                    [--min-blocks 100] [--max-blocks 3000] [--max-minutes 60] [--batch 50]
-//                                    [--quick] [--no-write]
+//                                    [--quick] [--no-write] [--json FILE]
 //
 // stale-rate (scripts/experiments/stale-rate.ts) needs host mode (Linux, root). It prints the table and,
 // unless --no-write (or --quick), writes it with a plot into docs/EXPERIMENTS.md and docs/stale-rate.svg.
@@ -15,6 +15,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ROOT } from './devnet/state.js';
 import { runStaleRate } from './experiments/stale-rate.js';
 import {
+  fitLine,
   markdownTable,
   type PointResult,
   type PointSpec,
@@ -22,7 +23,7 @@ import {
   replaceSection,
   summarise,
   svgPlot,
-} from './experiments/stale-rate-report.js';
+} from './experiments/stale-report.js';
 
 const int = (name: string, min: number, max: number) => (v: string) => {
   const n = Number(v);
@@ -50,13 +51,14 @@ program
   .option('--batch <n>', 'blocks between two settlements', int('batch', 5, 1000), 50)
   .option(
     '--quick',
-    'one short point (T 1 s, link 100 ms, 40 blocks): a check that it all works, not a result',
+    'one short point (T 0.5 s, link 100 ms, 20 blocks): a check that it all works, not a result',
   )
   .option('--no-write', 'print only; do not write docs/EXPERIMENTS.md')
+  .option('--json <file>', 'also write the measured points as JSON to this file')
   .action(async (flags) => {
     let points: PointSpec[];
     try {
-      points = parsePoints(flags.quick ? '1000:100' : flags.points);
+      points = parsePoints(flags.quick ? '500:100' : flags.points);
     } catch (e) {
       console.error(`experiment: ${(e as Error).message}`);
       process.exit(2);
@@ -69,10 +71,10 @@ program
         points,
         nodes: flags.nodes,
         seed: flags.seed,
-        minBlocks: flags.quick ? 40 : flags.minBlocks,
-        maxBlocks: flags.quick ? 40 : flags.maxBlocks,
-        maxMinutes: flags.quick ? 5 : flags.maxMinutes,
-        batch: flags.quick ? 20 : flags.batch,
+        minBlocks: flags.quick ? 20 : flags.minBlocks,
+        maxBlocks: flags.quick ? 20 : flags.maxBlocks,
+        maxMinutes: flags.quick ? 3 : flags.maxMinutes,
+        batch: flags.quick ? 10 : flags.batch,
         log: (line) => console.log(line),
       });
     } catch (e) {
@@ -80,7 +82,9 @@ program
       process.exit(1);
     }
     const table = markdownTable(results);
-    console.log(`\n${table}\n`);
+    const fit = fitLine(results);
+    console.log(`\n${table}\n\n${fit}\n`);
+    if (flags.json) writeFileSync(flags.json, `${JSON.stringify(results, null, 2)}\n`);
     for (const [i, r] of results.entries()) {
       const s = summarise(r);
       if (!s.narrowEnough)
@@ -102,6 +106,8 @@ program
       '```',
       '',
       table,
+      '',
+      `${fit[0]!.toUpperCase()}${fit.slice(1)}.`,
       '',
       '![Measured stale rate with 95 % intervals against Δ/T, and the two model curves](stale-rate.svg)',
     ].join('\n');

@@ -12,7 +12,7 @@
 // what makes stale blocks, as on a real network.
 //
 // A point runs in batches. After each batch the driver stops, one more block is mined on node0 so that a
-// tie at the end is settled, and once every node has one tip the batch's blocks are classified: on the
+// tie at the end is settled (again if needed: Devnet.settle), and once every node has one tip the batch's blocks are classified: on the
 // final main chain, or stale. A point ends when its 95 % interval is narrower than its rate and it has
 // its minimum of blocks (or at its caps). Propagation is measured on the same blocks: for each block and
 // each other node, the time from being mined (the miner's receivedAt) to that node having it (its own
@@ -28,7 +28,7 @@ import { Lottery, Rng } from '../devnet/attack/lottery.js';
 import { sseParser } from '../devnet/event-hub.js';
 import { checkHostSupport, destroyHosts, planHosts } from '../devnet/netns.js';
 import { ROOT } from '../devnet/state.js';
-import { longEnough, type PointResult, type PointSpec, percentileOf } from './stale-rate-report.js';
+import { longEnough, type PointResult, type PointSpec, percentileOf } from './stale-report.js';
 
 export interface StaleRateOptions {
   readonly points: readonly PointSpec[];
@@ -162,18 +162,52 @@ class Devnet {
 
   /** Resolves with the tip once every node has the same one. */
   async agree(timeoutMs = 120_000): Promise<{ tipHash: string; height: number }> {
-    return until(
-      'every node on one tip',
-      async () => {
-        const all = await Promise.all(
-          Array.from({ length: this.nodes }, (_, i) =>
-            json<{ tipHash: string; height: number }>(`${this.api(i)}/status`, undefined, 10_000),
-          ),
-        ).catch(() => undefined); // a node busy: ask again
-        return all?.every((s) => s.tipHash === all[0]!.tipHash) ? all[0] : undefined;
-      },
-      timeoutMs,
-    );
+    let last = 'no answer yet';
+    try {
+      return await until(
+        'every node on one tip',
+        async () => {
+          const all = await Promise.all(
+            Array.from({ length: this.nodes }, (_, i) =>
+              json<{ tipHash: string; height: number; peers: number }>(
+                `${this.api(i)}/status`,
+                undefined,
+                10_000,
+              ),
+            ),
+          ).catch((e: Error) => {
+            last = e.message; // a node busy: ask again
+            return undefined;
+          });
+          if (all)
+            last = all
+              .map((s, i) => `node${i} ${s.height} ${s.tipHash.slice(0, 8)} (${s.peers} peers)`)
+              .join(', ');
+          return all?.every((s) => s.tipHash === all[0]!.tipHash) ? all[0] : undefined;
+        },
+        timeoutMs,
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; last seen: ${last}`);
+    }
+  }
+
+  /**
+   * Ends a batch with every node on one tip. A tie of equal work never resolves by itself (each node keeps
+   * the branch it saw first, as Bitcoin Core does), so once the blocks in flight have landed, node0 mines
+   * one more block on whatever it has, and again if the nodes still disagree (node0 may itself have been on
+   * the losing side of a tie that was still spreading). These tie-breakers are not counted.
+   */
+  async settle(to: string, linkDelayMs: number): Promise<{ tipHash: string; height: number }> {
+    for (let attempt = 1; ; attempt++) {
+      await sleep(Math.max(1_000, 10 * linkDelayMs));
+      await this.mine(0, to);
+      try {
+        return await this.agree(attempt < 10 ? 15_000 : 120_000);
+      } catch (e) {
+        if (attempt >= 10) throw e;
+      }
+    }
   }
 
   /** The main chain's hashes from height `from` to the tip, as node0 sees it. */
@@ -252,8 +286,7 @@ export async function runStaleRate(opts: StaleRateOptions): Promise<PointResult[
         }
         await Promise.all(mines);
         // Settle a tie at the end, then classify this batch's blocks against the final main chain.
-        await devnet.mine(0, addresses[0]!);
-        const tip = await devnet.agree();
+        const tip = await devnet.settle(addresses[0]!, point.linkDelayMs);
         const main = await devnet.mainChain(from + 1, tip.height);
         const batch = found.slice(stale + onMain);
         for (const b of batch) {

@@ -9,7 +9,9 @@
 //   stale ≈ 1 − e^(−Δ/T)                               (Decker and Wattenhofer 2013; Gervais et al. 2016)
 // With N equal miners, the finder is one of them and cannot race itself: Σ_{j≠i} s_j = 1 − 1/N, so
 //   stale ≈ 1 − e^(−(1 − 1/N)·Δ/T).
-// Both are printed: the paper's formula, and the one for this devnet's few miners.
+// Both are printed: the paper's formula, and the one for this devnet's few miners. And the curve the
+// measurements themselves fit: stale = 1 − e^(−c·Δ/T), with c estimated from all points at once
+// (fitCurve): c = 1 is the paper's model, c = 1 − 1/N the few-miners one.
 import { staleRateModel, wilsonInterval } from '../lib/odds.js';
 
 /** One (T, link delay) point, as configured. */
@@ -92,6 +94,59 @@ export function summarise(p: PointResult): PointSummary {
   };
 }
 
+/** The curve stale = 1 − e^(−c·Δ/T) that the measured points fit best, with a 95 % interval on c. */
+export interface FittedCurve {
+  readonly c: number;
+  readonly low: number;
+  readonly high: number;
+  /** The points the fit used (a point with no measured propagation, Δ/T = 0 or NaN, says nothing of c). */
+  readonly used: number;
+}
+
+/**
+ * Fits c by maximum likelihood: point i is n_i blocks of which k_i were stale, each stale with
+ * p_i = 1 − e^(−c·x_i) where x_i = Δ_i/T_i (Δ_i the measured propagation p50). The log-likelihood
+ *   ℓ(c) = Σ k_i·ln(1 − e^(−c·x_i)) − (n_i − k_i)·c·x_i
+ * is concave in c, and its derivative Σ k_i·x_i/(e^(c·x_i) − 1) − (n_i − k_i)·x_i falls from +∞ (when any
+ * k_i > 0) to −Σ(n_i − k_i)·x_i, so its root is found by bisection. The interval is c ± 1.96/√I(c), with
+ * I(c) = Σ n_i·x_i²/(e^(c·x_i) − 1) the Fisher information (the binomial's n·p′²/(p(1−p))).
+ * Undefined (undefined returned) when no point has a stale block or none has a block on the main chain.
+ */
+export function fitCurve(points: readonly PointResult[]): FittedCurve | undefined {
+  const data = points
+    .map((p) => ({ x: p.propagation.p50 / p.intervalMs, n: p.blocks, k: p.stale }))
+    .filter((d) => Number.isFinite(d.x) && d.x > 0 && d.n > 0);
+  const stale = data.reduce((a, d) => a + d.k, 0);
+  const fresh = data.reduce((a, d) => a + (d.n - d.k) * d.x, 0);
+  if (stale === 0 || fresh === 0) return undefined;
+  const slope = (c: number) =>
+    data.reduce((a, d) => a + (d.k * d.x) / Math.expm1(c * d.x) - (d.n - d.k) * d.x, 0);
+  let lo = 1e-9;
+  let hi = 1;
+  while (slope(hi) > 0) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (slope(mid) > 0) lo = mid;
+    else hi = mid;
+  }
+  const c = (lo + hi) / 2;
+  const info = data.reduce((a, d) => a + (d.n * d.x * d.x) / Math.expm1(c * d.x), 0);
+  const half = 1.96 / Math.sqrt(info);
+  return { c, low: Math.max(0, c - half), high: c + half, used: data.length };
+}
+
+/** One line on the fit, beside the two models' coefficients. */
+export function fitLine(points: readonly PointResult[]): string {
+  const fit = fitCurve(points);
+  const miners = points[0]?.miners ?? 1;
+  if (!fit) return 'fitted curve: none (no point has both stale blocks and blocks on the main chain)';
+  return (
+    `fitted curve: stale = 1 − e^(−c·Δ/T) with c = ${fit.c.toFixed(2)} [95 % ${fit.low.toFixed(2)}, ` +
+    `${fit.high.toFixed(2)}] from ${fit.used} point${fit.used === 1 ? '' : 's'}; the paper's model is c = 1, the model with ${miners} ` +
+    `equal miners c = ${(1 - 1 / miners).toFixed(2)}`
+  );
+}
+
 /** Wilson's interval is narrower than the rate only with enough stale blocks: roughly 16 or more. */
 export function longEnough(stale: number, blocks: number): boolean {
   if (stale === 0 || blocks === 0) return false;
@@ -169,6 +224,11 @@ export function svgPlot(points: readonly PointResult[]): string {
     `<path d="${curve((x) => 1 - Math.exp(-x))}" fill="none" stroke="#1f77b4" stroke-width="2"/>`,
     `<path d="${curve((x) => 1 - Math.exp(-(1 - 1 / miners) * x))}" fill="none" stroke="#1f77b4" stroke-width="2" stroke-dasharray="6 4"/>`,
   );
+  const fit = fitCurve(points);
+  if (fit)
+    out.push(
+      `<path d="${curve((x) => 1 - Math.exp(-fit.c * x))}" fill="none" stroke="#d62728" stroke-width="1.5" stroke-dasharray="2 3"/>`,
+    );
   for (const [i, p] of points.entries()) {
     const s = summaries[i]!;
     const x = X(xs[i]!).toFixed(1);
@@ -185,8 +245,13 @@ export function svgPlot(points: readonly PointResult[]): string {
     `<text x="${lx + 36}" y="${top + 34}">model with ${miners} equal miners 1 − e^(−(1 − 1/${miners})Δ/T)</text>`,
     `<circle cx="${lx + 15}" cy="${top + 48}" r="4" fill="#d62728"/>`,
     `<text x="${lx + 36}" y="${top + 52}">measured, with its 95 % Wilson interval</text>`,
-    '</svg>',
   );
+  if (fit)
+    out.push(
+      `<line x1="${lx}" y1="${top + 66}" x2="${lx + 30}" y2="${top + 66}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="2 3"/>`,
+      `<text x="${lx + 36}" y="${top + 70}">fitted 1 − e^(−cΔ/T), c = ${fit.c.toFixed(2)}</text>`,
+    );
+  out.push('</svg>');
   return `${out.join('\n')}\n`;
 }
 

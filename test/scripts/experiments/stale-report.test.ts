@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  fitCurve,
+  fitLine,
   longEnough,
   markdownTable,
   models,
@@ -10,7 +12,7 @@ import {
   SECTION_START,
   summarise,
   svgPlot,
-} from '../../../scripts/experiments/stale-rate-report.js';
+} from '../../../scripts/experiments/stale-report.js';
 
 const point = (over: Partial<PointResult> = {}): PointResult => ({
   intervalMs: 1000,
@@ -81,8 +83,49 @@ describe('stale-rate report', () => {
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
     expect(svg.match(/<circle /g)).toHaveLength(3); // two points and the legend's marker
-    expect(svg.match(/<path /g)).toHaveLength(2);
+    expect(svg.match(/<path /g)).toHaveLength(3); // the two models and the fitted curve
     expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('fits c in 1 − e^(−c·Δ/T) by maximum likelihood: one point gives the closed form −ln(1 − k/n)/(Δ/T)', () => {
+    const fit = fitCurve([point()])!;
+    expect(fit.c).toBeCloseTo(-Math.log(1 - 40 / 400) / 0.12, 6);
+    expect(fit.low).toBeLessThan(fit.c);
+    expect(fit.high).toBeGreaterThan(fit.c);
+    expect(fit.used).toBe(1);
+  });
+
+  it('recovers the c the points were made with, and its interval narrows as 1/√n', () => {
+    // Points whose stale counts are exactly n·(1 − e^(−0.8·x)) (n chosen so they are whole numbers
+    // to within rounding): the fit must land on 0.8.
+    const make = (scale: number) =>
+      [
+        { T: 2000, d: 40 },
+        { T: 1000, d: 60 },
+        { T: 1000, d: 150 },
+        { T: 500, d: 120 },
+      ].map(({ T, d }) => {
+        const blocks = 1000 * scale;
+        const stale = Math.round(blocks * (1 - Math.exp((-0.8 * d) / T)));
+        return point({ intervalMs: T, blocks, stale, propagation: { p25: d, p50: d, p75: d } });
+      });
+    const small = fitCurve(make(1))!;
+    const big = fitCurve(make(16))!;
+    expect(small.c).toBeCloseTo(0.8, 2);
+    expect(big.c).toBeCloseTo(0.8, 3);
+    expect(small.low).toBeLessThan(0.8);
+    expect(small.high).toBeGreaterThan(0.8);
+    const ratio = (small.high - small.low) / (big.high - big.low);
+    expect(ratio).toBeGreaterThan(3.8);
+    expect(ratio).toBeLessThan(4.2);
+    expect(fitLine(make(1))).toMatch(/^fitted curve: stale = 1 − e\^\(−c·Δ\/T\) with c = 0\.80 \[95 % /);
+  });
+
+  it('gives no fit when the points cannot determine one (no stale block, or every block stale)', () => {
+    expect(fitCurve([point({ stale: 0 })])).toBeUndefined();
+    expect(fitCurve([point({ stale: 400 })])).toBeUndefined();
+    expect(fitCurve([point({ propagation: { p25: 0, p50: 0, p75: 0 } })])).toBeUndefined();
+    expect(fitLine([point({ stale: 0 })])).toMatch(/^fitted curve: none/);
   });
 
   it('replaces its own section of EXPERIMENTS.md and leaves the rest alone', () => {
