@@ -16,6 +16,8 @@ import { ROOT } from './devnet/state.js';
 import { runStaleRate } from './experiments/stale-rate.js';
 import {
   fitLine,
+  LITERATURE,
+  literatureTable,
   markdownTable,
   type PointResult,
   type PointSpec,
@@ -109,7 +111,11 @@ program
       '',
       `${fit[0]!.toUpperCase()}${fit.slice(1)}.`,
       '',
-      '![Measured stale rate with 95 % intervals against Δ/T, and the two model curves](stale-rate.svg)',
+      '![Measured stale rate with 95 % intervals against Δ/T, the two model curves, the fitted curve and the published points](stale-rate.svg)',
+      '',
+      "The published points, for comparison (their Δ is the median propagation to the network's peers):",
+      '',
+      literatureTable(),
     ].join('\n');
     const docFile = join(ROOT, 'docs', 'EXPERIMENTS.md');
     let doc = '# Experiments\n';
@@ -119,7 +125,7 @@ program
       // first run: the file is created
     }
     writeFileSync(docFile, replaceSection(doc, body));
-    writeFileSync(join(ROOT, 'docs', 'stale-rate.svg'), svgPlot(results));
+    writeFileSync(join(ROOT, 'docs', 'stale-rate.svg'), svgPlot(results, LITERATURE));
     console.log('wrote docs/EXPERIMENTS.md (the table) and docs/stale-rate.svg (the plot)');
   });
 

@@ -94,6 +94,51 @@ export function summarise(p: PointResult): PointSummary {
   };
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 2 : 1)} %`;
+
+/** A published measurement: a chain's stale rate at its block interval and median propagation delay. */
+export interface LiteraturePoint {
+  readonly label: string;
+  readonly intervalMs: number;
+  readonly delayMs: number;
+  readonly stale: number;
+  readonly source: string;
+}
+
+/**
+ * The literature's points. Gervais et al. 2016, Table 1 (median block propagation time and stale rate,
+ * measured on the live networks; Ethereum's interval 10–20 s and delay 0.5–0.75 s taken at their middles),
+ * and Decker and Wattenhofer 2013 (Bitcoin: mean propagation 12.6 s, observed fork rate 1.69 %).
+ */
+export const LITERATURE: readonly LiteraturePoint[] = [
+  { label: 'Bitcoin', intervalMs: 600_000, delayMs: 8_700, stale: 0.0041, source: 'Gervais et al. 2016' },
+  { label: 'Litecoin', intervalMs: 150_000, delayMs: 1_020, stale: 0.00273, source: 'Gervais et al. 2016' },
+  { label: 'Dogecoin', intervalMs: 60_000, delayMs: 850, stale: 0.00619, source: 'Gervais et al. 2016' },
+  { label: 'Ethereum', intervalMs: 15_000, delayMs: 625, stale: 0.068, source: 'Gervais et al. 2016' },
+  {
+    label: 'Bitcoin 2013',
+    intervalMs: 600_000,
+    delayMs: 12_600,
+    stale: 0.0169,
+    source: 'Decker and Wattenhofer 2013',
+  },
+];
+
+/** The literature's points beside the model, as a Markdown table. */
+export function literatureTable(points: readonly LiteraturePoint[] = LITERATURE): string {
+  const head =
+    '| chain | T | Δ (published) | Δ/T | stale rate (published) | model 1 − e^(−Δ/T) | c implied, −ln(1 − stale)/(Δ/T) | source |\n' +
+    '| :--- | ---: | ---: | ---: | ---: | ---: | ---: | :--- |';
+  const rows = points.map((p) => {
+    const x = p.delayMs / p.intervalMs;
+    return (
+      `| ${p.label} | ${p.intervalMs / 1000} s | ${(p.delayMs / 1000).toFixed(2)} s | ${x.toFixed(4)} | ` +
+      `${pct(p.stale)} | ${pct(staleRateModel(p.delayMs, p.intervalMs))} | ${(-Math.log1p(-p.stale) / x).toFixed(2)} | ${p.source} |`
+    );
+  });
+  return [head, ...rows].join('\n');
+}
+
 /** The curve stale = 1 − e^(−c·Δ/T) that the measured points fit best, with a 95 % interval on c. */
 export interface FittedCurve {
   readonly c: number;
@@ -154,8 +199,6 @@ export function longEnough(stale: number, blocks: number): boolean {
   return ci.high - ci.low < ci.rate;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 2 : 1)} %`;
-
 /** The results as a Markdown table (also readable on a terminal). */
 export function markdownTable(points: readonly PointResult[]): string {
   const head =
@@ -177,7 +220,7 @@ export function markdownTable(points: readonly PointResult[]): string {
  * The plot: measured stale rate (with its 95 % interval) against Δ/T, over the two model curves.
  * Hand-written SVG, so the script needs no plotting library and the file diffs as text.
  */
-export function svgPlot(points: readonly PointResult[]): string {
+export function svgPlot(points: readonly PointResult[], literature: readonly LiteraturePoint[] = []): string {
   const W = 640;
   const H = 420;
   const left = 70;
@@ -186,9 +229,15 @@ export function svgPlot(points: readonly PointResult[]): string {
   const bottom = 60;
   const xs = points.map((p) => p.propagation.p50 / p.intervalMs);
   const summaries = points.map(summarise);
-  const xMax = niceCeil(Math.max(0.05, ...xs) * 1.15);
+  const litX = literature.map((l) => l.delayMs / l.intervalMs);
+  const xMax = niceCeil(Math.max(0.05, ...xs, ...litX) * 1.15);
   const yMax = niceCeil(
-    Math.max(0.05, ...summaries.map((s) => s.high), ...xs.map((x) => 1 - Math.exp(-x))) * 1.1,
+    Math.max(
+      0.05,
+      ...summaries.map((s) => s.high),
+      ...xs.map((x) => 1 - Math.exp(-x)),
+      ...literature.map((l) => l.stale),
+    ) * 1.1,
   );
   const X = (x: number) => left + (x / xMax) * (W - left - right);
   const Y = (y: number) => H - bottom - (y / yMax) * (H - top - bottom);
@@ -237,6 +286,13 @@ export function svgPlot(points: readonly PointResult[]): string {
       `<circle cx="${x}" cy="${Y(s.rate).toFixed(1)}" r="4" fill="#d62728"><title>T ${p.intervalMs} ms, link ${p.linkDelayMs} ms: ${p.stale}/${p.blocks} stale</title></circle>`,
     );
   }
+  for (const [i, l] of literature.entries()) {
+    const x = X(litX[i]!);
+    const y = Y(l.stale);
+    out.push(
+      `<rect x="${(x - 3.5).toFixed(1)}" y="${(y - 3.5).toFixed(1)}" width="7" height="7" fill="#555"><title>${l.label} (${l.source}): ${pct(l.stale)} at Δ ${l.delayMs / 1000} s, T ${l.intervalMs / 1000} s</title></rect>`,
+    );
+  }
   const lx = left + 12;
   out.push(
     `<line x1="${lx}" y1="${top + 12}" x2="${lx + 30}" y2="${top + 12}" stroke="#1f77b4" stroke-width="2"/>`,
@@ -246,6 +302,11 @@ export function svgPlot(points: readonly PointResult[]): string {
     `<circle cx="${lx + 15}" cy="${top + 48}" r="4" fill="#d62728"/>`,
     `<text x="${lx + 36}" y="${top + 52}">measured, with its 95 % Wilson interval</text>`,
   );
+  if (literature.length > 0)
+    out.push(
+      `<rect x="${lx + 11.5}" y="${top + 80.5}" width="7" height="7" fill="#555"/>`,
+      `<text x="${lx + 36}" y="${top + 88}">published chains (Gervais et al. 2016; Decker and Wattenhofer 2013)</text>`,
+    );
   if (fit)
     out.push(
       `<line x1="${lx}" y1="${top + 66}" x2="${lx + 30}" y2="${top + 66}" stroke="#d62728" stroke-width="1.5" stroke-dasharray="2 3"/>`,

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   fitCurve,
   fitLine,
+  LITERATURE,
+  literatureTable,
   longEnough,
   markdownTable,
   models,
@@ -126,6 +128,18 @@ describe('stale-rate report', () => {
     expect(fitCurve([point({ stale: 400 })])).toBeUndefined();
     expect(fitCurve([point({ propagation: { p25: 0, p50: 0, p75: 0 } })])).toBeUndefined();
     expect(fitLine([point({ stale: 0 })])).toMatch(/^fitted curve: none/);
+  });
+
+  it('sets the published points beside the model, with the c each implies', () => {
+    const lines = literatureTable().split('\n');
+    expect(lines).toHaveLength(2 + LITERATURE.length);
+    // Bitcoin in Gervais et al.: Δ/T = 8.7/600, model 1 − e^(−0.0145) = 1.44 %, published 0.41 %.
+    expect(lines[2]).toBe(
+      '| Bitcoin | 600 s | 8.70 s | 0.0145 | 0.41 % | 1.44 % | 0.28 | Gervais et al. 2016 |',
+    );
+    const svg = svgPlot([point()], LITERATURE);
+    expect(svg.match(/<rect [^>]*fill="#555"/g)).toHaveLength(LITERATURE.length + 1); // and the legend's
+    expect(svg).not.toMatch(/NaN|Infinity/);
   });
 
   it('replaces its own section of EXPERIMENTS.md and leaves the rest alone', () => {
