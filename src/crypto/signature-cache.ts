@@ -7,25 +7,32 @@
 // hostile peer cannot plant a "verified" entry without producing a valid signature. The id does not
 // commit to the chain; a cache belongs to one TxVerifier and so to one genesis hash, and must not be
 // shared across chains.
-import { toHex } from '../consensus/bytes.js';
+import { byteKey, fromHex } from '../consensus/bytes.js';
 
-/** A tx id as bytes or as its lowercase hex. */
+/** A tx id as bytes or as hex (either case). */
 export type TxIdKey = Uint8Array | string;
 
-function keyOf(id: TxIdKey): string {
-  return typeof id === 'string' ? id.toLowerCase() : toHex(id);
+/** The map key of an id (one char per byte, see byteKey), or undefined for a string that is not hex. */
+function keyOf(id: TxIdKey): string | undefined {
+  if (typeof id !== 'string') return byteKey(id);
+  try {
+    return byteKey(fromHex(id));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * A bounded set of verified tx ids with least-recently-used eviction: a hit refreshes the entry, so the
- * txs of the mempool that blocks are about to confirm stay while long-gone ones age out. A JS Map keeps
+ * txs of the mempool that blocks are about to confirm stay while long-gone ones age out. A JS Set keeps
  * insertion order, so "delete and re-insert" moves an entry to the young end and the first key is the
  * oldest: O(1) per operation with no extra list.
  */
 export class SignatureCache {
-  private readonly entries = new Map<string, true>();
+  private readonly entries = new Set<string>();
 
-  /** `capacity` entries of ~64-char keys: the default 100,000 is on the order of 15 MB. */
+  /** `capacity` entries of 32-char keys: the default 100,000 is on the order of 8 MB (a Set:
+   * no value slot per entry, as a Map would keep). */
   constructor(readonly capacity = 100_000) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`signature cache capacity must be a positive integer, got ${capacity}`);
@@ -39,17 +46,18 @@ export class SignatureCache {
   /** Was this tx verified valid? A hit counts as a use. */
   has(id: TxIdKey): boolean {
     const key = keyOf(id);
-    if (!this.entries.has(key)) return false;
+    if (key === undefined || !this.entries.has(key)) return false;
     this.entries.delete(key);
-    this.entries.set(key, true);
+    this.entries.add(key);
     return true;
   }
 
   /** Record a tx whose signature verified valid; evicts the least recently used entry when full. */
   add(id: TxIdKey): void {
     const key = keyOf(id);
+    if (key === undefined) throw new RangeError(`not a tx id (bytes or hex): ${String(id).slice(0, 80)}`);
     this.entries.delete(key);
-    this.entries.set(key, true);
+    this.entries.add(key);
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
