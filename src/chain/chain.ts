@@ -14,6 +14,7 @@
 import { EventEmitter } from 'node:events';
 import { bytesToBigInt, toHex } from '../consensus/bytes.js';
 import { RuleError } from '../consensus/errors.js';
+import { blockWork } from '../consensus/pow.js';
 import { MEDIAN_TIME_SPAN, medianTimePast } from '../consensus/time.js';
 import type { Account } from '../consensus/types.js';
 import {
@@ -24,11 +25,12 @@ import {
   type Hash,
   TX_BYTES,
 } from '../consensus/types.js';
-import type { ChainStore } from '../storage/index.js';
+import { type ChainStore, isCorruptRecord, StorageError } from '../storage/index.js';
 import { ancestorAt, BlockIndex, type IndexEntry, recentTimes } from './block-index.js';
 import { blockTree, type ChainTip, chainTips, type TreeEntry } from './chain-tips.js';
 import { ActiveChain, type BlockSignatureVerifier, digestBytes } from './connect.js';
 import type { ChainEmit, ChainEvents, ProcessResult } from './events.js';
+import { corruptBlock, verifyOnStart } from './integrity.js';
 import { type Origin, originNow } from './origin.js';
 import { DEFAULT_ORPHAN_LIMITS, type OrphanLimits, OrphanPool } from './orphan-pool.js';
 import { BlockProcessor } from './process.js';
@@ -95,7 +97,17 @@ export class Chain extends EventEmitter<ChainEvents> {
    */
   static async open(opts: ChainOptions): Promise<Chain> {
     const chain = new Chain(opts);
-    await chain.load();
+    try {
+      await chain.load();
+    } catch (e) {
+      if (!isCorruptRecord(e)) throw e;
+      throw new StorageError(
+        'CORRUPT_RECORD',
+        `${e.message}. The node cannot start on this datadir: run \`cairn reindex\`, which keeps the valid ` +
+          'blocks below the damage and rebuilds the state from them; the node then fetches the rest from its peers',
+        { height: e.height, hash: e.hash, cause: e },
+      );
+    }
     return chain;
   }
 
@@ -114,21 +126,40 @@ export class Chain extends EventEmitter<ChainEvents> {
       );
     }
     // Rebuild the in-memory index: entries sorted by height so every parent exists before its children.
+    // The store checks each record against its key; the chain work, which the key does not cover, must
+    // be the parent's plus the block's own, or the record is damaged.
     const stored = [];
     for await (const e of store.iterateHeaderEntries()) stored.push(e);
     stored.sort((a, b) => a.header.height - b.header.height);
     for (const e of stored) {
       const parent = e.header.height === 0 ? undefined : this.index.get(e.header.prevHash);
       if (e.header.height > 0 && !parent) continue; // unreachable leftovers cannot be used; skip them
+      const work = (parent?.chainWork ?? 0n) + blockWork(e.header.bits);
+      if (e.chainWork !== work) {
+        throw corruptBlock(
+          { header: e.header, hex: toHex(e.hash) },
+          `its header entry records chain work ${e.chainWork}, but its ancestry sums to ${work}`,
+        );
+      }
       this.index.add(e.header, e.hash, e.chainWork, e.status, e.hasBody, parent);
     }
     const tipHash = await store.getTip();
     const tip = tipHash && this.index.get(tipHash);
-    if (!tip)
-      throw new Error('the datadir is damaged: its tip is not in the header index (run cairn reindex)');
+    if (!tip) {
+      throw new StorageError(
+        'CORRUPT_RECORD',
+        `the stored tip ${tipHash ? toHex(tipHash) : '(missing)'} is not in the header index`,
+        { hash: tipHash && toHex(tipHash) },
+      );
+    }
     const digest = await store.getDigest();
     this.active.setTip(tip, digest ? bytesToBigInt(digest) : 0n);
+    // Core's -checkblocks: the main-chain records and the last blocks with their undo data, every start.
+    await verifyOnStart(store, this.active.main, params);
     this.processor.loadCandidates();
+    // A process stopped in the middle of a reorg (or a write lost below a stored branch) left a stored
+    // branch with more work than the tip: switch to it now, as Core's init calls ActivateBestChain.
+    await this.processor.activate();
     await this.txIndex.catchUp(this);
   }
 

@@ -2,5 +2,6 @@
 export { type ChainBatch, ChainStore, type ChainStoreOptions } from './chain-store.js';
 export type { HeaderEntry, HeaderStatus, TxLocation } from './codec.js';
 export { DatadirLockedError } from './datadir-lock.js';
-export { isStorageError, StorageError, type StorageErrorCode } from './errors.js';
+export { isCorruptRecord, isStorageError, StorageError, type StorageErrorCode } from './errors.js';
+export { isLevelDamage } from './integrity.js';
 export { SCHEMA_VERSION } from './layout.js';
