@@ -5,20 +5,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { buildDashboard } from '../web/build.js';
+import { launchChromium } from './lib/chromium.js';
 
 const root = join(import.meta.dirname, '..');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 interface Node {
   readonly child: ChildProcess;
@@ -87,12 +77,7 @@ try {
   await post(`${b.api}/admin/block-peers`, { peerIds: [a.peerId] });
   await until('the partition', async () => ((await get(`${a.api}/peers`)) as unknown[]).length === 0);
 
-  const context = await chromium.launchPersistentContext(join(dir, 'profile'), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: { width: 1400, height: 1100 },
-  });
+  const context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1100 });
   const page = await context.newPage();
   await page.goto(`${a.api}/`);
   await post(`${a.api}/mine`, { blocks: 2, to: toA });

@@ -45,6 +45,13 @@ export const DEFAULT_SCRYPT: ScryptParams = Object.freeze({ N: 2 ** 17, r: 8, p:
 export const MIN_SCRYPT_N = 2 ** 10;
 /** The highest memory (128·N·r bytes) a keystore may ask for: a hostile file must not exhaust RAM. */
 const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+/**
+ * The most work (N·r·p, to which scrypt's time is proportional) a keystore may ask for: four times the
+ * default's, a few seconds per unlock. The memory bound alone ignores p, the number of independent
+ * passes: N = 2^16, r = 32, p = 16 fits in 256 MiB and costs 26 s per unlock, a password prompt that
+ * seems to hang (and a cheap way to stall a wallet with one planted file).
+ */
+export const MAX_SCRYPT_WORK = 4 * DEFAULT_SCRYPT.N * DEFAULT_SCRYPT.r * DEFAULT_SCRYPT.p;
 const SALT_BYTES = 32;
 const NONCE_BYTES = 12; // GCM's standard 96-bit nonce
 const TAG_BYTES = 16;
@@ -268,6 +275,13 @@ export function parseKeystore(text: string, name: string): KeystoreFile {
   }
   if (128 * N * r > MAX_SCRYPT_MEMORY) {
     throw corrupt(name, `scrypt N·r asks for more than ${MAX_SCRYPT_MEMORY / 2 ** 20} MiB of memory`);
+  }
+  if (N * r * p > MAX_SCRYPT_WORK) {
+    throw corrupt(
+      name,
+      `scrypt N·r·p = ${N * r * p} is more work than the limit ${MAX_SCRYPT_WORK} (four times the default ` +
+        `N = 2^17, r = 8, p = 1): unlocking it would take tens of seconds or more. cairn-wallet never writes such a file`,
+    );
   }
   const salt = hexField(kdf.salt, name, 'kdf.salt');
   if (salt.length / 2 < 16) throw corrupt(name, '"kdf.salt" must be at least 16 bytes');

@@ -13,8 +13,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
 import { buildDashboard, DASHBOARD_BUDGET_GZIP } from '../../web/build.js';
+import { launchChromium } from '../lib/chromium.js';
 import { type BenchResult, percentile, result } from './harness.js';
 
 const BLOCKS_PER_SECOND = 20;
@@ -116,20 +116,7 @@ export async function run(): Promise<BenchResult[]> {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
   const profile = await mkdtemp(join(tmpdir(), 'cairn-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launchChromium(profile);
   const latencies: number[] = [];
   try {
     const page = await context.newPage();

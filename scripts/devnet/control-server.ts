@@ -17,7 +17,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { isLoopback } from '../../src/api/server.js';
+import { hostOf, isLoopback } from '../../src/api/server.js';
 import { parseCoins } from '../../wallet/amount.js';
 import type { EventHub } from './event-hub.js';
 import { sendDevTransfer } from './load.js';
@@ -25,17 +25,11 @@ import { applyPartition, DevnetInputError, describeGroups, heal, partitionGroups
 import { apiOf, DEVNET_DIR, type DevnetState, findNode, type NodeSpec, ROOT, readNodeInfo } from './state.js';
 import type { Supervisor } from './supervisor.js';
 
+export { hostOf };
+
 export const DEFAULT_WEB_DIR = join(ROOT, 'dist', 'web');
 export const NOT_BUILT =
   'the dashboard is not built (dist/web/index.html is missing): build it with `npm run build`, then reload\n';
-
-/** The host part of a Host header or an Origin's authority: "[::1]:8651" → "::1", "localhost:1" → "localhost". */
-export function hostOf(authority: string): string {
-  const a = authority.trim();
-  if (a.startsWith('[')) return a.slice(1, a.indexOf(']'));
-  const colons = a.split(':').length - 1;
-  return colons === 1 ? a.slice(0, a.indexOf(':')) : a;
-}
 
 /** Why a request is refused before routing, or undefined if it may go on. */
 export function refusal(req: IncomingMessage): string | undefined {

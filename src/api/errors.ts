@@ -20,13 +20,20 @@ import { isCorruptRecord } from '../storage/index.js';
 /** The API's own codes, besides the rule and mempool codes of refused txs. */
 export const API_CODES = {
   BAD_JSON: 'the body is not valid JSON',
-  BAD_REQUEST: 'the request does not match the route schema (wrong type, missing or unknown field)',
+  BAD_REQUEST:
+    'the request does not match the route schema (wrong type, missing or unknown field), or is not well-formed HTTP',
+  BAD_URL: 'the URL has invalid percent-encoding',
+  URI_TOO_LONG: 'a path segment is longer than any block hash, height or address',
+  HEADERS_TOO_LARGE: 'the request line and headers are over the HTTP parser limit (16 KiB)',
+  REQUEST_TIMEOUT: 'the request (headers and body) did not arrive in time; the connection is closed',
   BAD_HEX: 'a field that must be hex (a hash, a raw tx) is not',
   BODY_TOO_LARGE: 'the body is larger than the limit',
   UNSUPPORTED_MEDIA_TYPE: 'the body is not application/json',
   NOT_FOUND: 'no such route, block, tx or height',
   UNAUTHORIZED: 'the API token is missing or wrong',
-  FORBIDDEN: 'an admin route was called from another machine (admin routes answer loopback only)',
+  FORBIDDEN:
+    'refused to protect the node from web pages: a Host that is not loopback on an API without a token (DNS ' +
+    'rebinding), a state-changing request from another origin, or an admin route called from another machine',
   UNAVAILABLE: 'this node cannot serve the request now (no miner, too many event clients, …)',
   INTERNAL: 'an unexpected failure inside the node; see its log',
   CORRUPT_RECORD:
@@ -94,7 +101,37 @@ const FASTIFY_CODES: Readonly<Record<string, readonly [number, ApiCode]>> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_REQUEST'],
+  // The router's own refusals (fastify's `frameworkErrors` hands them to the one error handler).
+  FST_ERR_BAD_URL: [400, 'BAD_URL'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'URI_TOO_LONG'],
 };
+
+/**
+ * The error of a request the HTTP parser itself refused (Node's `clientError` event: the request never
+ * reached fastify), by Node's error code: llhttp's HPE_* codes for malformed HTTP, and the timeouts of
+ * src/api/server.ts. Every one gets the one body shape too.
+ */
+export function clientErrorOf(code: string | undefined): HttpError {
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return {
+      status: 431,
+      body: body('HEADERS_TOO_LARGE', 'the request line and headers are larger than 16 KiB'),
+      internal: false,
+    };
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return {
+      status: 408,
+      body: body('REQUEST_TIMEOUT', 'the request did not arrive in time; send its headers and body promptly'),
+      internal: false,
+    };
+  if (code === 'HPE_URI_TOO_LONG')
+    return { status: 414, body: body('URI_TOO_LONG', 'the URL is too long'), internal: false };
+  const what =
+    code === 'HPE_INVALID_URL' || code === 'HPE_INVALID_PATH'
+      ? 'the URL has a byte that is not allowed there (send non-ASCII percent-encoded, e.g. %C3%A9)'
+      : 'the request is not well-formed HTTP/1.1';
+  return { status: 400, body: body('BAD_REQUEST', `${what} (${code ?? 'parse error'})`), internal: false };
+}
 
 /**
  * The patterns of the route schemas that mean "hex" (see schemas.ts). A value that fails one of them is

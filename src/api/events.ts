@@ -47,8 +47,19 @@ export const DEFAULT_EVENT_STREAM_OPTIONS: EventStreamOptions = Object.freeze({
   replayBytes: 1024 * 1024,
 });
 
-/** The topics a client can ask for with `?topics=` (comma-separated). */
-export const EVENT_TOPICS = ['block', 'reorg', 'tx'] as const;
+/** The response headers of a stream (and of HEAD /events, which gets them and no stream). */
+export const STREAM_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no', // tells nginx-style proxies not to hold events back
+});
+
+/**
+ * The topics a client can ask for with `?topics=` (comma-separated): `block` (a block joined this node's
+ * main chain), `block:stored` (a valid block stored on a side branch: a fork growing, not yet winning),
+ * `reorg` (the main chain switched branches), `tx` (a tx entered the mempool).
+ */
+export const EVENT_TOPICS = ['block', 'block:stored', 'reorg', 'tx'] as const;
 export type EventTopic = (typeof EVENT_TOPICS)[number];
 
 /** How long an EventSource waits before reconnecting, sent once per connection (the `retry:` field). */
@@ -57,6 +68,8 @@ const RECONNECT_MS = 3_000;
 const KEEP_WHILE_AWAY_MS = 60_000;
 /** A reorg event lists at most this many disconnected and connected hashes (the depth says the rest). */
 export const REORG_HASHES_MAX = 64;
+/** A reorg event lists at most this many returned tx ids (`returnedTxCount` says how many there were). */
+export const REORG_TXS_MAX = 256;
 
 interface Buffered {
   readonly seq: number;
@@ -129,12 +142,7 @@ export class EventStream {
 
   /** Takes over a raw response (the route has hijacked it) and keeps it until the client leaves. */
   accept(req: IncomingMessage, res: ServerResponse, opts: AcceptOptions = {}): void {
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no', // tells nginx-style proxies not to hold events back
-    });
+    res.writeHead(200, { ...STREAM_HEADERS, connection: 'keep-alive' });
     res.write(`retry: ${RECONNECT_MS}\n: connected\n\n`);
     // Replay before joining: nothing can be broadcast between the two (one thread), so the client gets
     // the missed events and then the live ones, in order, none twice.
@@ -254,7 +262,10 @@ export function originFields(e: EventOrigin | undefined): EventOrigin {
   return out;
 }
 
-/** A `block` event: enough to place the block in a tree without asking (parent, work, miner). */
+/**
+ * A `block` event (and a `block:stored` one, same fields): enough to place the block in a tree without
+ * asking (parent, work, miner).
+ */
 export function blockEventData(b: { entry: IndexEntry; ids: readonly unknown[] } & EventOrigin, hrp: string) {
   const h = b.entry.header;
   return {
@@ -276,15 +287,20 @@ function branchHashes(tip: IndexEntry, fork: IndexEntry): string[] {
 }
 
 /**
- * A `reorg` event: the fork point, the depth (blocks disconnected), and which blocks left and joined the
- * main chain (Core logs the same as "UpdateTip … reorganize" lines; it has no event for it).
+ * A `reorg` event: the fork point, the depth (blocks disconnected), which blocks left and joined the
+ * main chain, and the txs of the abandoned blocks that the new branch does not include: they go back to
+ * the mempool (Core: MaybeUpdateMempoolForReorg; the mempool may still refuse some, and its `tx` events
+ * with origin `reorg` are the ones it took). Core logs the rest as "UpdateTip … reorganize" lines; it has
+ * no event for it.
  */
 export function reorgEventData(r: {
   depth: number;
   oldTip: IndexEntry;
   newTip: IndexEntry;
   fork: IndexEntry;
+  returnedTxs?: readonly Uint8Array[];
 }) {
+  const returned = r.returnedTxs ?? [];
   return {
     depth: r.depth,
     oldTip: r.oldTip.hex,
@@ -293,5 +309,7 @@ export function reorgEventData(r: {
     forkHeight: r.fork.header.height,
     disconnected: branchHashes(r.oldTip, r.fork),
     connected: branchHashes(r.newTip, r.fork),
+    returnedTxs: returned.slice(0, REORG_TXS_MAX).map(toHex),
+    returnedTxCount: returned.length,
   };
 }

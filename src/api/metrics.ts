@@ -16,7 +16,7 @@
 // the same gauges, and bitcoind's -debug=bench log the timings.
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ConnectedBlock, ReorgEvent } from '../chain/chain.js';
+import type { ConnectedBlock, ReorgEvent, StoredBlock } from '../chain/chain.js';
 import type { RuleError } from '../consensus/errors.js';
 
 /** Where the gauges read their values; every field is optional (an absent service reports 0). */
@@ -33,14 +33,18 @@ export interface MetricSources {
    * cairn_state_mismatches_total reports it and `stateMismatch()` is not to be called.
    */
   stateMismatches?(): number;
+  /** The signature backend's name (e.g. "secp256k1-native"), reported as cairn_verifier_info{backend}. */
+  verifier?(): string;
 }
 
 /** The chain events the counters follow (the real Chain satisfies it). */
 export interface ChainEventSource {
   on(event: 'block:connected', listener: (b: ConnectedBlock) => void): unknown;
+  on(event: 'block:stored', listener: (b: StoredBlock) => void): unknown;
   on(event: 'reorg', listener: (r: ReorgEvent) => void): unknown;
   on(event: 'block:invalid', listener: (e: { hash: Uint8Array; error: RuleError }) => void): unknown;
   off(event: 'block:connected', listener: (b: ConnectedBlock) => void): unknown;
+  off(event: 'block:stored', listener: (b: StoredBlock) => void): unknown;
   off(event: 'reorg', listener: (r: ReorgEvent) => void): unknown;
   off(event: 'block:invalid', listener: (e: { hash: Uint8Array; error: RuleError }) => void): unknown;
 }
@@ -89,6 +93,19 @@ export class Metrics {
       'Hashes per second of the local miner',
       (s) => s.hashrate?.() ?? this.hashrateValue,
     );
+    // An "info" metric (the Prometheus convention for a fact that is a string, like node_uname_info):
+    // value 1, the fact in a label, so a dashboard can show or group by which backend each node runs.
+    const verifier: Gauge<'backend'> = new Gauge({
+      name: 'cairn_verifier_info',
+      help: 'The signature backend verifying txs and blocks (value 1, name in the backend label)',
+      labelNames: ['backend'],
+      registers,
+      collect: () => {
+        verifier.reset();
+        const backend = this.sources.verifier?.();
+        if (backend) verifier.set({ backend }, 1);
+      },
+    });
     this.blocksConnected = new Counter({
       name: 'cairn_blocks_connected_total',
       help: 'Blocks connected to the best chain (reorgs included)',

@@ -80,12 +80,15 @@ export function openApiDocument(): Json {
       description:
         'The HTTP API of a Cairn node (docs/ARCHITECTURE.md §5). It listens on 127.0.0.1 unless started ' +
         'with another host, which requires a token: then every request needs `Authorization: Bearer ' +
-        '<token>`. Amounts, nonces and chain work are decimal strings of base units (1 coin = ' +
+        '<token>`. Without a token it answers only Host names of this machine (localhost, 127.0.0.1, ' +
+        '[::1]), and it refuses a state-changing request whose Origin is another page (403 FORBIDDEN: DNS ' +
+        'rebinding and cross-site requests, docs/HARDENING.md). Amounts, nonces and chain work are decimal strings of base units (1 coin = ' +
         '100,000,000); hashes and raw bytes are lowercase hex; addresses are bech32m. Every error is ' +
         '{"error": {"code", "message"}}; `code` is stable (a consensus rule code such as BAD_SIGNATURE, ' +
         'a mempool code such as NONCE_TOO_LOW, or an API code such as BAD_JSON, BAD_REQUEST, BAD_HEX, ' +
-        'BODY_TOO_LARGE (413), UNSUPPORTED_MEDIA_TYPE (415), NOT_FOUND (404), UNAUTHORIZED (401), ' +
-        'FORBIDDEN (403), UNAVAILABLE (503), INTERNAL (500)).',
+        'BAD_URL, BODY_TOO_LARGE (413), UNSUPPORTED_MEDIA_TYPE (415), NOT_FOUND (404), UNAUTHORIZED (401), ' +
+        'FORBIDDEN (403), REQUEST_TIMEOUT (408), URI_TOO_LONG (414), HEADERS_TOO_LARGE (431), ' +
+        'UNAVAILABLE (503), INTERNAL (500)).',
     },
     components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
     // Either no credentials (loopback, no token configured) or the bearer token.

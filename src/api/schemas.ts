@@ -67,6 +67,12 @@ const statusSchema = {
     stateDigest: { ...hash, description: 'order-independent digest of every account at the tip' },
     stateMismatches: { type: 'integer', description: 'peers at our tip whose state digest differed' },
     version: { type: 'string', description: 'the software version' },
+    verifier: {
+      type: 'string',
+      description:
+        'the signature backend checking every tx and block: secp256k1-native (libsecp256k1 as a native ' +
+        'addon), tiny-secp256k1 (the same library as WebAssembly) or noble (pure JS)',
+    },
   },
 } as const;
 
@@ -191,7 +197,9 @@ export const ROUTES = {
     method: 'GET',
     url: '/blocks/:hashOrHeight',
     operationId: 'getBlock',
-    summary: 'A block by hash (any branch) or by height (main chain): header fields, tx ids and raw hex',
+    summary:
+      "A block by hash (any branch), by height (main chain) or `tip` (the main chain's tip, Core: " +
+      'getbestblockhash): header fields, tx ids and raw hex',
     schema: {
       params: {
         type: 'object',
@@ -199,8 +207,8 @@ export const ROUTES = {
         properties: {
           hashOrHeight: {
             type: 'string',
-            pattern: '^(?:[0-9a-fA-F]{64}|[0-9]{1,10})$',
-            description: 'a 64-hex block hash, or a decimal height on the main chain',
+            pattern: '^(?:[0-9a-fA-F]{64}|[0-9]{1,10}|tip)$',
+            description: 'a 64-hex block hash, a decimal height on the main chain, or `tip`',
           },
         },
       },
@@ -308,9 +316,11 @@ export const ROUTES = {
     url: '/events',
     operationId: 'events',
     summary:
-      'Server-sent events, each with an `id:`: `block` {hash, height, txs, prevHash, chainWork, miner, ' +
-      'origin?, peer?, receivedAt?}, `reorg` {depth, oldTip, newTip, fork, forkHeight, disconnected, ' +
-      'connected}, `tx` {id, origin?, peer?, receivedAt?}; origin is mined, api, gossip, sync, reorg or ' +
+      'Server-sent events, each with an `id:`: `block` (joined the main chain) {hash, height, txs, ' +
+      'prevHash, chainWork, miner, origin?, peer?, receivedAt?}, `block:stored` (a valid block stored on ' +
+      'a side branch; the same fields), `reorg` {depth, oldTip, newTip, fork, forkHeight, disconnected, ' +
+      'connected, returnedTxs, returnedTxCount} (the txs of the abandoned blocks that go back to the ' +
+      'mempool), `tx` {id, origin?, peer?, receivedAt?}; origin is mined, api, gossip, sync, reorg or ' +
       "reindex, receivedAt is unix ms on the node's clock. A client reconnecting with Last-Event-ID (header, or ?lastEventId=) gets " +
       'what it missed from a bounded replay buffer, or one `reset` event when that id is too old (refetch ' +
       'the state). A comment line every 15 s keeps idle connections open. A client that reads too slowly ' +
@@ -324,7 +334,7 @@ export const ROUTES = {
           topics: {
             type: 'string',
             maxLength: 100,
-            description: 'comma-separated topics to receive: block, reorg, tx (default all)',
+            description: 'comma-separated topics to receive: block, block:stored, reorg, tx (default all)',
           },
           lastEventId: { type: 'string', maxLength: 100, description: 'resume after this event id' },
         },

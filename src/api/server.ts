@@ -8,11 +8,18 @@
 //     parsed (415 otherwise), and every thrown error goes through ONE handler and ONE mapping
 //     (errors.ts), so nothing escapes as a crash or a stack trace;
 //   - it listens on 127.0.0.1 unless told otherwise, and refuses to listen anywhere else without a
-//     token: POST /mine and a mempool flood are not for strangers.
+//     token: POST /mine and a mempool flood are not for strangers;
+//   - a web page cannot drive it (loopback.ts): without a token only loopback Host names are answered
+//     (DNS rebinding), and a state-changing request from another origin is refused;
+//   - slow or idle clients cannot hold it (the timeouts and the connection cap below), and even the HTTP
+//     parser's own refusals (malformed HTTP, 431, 408) and the router's (bad percent-encoding, 414) get
+//     the one error body.
 // This file holds the lifecycle, authentication, timing and error handling; the routes live in
 // routes/*.ts by resource, each registered with one RouteContext. The services are typed by the small
 // interfaces of services.ts, not by their classes.
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -22,9 +29,9 @@ import Fastify, {
   type onResponseHookHandler,
 } from 'fastify';
 import { toHex } from '../consensus/bytes.js';
-import { ApiError, toHttpError } from './errors.js';
+import { ApiError, clientErrorOf, toHttpError } from './errors.js';
 import { DEFAULT_EVENT_STREAM_OPTIONS, EventStream, type EventStreamOptions } from './events.js';
-import { isLoopback } from './loopback.js';
+import { browserRefusal, isLoopback } from './loopback.js';
 import { Metrics } from './metrics.js';
 import { registerAccountRoutes } from './routes/accounts.js';
 import { registerBlockRoutes } from './routes/blocks.js';
@@ -37,7 +44,7 @@ import { registerStatusRoutes } from './routes/status.js';
 import { registerTxRoutes } from './routes/txs.js';
 import type { ApiAdmin, ApiChain, ApiMempool, ApiMiner, ApiPeers, StatusExtras } from './services.js';
 
-export { isLoopback } from './loopback.js';
+export { browserRefusal, hostOf, isLoopback } from './loopback.js';
 export type {
   ApiAdmin,
   ApiChain,
@@ -76,7 +83,43 @@ export interface ApiServerOptions {
   readonly events?: Partial<EventStreamOptions>;
   /** Reported by GET /status. */
   readonly version?: string;
+  /** Time limits and the connection cap (defaults: DEFAULT_API_LIMITS). */
+  readonly limits?: Partial<ApiLimits>;
+  /**
+   * The signature backend verifying txs and blocks (TxVerifier.backend, e.g. "secp256k1-native"):
+   * GET /status reports it, and /metrics as cairn_verifier_info{backend}.
+   */
+  readonly verifier?: string;
 }
+
+/**
+ * What keeps slow and idle clients from holding the server (Core: -rpcservertimeout, -rpcworkqueue).
+ * Node checks the two request timeouts every `checkIntervalMs` (its default is 30 s, which would let a
+ * dripped body live half a minute past its limit).
+ */
+export interface ApiLimits {
+  /** The request line and headers must all arrive within this (slowloris). Node's default: 60 s. */
+  readonly headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (a dripped body). Fastify's default: none. */
+  readonly requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number;
+  /** How often Node looks for requests past their timeouts. */
+  readonly checkIntervalMs: number;
+  /**
+   * Open connections at once; the next one is closed at once. Above the event stream's own cap (100
+   * clients) so that the streams never starve the other routes.
+   */
+  readonly maxConnections: number;
+}
+
+export const DEFAULT_API_LIMITS: ApiLimits = Object.freeze({
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 10_000,
+  checkIntervalMs: 1_000,
+  maxConnections: 512,
+});
 
 export const DEFAULT_API_HOST = '127.0.0.1';
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
@@ -94,6 +137,9 @@ const ROUTE_MODULES: readonly RegisterRoutes[] = [
   registerEventRoutes,
   registerAdminRoutes,
 ];
+
+/** Sockets already answered by clientError (a parser that failed reports every later chunk too). */
+const answered = new WeakSet<Socket>();
 
 function digestOf(text: string): Buffer {
   return createHash('sha256').update(text).digest();
@@ -137,18 +183,38 @@ export class ApiServer {
       mempoolTxs: () => mempool.size,
       mempoolBytes: () => mempool.bytes,
       ...(miner?.hashrate ? { hashrate: () => miner.hashrate!() } : {}),
+      ...(opts.verifier ? { verifier: () => opts.verifier! } : {}),
     });
     // The chain's events are counted once, by whoever created the Metrics: here only for a private one.
     if (this.ownsMetrics) this.metrics.trackChain(chain);
 
+    const limits = { ...DEFAULT_API_LIMITS, ...opts.limits };
+    // Node swaps the two timeouts when headersTimeout is the larger (its ConnectionsList::Expired), so a
+    // request timeout below the headers timeout would silently become the headers timeout: keep it above.
+    const headersTimeout = Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs);
     this.app = Fastify({
       ...(opts.logger ? { loggerInstance: opts.logger.child({ name: 'api' }) } : { logger: false }),
+      http: {
+        headersTimeout,
+        requestTimeout: limits.requestTimeoutMs,
+        connectionsCheckingInterval: limits.checkIntervalMs,
+        // A request with no Host gets the one error body from the guard hook, not Node's empty 400.
+        requireHostHeader: false,
+      },
+      // Fastify writes its own requestTimeout onto the server after creating it (0, "none", by default).
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Malformed URLs and over-long path parameters, refused by the router before any hook runs.
+      frameworkErrors: (err, req, reply) => this.sendError(req, reply, err),
+      // Requests the HTTP parser refused (malformed HTTP, 431, timeouts): they never become requests.
+      clientErrorHandler: (err: NodeJS.ErrnoException, socket: Socket) => this.clientError(err, socket),
       // One info line per request would drown the block log; the route hooks log at debug instead.
       logController: new LogController({ disableRequestLogging: true }),
       bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
       // Strict types: "5" is not a number of blocks. (Fastify's default coerces, which hides client bugs.)
       ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     });
+    this.app.server.maxConnections = limits.maxConnections;
     this.events = new EventStream({ ...DEFAULT_EVENT_STREAM_OPTIONS, ...opts.events }, this.app.log);
     const ctx: RouteContext = {
       chain,
@@ -162,6 +228,7 @@ export class ApiServer {
       hrp: chain.params.addressPrefix,
       genesisHex: toHex(chain.params.genesisHash),
       version: opts.version,
+      verifier: opts.verifier,
       peerCount,
     };
     this.setUp(opts.token);
@@ -203,6 +270,22 @@ export class ApiServer {
     // Only JSON bodies: a text/plain body is 415, not a string for the schema to puzzle over.
     app.removeContentTypeParser('text/plain');
 
+    // Web pages first (loopback.ts): before the token, so that a rebinding page learns nothing from a 401.
+    const checkHost = token === undefined;
+    app.addHook('onRequest', async (req) => {
+      const { host, origin } = req.headers;
+      // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400.
+      if (host === undefined && req.raw.httpVersion === '1.1') {
+        throw new ApiError(400, 'BAD_REQUEST', 'an HTTP/1.1 request needs a Host header');
+      }
+      const site = req.headers['sec-fetch-site'];
+      const why = browserRefusal(
+        { method: req.method, host, origin, secFetchSite: typeof site === 'string' ? site : undefined },
+        checkHost,
+      );
+      if (why !== undefined) throw new ApiError(403, 'FORBIDDEN', why);
+    });
+
     if (token !== undefined) {
       // Compare digests with timingSafeEqual: equal lengths, and no early exit that would let a client
       // learn the token byte by byte from response times. The scheme name is case-insensitive
@@ -240,6 +323,34 @@ export class ApiServer {
     const ms = reply.elapsedTime;
     this.metrics.observeRequest(pattern, req.method, reply.statusCode, ms / 1000);
     req.log.debug({ method: req.method, url: req.url, status: reply.statusCode, ms }, 'request');
+  }
+
+  /**
+   * A request the HTTP parser refused, or one that ran past a timeout: answer in the one error shape when
+   * nothing was sent on this connection yet, then close it. Closing after the client has read the answer
+   * (end, then destroy if it lingers), not at once: destroying a socket with unread input makes the
+   * kernel send a reset, and the client would lose the answer.
+   */
+  private clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    if (answered.has(socket)) return; // the parser reports every later chunk again
+    answered.add(socket);
+    const e = clientErrorOf(err.code);
+    this.app.log.debug({ code: err.code, status: e.status }, e.body.error.message);
+    this.metrics.observeRequest('unparsed', 'UNKNOWN', e.status, 0);
+    // A response already under way on this connection (keep-alive) cannot be followed by another.
+    const busy = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent;
+    if (socket.writable && !busy) {
+      const text = JSON.stringify(e.body);
+      socket.write(
+        `HTTP/1.1 ${e.status} ${STATUS_CODES[e.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
+    }
+    socket.end();
+    // Reads what the client still sends (so that closing sends FIN, not RST), and gives it a moment.
+    socket.resume();
+    setTimeout(() => socket.destroy(), e.status === 408 ? 0 : 1_000).unref();
   }
 
   private sendError(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {

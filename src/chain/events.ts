@@ -79,10 +79,3 @@ export interface ProcessResult {
   /** For an orphan: the block we lack (ask the sender for it). */
   readonly missing?: Hash;
 }
-
-/** The event fields of an origin: flat, with `peer` only when there is one. */
-export function originFields(o: Origin): Origin {
-  return o.peer === undefined
-    ? { origin: o.origin, receivedAt: o.receivedAt }
-    : { origin: o.origin, peer: o.peer, receivedAt: o.receivedAt };
-}

@@ -28,3 +28,10 @@ export interface Origin {
 export function originNow(origin: OriginKind, peer?: string, now: number = Date.now()): Origin {
   return peer === undefined ? { origin, receivedAt: now } : { origin, peer, receivedAt: now };
 }
+
+/** The event fields of an origin: flat, with `peer` only when there is one. */
+export function originFields(o: Origin): Origin {
+  return o.peer === undefined
+    ? { origin: o.origin, receivedAt: o.receivedAt }
+    : { origin: o.origin, peer: o.peer, receivedAt: o.receivedAt };
+}

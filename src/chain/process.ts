@@ -10,7 +10,7 @@
 // Every method here runs inside the Chain's queue, one at a time: none of them may be called directly.
 import { toHex } from '../consensus/bytes.js';
 import { blockSize, encodeBlock } from '../consensus/encoding.js';
-import { RuleError } from '../consensus/errors.js';
+import { condemnsHeader, RuleError } from '../consensus/errors.js';
 import { blockHash } from '../consensus/hash.js';
 import { blockWork } from '../consensus/pow.js';
 import { MEDIAN_TIME_SPAN } from '../consensus/time.js';
@@ -30,8 +30,8 @@ import {
 } from '../storage/index.js';
 import { ancestorAt, type BlockIndex, forkPoint, type IndexEntry, recentTimes } from './block-index.js';
 import { type ActiveChain, type BlockSignatureVerifier, entryRecord, type FreshBlock } from './connect.js';
-import { type BlockStatus, type ChainEmit, originFields, type ProcessResult } from './events.js';
-import { type Origin, originNow } from './origin.js';
+import type { BlockStatus, ChainEmit, ProcessResult } from './events.js';
+import { type Origin, originFields, originNow } from './origin.js';
 import type { OrphanPool } from './orphan-pool.js';
 
 export interface ProcessorContext {
@@ -120,7 +120,7 @@ export class BlockProcessor {
     } catch (e) {
       // Only kind 'invalid' condemns a header: a header from the future ('transient') may become valid
       // once the clock catches up, so it is ignored, not remembered (docs/ARCHITECTURE.md, outcome kinds).
-      if (e instanceof RuleError && e.kind === 'invalid')
+      if (e instanceof RuleError && condemnsHeader(e.kind))
         this.indexHeader(header, hash, parent, 'invalid', batch);
       throw e;
     }

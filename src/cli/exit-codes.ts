@@ -1,11 +1,10 @@
 // The one place that turns errors into what a person sees on stderr and the exit code a script sees.
 // User mistakes get one clear line (with the rule code where there is one) and never a stack trace.
-// The numbers are the table shared with `cairn-wallet` (src/client/exit-codes.ts); rule and mempool
-// refusals map by their outcome kind (contract 1), never by a list of codes.
+// The numbers are the table shared with `cairn-wallet` (src/client/exit-codes.ts); every coded refusal
+// (rule, mempool, protocol, verifier: CodedError) maps by its outcome kind, never by a list of codes.
 import { ClientError } from '../client/errors.js';
 import { EXIT, exitForClientError, exitForKind } from '../client/exit-codes.js';
-import { RuleError } from '../consensus/errors.js';
-import { MempoolError } from '../mempool/policy.js';
+import { CodedError } from '../consensus/errors.js';
 import { StorageError } from '../storage/errors.js';
 
 export { EXIT } from '../client/exit-codes.js';
@@ -55,8 +54,8 @@ export function describeError(e: unknown): Described {
     }
     return coded(e.message, e.code, exitCode);
   }
-  if (e instanceof RuleError || e instanceof MempoolError)
-    return coded(e.message, e.code, exitForKind(e.kind));
+  // A rule, mempool, protocol or verifier refusal: the exit follows its outcome kind alone.
+  if (e instanceof CodedError) return coded(e.message, e.code, exitForKind(e.kind));
   if (e instanceof StorageError) return coded(e.message, e.code, EXIT.DATADIR);
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EACCES' || err?.code === 'ENOSPC' || err?.code === 'EROFS') {

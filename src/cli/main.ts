@@ -16,6 +16,7 @@ import { peersCommand } from './peers.js';
 import { reindexCommand } from './reindex.js';
 import { startCommand } from './start.js';
 import { statusCommand } from './status.js';
+import { tipsCommand } from './tips.js';
 import { txCommand } from './tx.js';
 
 // `cairn mine … | head` closes the pipe early: that is the reader's choice, not an error.
@@ -45,6 +46,7 @@ reindexCommand(program);
 statusCommand(program);
 peersCommand(program);
 blockCommand(program);
+tipsCommand(program);
 txCommand(program);
 completionCommand(program);
 

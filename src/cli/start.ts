@@ -110,10 +110,18 @@ export function startCommand(program: Command, version: string): void {
           'TOKEN_REQUIRED',
         );
       }
+      const { createLogger, isLogLevel, LOG_LEVELS } = await import('../util/logger.js');
+      const level = process.env.CAIRN_LOG_LEVEL;
+      if (level !== undefined && !isLogLevel(level)) {
+        throw new CliError(
+          `CAIRN_LOG_LEVEL=${JSON.stringify(level)} is not a log level: use one of ${LOG_LEVELS.join(', ')}`,
+          EXIT.USAGE,
+          'BAD_LOG_LEVEL',
+        );
+      }
       const dir = datadir(flags, params);
       await checkDatadirChain(dir, params, flags);
       const { CairnNode: Node } = await import('../node/node.js');
-      const { createLogger } = await import('../util/logger.js');
       const logger = createLogger();
       // Signals are caught from the very start: one that arrives while the node is still starting
       // (opening the database, joining the network) stops it cleanly as soon as it is up.

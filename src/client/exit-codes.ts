@@ -34,6 +34,7 @@ export const EXIT_HELP = `Exit status:
   3  the node could not be reached (or did not answer in time)
   4  refused by a chain or mempool rule, or by the node (the code is printed)
   5  unusable local store: a locked datadir, another chain's datadir (WRONG_CHAIN),
+     a datadir or peer key that cannot be used (DATADIR_UNUSABLE),
      a wrong password or a corrupt keystore
   6  not found: the node has no such block or tx`;
 

@@ -1,14 +1,17 @@
-// Errors are data. Every rejection anywhere in Cairn is a RuleError with a stable `code` (tests and peers
-// match on it), a one-line reason that teaches, the Bitcoin Core reject reason where one exists, and an
-// outcome kind. Layers above derive behaviour from the kind in exactly one place each: gossip
-// ACCEPT/IGNORE/REJECT and sync penalties (src/p2p), HTTP statuses (src/api), CLI exit codes (src/cli).
-// docs/ARCHITECTURE.md has the whole outcome table.
+// Errors are data. Every rejection anywhere in Cairn is a CodedError (a RuleError for the consensus rules)
+// with a stable `code` (tests and peers match on it), a one-line reason that teaches, the Bitcoin Core
+// reject reason where one exists, and an outcome kind. Layers above derive behaviour from the kind in
+// exactly one place each: gossip ACCEPT/IGNORE/REJECT and peer penalties (src/p2p/outcome.ts), HTTP
+// statuses (src/api/errors.ts), CLI exit codes (src/client/exit-codes.ts). docs/ARCHITECTURE.md §4 has
+// the whole outcome table; test/p2p/outcome.test.ts walks every code through every mapping.
 
 /**
  * What a failure says about the object that failed, in the style of Core's BlockValidationResult and
  * TxValidationResult. Every behaviour that follows a refusal is derived from the kind alone, each in one
  * place: the gossip verdict and the sync penalty (src/p2p/outcome.ts), whether a header is remembered
- * as invalid (src/chain), the HTTP status (src/api/errors.ts) and the CLI exit code (src/cli/exit-codes.ts).
+ * as invalid (condemnsHeader below, used by src/chain) and whether a body failure is a mutation
+ * (MALFORMED_BODY_CODES, src/consensus/validation.ts), the HTTP status (src/api/errors.ts) and the CLI
+ * exit code (src/client/exit-codes.ts).
  *
  *   invalid          bad forever, on every chain: the sender is at fault (Core: BLOCK_CONSENSUS,
  *                    TX_CONSENSUS). A header that fails this way is remembered as invalid.
@@ -93,20 +96,35 @@ export const RULE_CODES = {
 
 export type RuleCode = keyof typeof RULE_CODES;
 
-export class RuleError extends Error {
-  override readonly name = 'RuleError';
-  /** Bitcoin Core's reject reason for the same rule, where one exists. */
+/**
+ * The shape every refusal in Cairn shares: a stable `code` from one table, a reason that teaches (the
+ * message), Bitcoin Core's name where one exists, and the outcome kind every behaviour is derived from.
+ * Each family subclasses it with its own table: RuleError (RULE_CODES, here), MempoolError
+ * (MEMPOOL_CODES, src/mempool/policy.ts), ProtocolError (PROTOCOL_CODES, src/p2p/framing.ts) and
+ * VerifierError (VERIFIER_CODES, src/crypto/verifier.ts).
+ */
+export abstract class CodedError<C extends string = string> extends Error {
+  /** Bitcoin Core's reject reason for the same failure, where one exists. */
   readonly coreName: string | null;
   /** What the failure says about the object (see OutcomeKind). */
   readonly kind: OutcomeKind;
 
   constructor(
-    readonly code: RuleCode,
+    readonly code: C,
     message: string,
+    info: { readonly kind: OutcomeKind; readonly core?: string | null },
   ) {
     super(message);
-    this.coreName = RULE_CODES[code].core;
-    this.kind = RULE_CODES[code].kind;
+    this.coreName = info.core ?? null;
+    this.kind = info.kind;
+  }
+}
+
+export class RuleError extends CodedError<RuleCode> {
+  override readonly name = 'RuleError';
+
+  constructor(code: RuleCode, message: string) {
+    super(code, message, RULE_CODES[code]);
   }
 }
 
@@ -121,6 +139,17 @@ export function ensure(
   message: string | (() => string),
 ): asserts condition {
   if (!condition) throw new RuleError(code, typeof message === 'function' ? message() : message);
+}
+
+/**
+ * Whether a failure of this kind marks the block's header invalid for good, so that no body for it and no
+ * block built on it is accepted again. Only `invalid` does: a mutated body may be a peer's forgery of an
+ * honest header, a header from the future may become timely, an unknown parent may arrive. (Core: a
+ * BLOCK_CONSENSUS / BLOCK_INVALID_HEADER result sets BLOCK_FAILED_VALID on the index entry; BLOCK_MUTATED,
+ * BLOCK_TIME_FUTURE and BLOCK_MISSING_PREV leave it alone.)
+ */
+export function condemnsHeader(kind: OutcomeKind): boolean {
+  return kind === 'invalid';
 }
 
 /** The kind of a rule code (the outcome table's one lookup). */

@@ -20,7 +20,7 @@
 // of libsecp256k1, so it earns no place here.
 import * as secp from '@noble/secp256k1';
 import * as tiny from 'tiny-secp256k1';
-import type { OutcomeKind } from '../consensus/errors.js';
+import { CodedError, type OutcomeKind } from '../consensus/errors.js';
 import { hasValidScalars, isLowS } from '../consensus/signature.js';
 import { HASH_BYTES, PUBKEY_BYTES } from '../consensus/types.js';
 import { loadNativeSecp256k1 } from './native-secp256k1.js';
@@ -180,15 +180,10 @@ export const VERIFIER_CODES = {
 } as const satisfies Record<string, { kind: OutcomeKind }>;
 export type VerifierCode = keyof typeof VERIFIER_CODES;
 
-export class VerifierError extends Error {
+export class VerifierError extends CodedError<VerifierCode> {
   override readonly name = 'VerifierError';
-  readonly kind: OutcomeKind;
 
-  constructor(
-    readonly code: VerifierCode,
-    message: string,
-  ) {
-    super(message);
-    this.kind = VERIFIER_CODES[code].kind;
+  constructor(code: VerifierCode, message: string) {
+    super(code, message, VERIFIER_CODES[code]);
   }
 }

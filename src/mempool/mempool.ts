@@ -1,14 +1,10 @@
 // The mempool: the txs this node has accepted but no block has included yet (docs/PROTOCOL.md §13).
 // Core: CTxMemPool (txmempool.cpp) and the checks of AcceptToMemoryPool (validation.cpp).
 //
-// Cairn uses accounts, not outputs, so a sender's txs form a chain by nonce, like Ethereum's txpool:
-// the tx with nonce N can only go into a block after the one with nonce N − 1. The pool keeps, per
-// sender, a small map nonce → tx, from the account nonce on, with a bounded gap past the contiguous run:
-//
-//   account nonce 7:   [7] [8] [9]  ·  [11]        7, 8, 9 are ELIGIBLE (contiguous from 7):
-//                                                   a block may take them, in that order.
-//                                                   11 waits for 10 (it is "queued"); it may never
-//                                                   become minable, which is why the gap is bounded.
+// This file is the service: the maps by id and by sender, the one queue every change runs through, and
+// following the chain. The rules of one sender's chain of nonces are in entries.ts, which txs leave a
+// full pool in eviction.ts, the choice of a block template's txs in select.ts, the events in events.ts,
+// the limits and codes in policy.ts.
 //
 // Invariants, kept after every change:
 //   - every sender's nonces lie at most maxNonceGap past its contiguous run, and below
@@ -21,22 +17,24 @@
 // sanity → duplicate → nonce → balance → replacement → fee → room → signature (the costly one, last).
 
 import { EventEmitter } from 'node:events';
-import { type Origin, originNow } from '../chain/origin.js';
+import { type Origin, originFields, originNow } from '../chain/origin.js';
 import { addressHash } from '../consensus/address.js';
 import { toHex } from '../consensus/bytes.js';
 import { isRuleError } from '../consensus/errors.js';
 import { txId } from '../consensus/hash.js';
 import { EMPTY_ACCOUNT, touchedAddresses } from '../consensus/state.js';
-import {
-  type Account,
-  BLOCK_OVERHEAD_BYTES,
-  type Block,
-  type Hash,
-  TX_BYTES,
-  type Tx,
-} from '../consensus/types.js';
+import { type Account, type Block, type Hash, TX_BYTES, type Tx } from '../consensus/types.js';
 import { checkTxSanity } from '../consensus/validation.js';
-import { Heap } from './heap.js';
+import {
+  checkAgainstSender,
+  type Entry,
+  type MempoolEntry,
+  nextNonce,
+  noLongerFitting,
+  type Sender,
+} from './entries.js';
+import type { MempoolEvents } from './events.js';
+import { EvictionQueue } from './eviction.js';
 import {
   DEFAULT_MEMPOOL_POLICY,
   isMempoolError,
@@ -44,6 +42,7 @@ import {
   type MempoolPolicy,
   type RemovalReason,
 } from './policy.js';
+import { type AccountReader, selectForBlock } from './select.js';
 
 /** The chain state the pool reads: accounts at the current tip, many per call (one storage batch). */
 export interface MempoolChain {
@@ -59,9 +58,6 @@ export interface MempoolVerifier {
   verifyTx(tx: Tx, id?: Uint8Array): Promise<void>;
 }
 
-/** Reads an account for a block template; undefined means the account does not exist (empty). */
-export type AccountReader = (address: Uint8Array) => Account | undefined;
-
 export interface MempoolOptions {
   readonly chain: MempoolChain;
   readonly verifier: MempoolVerifier;
@@ -71,68 +67,10 @@ export interface MempoolOptions {
   readonly now?: () => number;
 }
 
-/** One pending tx, as the pool shows it. */
-export interface MempoolEntry {
-  readonly id: Hash;
-  readonly tx: Tx;
-  readonly fee: bigint;
-  readonly nonce: bigint;
-  /** The sender's 20-byte address (addressHash of tx.from). */
-  readonly sender: Uint8Array;
-  /** Unix seconds when the pool accepted it. */
-  readonly addedAt: number;
-  /** Where it came from: 'reorg' for a tx returned to the pool from a disconnected block. */
-  readonly arrival: Origin;
-}
-
 export interface AddResult {
   readonly id: Hash;
   /** The id of the tx this one replaced (same sender and nonce, lower fee). */
   readonly replaced?: Hash;
-}
-
-/** 'tx:added': a tx entered the pool, with the origin `add` was given ('reorg' for a returned tx). */
-export interface TxAdded extends Origin {
-  readonly tx: Tx;
-  readonly id: Hash;
-  /** The id of the pending tx it replaced (same sender and nonce, lower fee). */
-  readonly replaced?: Hash;
-}
-
-/** 'tx:removed': a tx left the pool, why, and the origin it had arrived with. */
-export interface TxRemoved extends Origin {
-  readonly id: Hash;
-  readonly reason: RemovalReason;
-}
-
-export interface MempoolEvents {
-  'tx:added': [TxAdded];
-  'tx:removed': [TxRemoved];
-}
-
-/** The pool's own record of a tx: the public entry plus the keys and sums it looks things up by. */
-interface Entry extends MempoolEntry {
-  readonly key: string; // hex of the id
-  readonly senderKey: string; // hex of the sender address
-  readonly cost: bigint; // amount + fee: what leaves the sender's balance
-  readonly seq: number; // arrival order, to break fee ties (first seen wins, as in Core)
-}
-
-/** One sender's pending txs and the account they build on (as last read from the chain). */
-interface Sender {
-  readonly address: Uint8Array;
-  account: Account;
-  readonly txs: Map<bigint, Entry>;
-}
-
-/** Eviction order: lowest fee first; on equal fees, the newest first, so earlier arrivals keep their place. */
-function evictsBefore(a: Entry, b: Entry): boolean {
-  return a.fee < b.fee || (a.fee === b.fee && a.seq > b.seq);
-}
-
-/** Block-template order: highest fee first; on equal fees, the earliest arrival first. */
-function minesBefore(a: Entry, b: Entry): boolean {
-  return a.fee > b.fee || (a.fee === b.fee && a.seq < b.seq);
 }
 
 export class Mempool extends EventEmitter<MempoolEvents> {
@@ -143,11 +81,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   private readonly byId = new Map<string, Entry>();
   private readonly bySender = new Map<string, Sender>();
-  /**
-   * Every entry by eviction order. Removing from the middle of a heap is costly, so removed entries stay
-   * in it and are skipped when they surface ("lazy deletion"); `compact` sweeps them out now and then.
-   */
-  private readonly cheapest = new Heap<Entry>(evictsBefore);
+  /** Every entry in eviction order, cheapest first (eviction.ts). */
+  private readonly cheapest = new EvictionQueue({
+    isLive: (e) => this.byId.get(e.key) === e,
+    descendantsOf: (e) => this.descendantsOf(e),
+  });
   private totalBytes = 0;
   private seq = 0;
   /** Ids being checked right now: a second copy arriving meanwhile is ALREADY_KNOWN, not checked twice. */
@@ -208,9 +146,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const [account] = await this.chain.getAccounts([address]);
       return (account ?? EMPTY_ACCOUNT).nonce;
     }
-    let next = sender.account.nonce;
-    while (sender.txs.has(next)) next++;
-    return next;
+    return nextNonce(sender, sender.account.nonce);
   }
 
   /** What the sender's pending txs will take from its balance together: the sum of amount + fee. */
@@ -222,36 +158,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   /**
    * The txs for a block template of at most `maxBytes` (header and tx count included): the highest fees
-   * first, each sender's txs in nonce order, only those contiguous from the account nonce.
-   *
-   * Each sender is a queue sorted by nonce; a heap holds each queue's NEXT tx by fee, and the template
-   * repeatedly takes the best head and exposes that sender's following tx (a greedy merge, Ethereum's
-   * "price and nonce" ordering, TransactionsByPriceAndNonce). It is greedy: a sender whose cheap nonce N
-   * blocks a rich nonce N + 1 waits; Core instead scores packages of ancestors (CPFP), which an account
-   * chain could do too, at the cost of a harder lesson.
-   *
-   * `accounts` gives the state the block builds on; without it the pool uses the accounts it last read,
-   * which the block events keep current. Every tx is 142 bytes, so the byte limit is a count limit.
+   * first, each sender's txs in nonce order (select.ts). `accounts` gives the state the block builds on;
+   * without it the pool uses the accounts it last read, which the block events keep current.
    */
   selectForBlock(maxBytes: number, accounts?: AccountReader): MempoolEntry[] {
-    const room = Math.floor((maxBytes - BLOCK_OVERHEAD_BYTES) / TX_BYTES);
-    if (room <= 0) return [];
-    interface Cursor {
-      readonly queue: readonly Entry[];
-      readonly at: number;
-    }
-    const heads = new Heap<Cursor>((a, b) => minesBefore(a.queue[a.at]!, b.queue[b.at]!));
-    for (const sender of this.bySender.values()) {
-      const account = accounts ? (accounts(sender.address) ?? EMPTY_ACCOUNT) : sender.account;
-      const queue = eligible(sender, account);
-      if (queue.length > 0) heads.push({ queue, at: 0 });
-    }
-    const out: Entry[] = [];
-    for (let c = heads.pop(); c && out.length < room; c = heads.pop()) {
-      out.push(c.queue[c.at]!);
-      if (c.at + 1 < c.queue.length) heads.push({ queue: c.queue, at: c.at + 1 });
-    }
-    return out;
+    return selectForBlock(this.bySender.values(), maxBytes, accounts);
   }
 
   // --- Accepting txs -------------------------------------------------------------------------------
@@ -304,111 +215,20 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     sender: Uint8Array,
     account: Account,
   ): { replaces: Entry | undefined; evicts: Entry[] } {
-    const { policy } = this;
     if (this.byId.has(key)) throw new MempoolError('ALREADY_KNOWN', `tx ${key} is already in the mempool`);
-    if (tx.nonce < account.nonce) {
-      throw new MempoolError(
-        'NONCE_TOO_LOW',
-        `nonce ${tx.nonce} is below the sender's account nonce ${account.nonce}: that nonce is already used`,
-      );
-    }
     const senderKey = toHex(sender);
-    const pending = this.bySender.get(senderKey);
-    let next = account.nonce;
-    while (pending?.txs.has(next)) next++;
-    if (tx.nonce > next + BigInt(policy.maxNonceGap)) {
-      throw new MempoolError(
-        'NONCE_GAP_TOO_LARGE',
-        `nonce ${tx.nonce} is more than ${policy.maxNonceGap} past the sender's next usable nonce ${next}`,
-      );
-    }
-    if (tx.nonce >= account.nonce + BigInt(policy.maxPerSender)) {
-      throw new MempoolError(
-        'NONCE_GAP_TOO_LARGE',
-        `the sender already has ${policy.maxPerSender} txs' worth of nonces pending: wait for some to be mined`,
-      );
-    }
-    // A block must include the sender's lower nonces first, so they are paid for before this one.
-    let before = 0n;
-    for (const e of pending?.txs.values() ?? []) {
-      if (e.nonce >= account.nonce && e.nonce < tx.nonce) before += e.cost;
-    }
-    const cost = tx.amount + tx.fee;
-    if (account.balance < before + cost) {
-      throw new MempoolError(
-        'INSUFFICIENT_FUNDS',
-        `balance ${account.balance} cannot pay amount + fee ${cost} after ${before} for pending lower nonces`,
-      );
-    }
-    const replaces = pending?.txs.get(tx.nonce);
-    if (replaces) {
-      // BIP 125 rule 4 (pay for the relay bandwidth: at least minFee more) and a relative bump, as
-      // Ethereum's txpool.pricebump (10%), so replacements cannot crawl up by 1 unit at a time.
-      const bumped = (replaces.fee * BigInt(100 + policy.replacementBumpPercent) + 99n) / 100n;
-      const needed = bumped > replaces.fee + policy.minFee ? bumped : replaces.fee + policy.minFee;
-      if (tx.fee < needed) {
-        throw new MempoolError(
-          'REPLACEMENT_FEE_TOO_LOW',
-          `replacing the pending tx with nonce ${tx.nonce} (fee ${replaces.fee}) needs a fee of at least ${needed}, got ${tx.fee}`,
-        );
-      }
-    }
-    if (tx.fee < policy.minFee) {
-      throw new MempoolError('FEE_TOO_LOW', `fee ${tx.fee} is below the minimum relay fee ${policy.minFee}`);
-    }
+    const replaces = checkAgainstSender(tx, this.bySender.get(senderKey), account, this.policy);
     // A replacement takes the old tx's place: same size, so it never needs room.
     const evicts = replaces ? [] : this.planEviction(senderKey, tx.nonce, tx.fee);
     return { replaces, evicts };
   }
 
-  /**
-   * Which txs must leave so that one more fits: the cheapest, each with its descendants (the same
-   * sender's higher nonces, which could never be mined without it). Throws MEMPOOL_FULL if the
-   * newcomer does not pay more than every tx it would push out, or if the cheapest is its own ancestor.
-   * Core: CTxMemPool::TrimToSize, which evicts by lowest descendant score and raises the min fee.
-   */
+  /** Which txs must leave so that one more fits (eviction.ts); none while the pool has room. */
   private planEviction(senderKey: string, nonce: bigint, fee: bigint): Entry[] {
     const { maxCount, maxBytes } = this.policy;
     const excessCount = this.byId.size + 1 - maxCount;
     const excessBytes = this.totalBytes + TX_BYTES - maxBytes;
-    if (excessCount <= 0 && excessBytes <= 0) return [];
-    const chosen = new Set<Entry>();
-    const looked: Entry[] = [];
-    let freed = 0;
-    try {
-      while (freed < excessCount || freed * TX_BYTES < excessBytes) {
-        const lowest = this.popCheapest();
-        if (!lowest) {
-          throw new MempoolError('MEMPOOL_FULL', `a tx of ${TX_BYTES} bytes cannot fit in ${maxBytes} bytes`);
-        }
-        looked.push(lowest);
-        if (chosen.has(lowest)) continue;
-        if (fee <= lowest.fee) {
-          throw new MempoolError(
-            'MEMPOOL_FULL',
-            `the mempool is full and fee ${fee} does not beat the cheapest pending fee ${lowest.fee}`,
-          );
-        }
-        if (lowest.senderKey === senderKey && lowest.nonce < nonce) {
-          throw new MempoolError(
-            'MEMPOOL_FULL',
-            `the mempool is full and its cheapest tx is this sender's nonce ${lowest.nonce}, which this ` +
-              'tx depends on; replace that one with a higher fee first',
-          );
-        }
-        for (const e of this.descendantsOf(lowest)) {
-          if (!chosen.has(e)) {
-            chosen.add(e);
-            freed++;
-          }
-        }
-      }
-    } finally {
-      // Put back what the scan took out. Entries about to be evicted go back too: once removed, the
-      // heap skips them (a dry run, or a rejection, must leave the heap as it was).
-      for (const e of looked) this.cheapest.push(e);
-    }
-    return [...chosen];
+    return this.cheapest.plan(excessCount, excessBytes, maxBytes, { senderKey, nonce, fee });
   }
 
   /** Apply an admitted tx: evict, replace, insert, and re-check the sender's higher nonces. */
@@ -445,11 +265,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     };
     this.byId.set(key, entry);
     s.txs.set(tx.nonce, entry);
-    this.cheapest.push(entry);
+    this.cheapest.add(entry);
     this.totalBytes += TX_BYTES;
     // A lower nonce that costs more (or a replacement that does) can leave a higher nonce unpaid.
     this.revalidate(s);
-    const fields = eventOrigin(origin);
+    const fields = originFields(origin);
     if (replaces) {
       this.emit('tx:added', { tx, id, replaced: replaces.id, ...fields });
       return { id, replaced: replaces.id };
@@ -550,27 +370,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.revalidate(s);
   }
 
-  /**
-   * Restore the sender's invariants against its account: drop nonces already used (stale) and past the
-   * gap, and, walking up the nonces, the first tx the balance cannot cover, with every tx after it.
-   */
+  /** Restore the sender's invariants against its account (entries.ts says what no longer fits). */
   private revalidate(s: Sender): void {
-    const { nonce, balance } = s.account;
-    const gap = BigInt(this.policy.maxNonceGap);
-    const limit = nonce + BigInt(this.policy.maxPerSender);
-    let next = nonce; // the end of the contiguous run so far
-    let spent = 0n;
-    let unpaid = false;
-    for (const e of [...s.txs.values()].sort((a, b) => (a.nonce < b.nonce ? -1 : 1))) {
-      if (e.nonce < nonce) this.remove(e, 'stale');
-      else if (e.nonce > next + gap || e.nonce >= limit) this.remove(e, 'nonce-gap');
-      else {
-        if (e.nonce === next) next++;
-        spent += e.cost;
-        if (spent > balance) unpaid = true;
-        if (unpaid) this.remove(e, 'unaffordable');
-      }
-    }
+    for (const { entry, reason } of noLongerFitting(s, this.policy)) this.remove(entry, reason);
   }
 
   /** The entry and the same sender's txs with higher nonces. */
@@ -594,37 +396,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       if (s.txs.size === 0) this.bySender.delete(e.senderKey);
     }
     // Lazy deletion leaves the entry in the heap; sweep once the dead outnumber the living.
-    if (this.cheapest.size > 2 * this.byId.size + 1024) this.cheapest.rebuild(this.byId.values());
-    this.emit('tx:removed', { id: e.id, reason, ...eventOrigin(e.arrival) });
+    this.cheapest.sweep(this.byId.values(), this.byId.size);
+    this.emit('tx:removed', { id: e.id, reason, ...originFields(e.arrival) });
   }
-
-  /** The pending tx that pays least (removing it from the heap), skipping entries already gone. */
-  private popCheapest(): Entry | undefined {
-    for (let e = this.cheapest.pop(); e; e = this.cheapest.pop()) {
-      if (this.byId.get(e.key) === e) return e;
-    }
-    return undefined;
-  }
-}
-
-/**
- * The sender's txs a block could include, in order: nonces contiguous from the account nonce, while
- * the balance covers them (the pool keeps them covered, but a template may be built on other accounts).
- */
-function eligible(s: Sender, account: Account): Entry[] {
-  const out: Entry[] = [];
-  let spent = 0n;
-  for (let n = account.nonce, e = s.txs.get(n); e; e = s.txs.get(++n)) {
-    spent += e.cost;
-    if (spent > account.balance) break;
-    out.push(e);
-  }
-  return out;
-}
-
-/** The flat origin fields of an event, with `peer` only when there is one. */
-function eventOrigin(o: Origin): Origin {
-  return o.peer === undefined
-    ? { origin: o.origin, receivedAt: o.receivedAt }
-    : { origin: o.origin, peer: o.peer, receivedAt: o.receivedAt };
 }

@@ -13,7 +13,7 @@
 // ones (TX_MEMPOOL_POLICY, TX_MISSING_INPUTS, TX_CONFLICT, TX_RECONSIDERABLE), which peers are not
 // punished for.
 
-import type { CodeInfo, OutcomeKind } from '../consensus/errors.js';
+import { CodedError, type CodeInfo } from '../consensus/errors.js';
 
 /** One MB's worth of bytes in the binary sense: 2^20. */
 const MIB = 1024 * 1024;
@@ -125,19 +125,12 @@ export const MEMPOOL_CODES = {
 
 export type MempoolCode = keyof typeof MEMPOOL_CODES;
 
-/** A policy rejection: stable `code`, a one-line reason that teaches, and Core's reject reason. */
-export class MempoolError extends Error {
+/** A policy rejection: stable `code`, a one-line reason that teaches, Core's reject reason and the kind. */
+export class MempoolError extends CodedError<MempoolCode> {
   override readonly name = 'MempoolError';
-  readonly coreName: string | null;
-  readonly kind: OutcomeKind;
 
-  constructor(
-    readonly code: MempoolCode,
-    message: string,
-  ) {
-    super(message);
-    this.coreName = MEMPOOL_CODES[code].core;
-    this.kind = MEMPOOL_CODES[code].kind;
+  constructor(code: MempoolCode, message: string) {
+    super(code, message, MEMPOOL_CODES[code]);
   }
 }
 

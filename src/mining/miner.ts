@@ -149,13 +149,19 @@ export class Miner extends EventEmitter<MinerEvents> {
   start(to: Uint8Array, opts: { minIntervalMs?: number } = {}): void {
     if (this.loop || this.closed) return;
     const stop = new AbortController();
+    // Sleeps `ms`, or until stop(). The abort listener goes when the pause ends either way: one left per
+    // paced block would pile up on the loop's signal (MaxListenersExceededWarning after ten blocks).
     const pause = (ms: number) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        stop.signal.addEventListener('abort', () => {
+        const onAbort = () => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          stop.signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, ms);
+        stop.signal.addEventListener('abort', onAbort, { once: true });
       });
     const done = (async () => {
       while (!stop.signal.aborted) {

@@ -130,6 +130,7 @@ export class CairnNode {
         port: opts.apiPort,
         token: opts.apiToken,
         version: opts.version,
+        verifier: services.verifier.backend,
       });
       const { url } = await api.start();
       const info: NodeLocator = { peerId: p2p.peerId, multiaddrs: p2p.multiaddrs(), api: url };

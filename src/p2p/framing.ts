@@ -10,7 +10,7 @@
 import type { Stream } from '@libp2p/interface';
 import { lpStream } from '@libp2p/utils';
 import { type DecodeErrorFactory, Reader, Writer } from '../consensus/binary.js';
-import { type OutcomeKind, RuleError } from '../consensus/errors.js';
+import { CodedError, type OutcomeKind, RuleError } from '../consensus/errors.js';
 import type { Offence } from './scoring.js';
 import type { NetworkIds } from './topics.js';
 
@@ -33,15 +33,12 @@ export const PROTOCOL_CODES = {
 
 export type ProtocolErrorCode = keyof typeof PROTOCOL_CODES;
 
-export class ProtocolError extends Error {
+/** Why an exchange with a peer failed: a code of PROTOCOL_CODES, with its outcome kind. */
+export class ProtocolError extends CodedError<ProtocolErrorCode> {
   override readonly name = 'ProtocolError';
-  readonly kind: OutcomeKind;
-  constructor(
-    readonly code: ProtocolErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.kind = PROTOCOL_CODES[code].kind;
+
+  constructor(code: ProtocolErrorCode, message: string) {
+    super(code, message, PROTOCOL_CODES[code]);
   }
 }
 

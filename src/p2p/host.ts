@@ -18,6 +18,7 @@ import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
 import { sha256 } from '../consensus/hash.js';
+import { datadirUnusable } from '../storage/errors.js';
 import { GOSSIP_SCORE_THRESHOLDS, gossipScoreParams } from './scoring.js';
 
 /** The file in the datadir that holds the peer identity key (libp2p protobuf private key bytes). */
@@ -33,7 +34,12 @@ export async function loadOrCreatePeerKey(datadir: string): Promise<PrivateKey> 
     return privateKeyFromProtobuf(new Uint8Array(await readFile(path)));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw new Error(`cannot read the peer key ${path}: ${(e as Error).message}`);
+      // The datadir's own file: exit 5 (an unusable local store), not an unexpected failure.
+      throw datadirUnusable(
+        `the peer key ${path}`,
+        e,
+        'move it away to start with a new peer id (peers that knew the old one will find this node again by its address)',
+      );
     }
   }
   const key = await generateKeyPair('Ed25519');

@@ -1,6 +1,6 @@
 // The P2P part of the one outcome table (src/consensus/errors.ts, docs/ARCHITECTURE.md): what a refused
 // block, tx or exchange means for the peer that sent it. Both answers are read from the error's outcome
-// kind alone (RuleError.kind, MempoolError.kind, ProtocolError.kind and PROTOCOL_CODES[code].offence), so
+// kind alone (CodedError.kind: RuleError, MempoolError, ProtocolError; and PROTOCOL_CODES[code].offence), so
 // gossip, sync and the request/response handlers can never disagree about whose fault a failure is.
 //
 //   kind              gossip verdict   penalty
@@ -18,8 +18,7 @@
 // MaybePunishNodeForBlock / MaybePunishNodeForTx (net_processing.cpp): BLOCK_CONSENSUS and BLOCK_MUTATED
 // punish, BLOCK_TIME_FUTURE and BLOCK_MISSING_PREV do not, TX_MEMPOOL_POLICY never does.
 import type { BlockStatus } from '../chain/chain.js';
-import { type OutcomeKind, RuleError } from '../consensus/errors.js';
-import { MempoolError } from '../mempool/policy.js';
+import { CodedError, type OutcomeKind } from '../consensus/errors.js';
 import { PROTOCOL_CODES, ProtocolError } from './framing.js';
 import type { Offence } from './scoring.js';
 
@@ -60,8 +59,7 @@ const PENALTY: Record<OutcomeKind, Offence | 'condemned' | null> = {
 
 /** The kind of an error that carries one; undefined for our own failures (storage, shutdown, bugs). */
 export function kindOf(e: unknown): OutcomeKind | undefined {
-  if (e instanceof RuleError || e instanceof MempoolError || e instanceof ProtocolError) return e.kind;
-  return undefined;
+  return e instanceof CodedError ? e.kind : undefined;
 }
 
 /** ACCEPT / IGNORE / REJECT for a gossiped object (the one gossip validation rule). */

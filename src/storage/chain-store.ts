@@ -33,8 +33,13 @@ import {
   type TxLocation,
 } from './codec.js';
 import { type DatadirLock, lockDatadir } from './datadir-lock.js';
-import { StorageError } from './errors.js';
-import { blockRecordProblem, headerRecordProblem, isLevelCorruption } from './integrity.js';
+import { datadirUnusable, StorageError } from './errors.js';
+import {
+  blockRecordProblem,
+  headerRecordProblem,
+  isLevelCorruption,
+  levelCorruptionIn,
+} from './integrity.js';
 import {
   CHAIN_DB_DIR,
   heightFromKey,
@@ -119,7 +124,15 @@ export class ChainStore {
    * Cairn wrote it.
    */
   static async open(dir: string, options: ChainStoreOptions = {}): Promise<ChainStore> {
-    await mkdir(dir, { recursive: true });
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (e) {
+      throw datadirUnusable(
+        `datadir ${dir}`,
+        e,
+        'it cannot be created as a directory (a file in the way, or no permission); give another --datadir',
+      );
+    }
     const db: Db = new Level<Uint8Array, Uint8Array>(join(dir, CHAIN_DB_DIR), {
       keyEncoding: 'view',
       valueEncoding: 'view',
@@ -128,12 +141,15 @@ export class ChainStore {
     try {
       lock = await lockDatadir(dir, db);
     } catch (e) {
-      const cause = (e as { cause?: unknown }).cause;
-      if (!isLevelCorruption(e) && !isLevelCorruption(cause)) throw e;
+      // LevelDB's own damage (a broken table or manifest) is what `cairn reindex` salvages; anything
+      // else (a file in the way, no permission) stays DATADIR_UNUSABLE.
+      const damage = levelCorruptionIn(e);
+      if (!damage) throw e;
       throw new StorageError(
         'CORRUPT_RECORD',
-        `LevelDB cannot open the database in ${join(dir, CHAIN_DB_DIR)}: ${(cause as Error)?.message ?? e}`,
-        { cause: isLevelCorruption(e) ? e : cause },
+        `LevelDB cannot open the database in ${join(dir, CHAIN_DB_DIR)} (${(damage as Error).message}): ` +
+          'run `cairn reindex`, which reads what it can of the damaged files',
+        { cause: damage },
       );
     }
     const sub: Sublevels = {
@@ -172,7 +188,7 @@ export class ChainStore {
     try {
       lock = await lockDatadir(dir, old);
     } catch (e) {
-      if (!isLevelCorruption(e) && !isLevelCorruption((e as { cause?: unknown }).cause)) throw e;
+      if (!levelCorruptionIn(e)) throw e;
     }
     const freshPath = `${path}.rebuild`;
     const self = (name: string) => new TextEncoder().encode(`!${name}!`);

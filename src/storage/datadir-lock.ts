@@ -10,7 +10,7 @@
 // stale pid file left by kill -9 is simply overwritten by the next process that gets the real lock.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { StorageError } from './errors.js';
+import { datadirUnusable, StorageError } from './errors.js';
 
 /** Name of the pid file in the datadir. */
 export const PID_FILE = 'LOCK.pid';
@@ -50,7 +50,11 @@ export async function lockDatadir(dir: string, db: { open(): Promise<void> }): P
     await db.open();
   } catch (e) {
     if (isLevelLocked(e)) throw new DatadirLockedError(dir, await readPid(dir), { cause: e });
-    throw e;
+    throw datadirUnusable(
+      `the chain database in ${dir}`,
+      e,
+      'it does not open, so nothing in it can be read; move the datadir away (keep it for a bug report) and start again to sync the chain from peers',
+    );
   }
   const pidFile = join(dir, PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`);

@@ -6,6 +6,11 @@ import type { DecodeErrorFactory } from '../consensus/binary.js';
 export type StorageErrorCode =
   /** another process (or this one) already has the datadir open */
   | 'DATADIR_LOCKED'
+  /**
+   * the datadir or a file in it cannot be used: the path is a file, a directory is not writable, the
+   * database does not open (damaged beyond what LevelDB repairs on open), the peer key is unreadable
+   */
+  | 'DATADIR_UNUSABLE'
   /** the datadir was written by a newer Cairn with a storage schema this build does not know */
   | 'SCHEMA_TOO_NEW'
   /** the datadir has an older schema and no migration exists for it */
@@ -49,6 +54,15 @@ export function isStorageError(e: unknown): e is StorageError {
 /** True for a StorageError('CORRUPT_RECORD'): the datadir holds a record that is not what its key says. */
 export function isCorruptRecord(e: unknown): e is StorageError {
   return e instanceof StorageError && e.code === 'CORRUPT_RECORD';
+}
+
+/** DATADIR_UNUSABLE for `what` (a path and what it is), with the operating system's or LevelDB's reason. */
+export function datadirUnusable(what: string, cause: unknown, advice: string): StorageError {
+  const e = cause as { code?: unknown; message?: unknown; cause?: { message?: unknown } } | null;
+  // level wraps the real reason ("Corruption: CURRENT file does not end with newline") in its cause.
+  const inner = typeof e?.cause?.message === 'string' ? `: ${e.cause.message}` : '';
+  const why = `${typeof e?.message === 'string' ? e.message : String(cause)}${inner}`;
+  return new StorageError('DATADIR_UNUSABLE', `${what} is unusable (${why}): ${advice}`, { cause });
 }
 
 /** The Reader's error for a stored record: a value that does not decode is CORRUPT_RECORD, naming it. */

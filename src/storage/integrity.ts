@@ -67,6 +67,14 @@ export function isLevelCorruption(e: unknown): boolean {
   return (e as { code?: unknown })?.code === 'LEVEL_CORRUPTION';
 }
 
+/** The LEVEL_CORRUPTION error in `e` or its chain of causes (level wraps open failures twice), if any. */
+export function levelCorruptionIn(e: unknown): unknown {
+  for (let c = e, depth = 0; c && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    if (isLevelCorruption(c)) return c;
+  }
+  return undefined;
+}
+
 /**
  * True for a CORRUPT_RECORD that LevelDB itself reported (a table or log block whose structure broke), as
  * opposed to a record that reads but fails Cairn's checks: only LevelDB's repair can get past the former.

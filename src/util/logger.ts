@@ -31,6 +31,14 @@ export function prettyLine(json: string): string {
   }
 }
 
+/** The levels CAIRN_LOG_LEVEL may name, quietest last (pino's, plus `silent`). */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** Is `level` one of LOG_LEVELS? (pino throws a puzzling "default level:… must be included" otherwise.) */
+export function isLogLevel(level: string): boolean {
+  return (LOG_LEVELS as readonly string[]).includes(level);
+}
+
 export interface LoggerOptions {
   readonly level?: string;
   readonly name?: string;

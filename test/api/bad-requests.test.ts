@@ -213,7 +213,7 @@ const cases: Case[] = [
   { name: 'height above the tip', url: '/blocks/999', status: 404, code: 'NOT_FOUND' },
   { name: 'height beyond u32', url: '/blocks/99999999999', status: 400, code: 'BAD_REQUEST' },
   { name: 'negative height', url: '/blocks/-1', status: 400, code: 'BAD_REQUEST' },
-  { name: 'neither hash nor height', url: '/blocks/tip', status: 400, code: 'BAD_REQUEST' },
+  { name: 'neither hash, height nor tip', url: '/blocks/top', status: 400, code: 'BAD_REQUEST' },
   {
     name: 'address typo',
     url: '/accounts/cairn1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq',

@@ -1,6 +1,6 @@
 // The one mapping from errors to HTTP statuses.
 import { describe, expect, it } from 'vitest';
-import { ApiError, statusOfKind, toHttpError } from '../../src/api/errors.js';
+import { ApiError, clientErrorOf, statusOfKind, toHttpError } from '../../src/api/errors.js';
 import { OUTCOME_KINDS, RULE_CODES, type RuleCode, RuleError } from '../../src/consensus/errors.js';
 import { MEMPOOL_CODES, type MempoolCode, MempoolError } from '../../src/mempool/policy.js';
 import { StorageError } from '../../src/storage/index.js';
@@ -92,9 +92,26 @@ describe('toHttpError', () => {
     expect(toHttpError(e)).toMatchObject({ status, body: { error: { code } } });
   });
 
+  it("maps the router's own refusals to their API codes", () => {
+    const bad = Object.assign(new Error('bad url'), { statusCode: 400, code: 'FST_ERR_BAD_URL' });
+    expect(toHttpError(bad)).toMatchObject({ status: 400, body: { error: { code: 'BAD_URL' } } });
+    const long = Object.assign(new Error('long'), { statusCode: 414, code: 'FST_ERR_MAX_PARAM_LENGTH' });
+    expect(toHttpError(long)).toMatchObject({ status: 414, body: { error: { code: 'URI_TOO_LONG' } } });
+  });
+
   it('keeps other client-error statuses the framework sets', () => {
-    const e = Object.assign(new Error('bad url'), { statusCode: 400, code: 'FST_ERR_BAD_URL' });
-    expect(toHttpError(e)).toMatchObject({ status: 400, body: { error: { code: 'BAD_REQUEST' } } });
+    const e = Object.assign(new Error('no'), { statusCode: 405, code: 'FST_ERR_SOMETHING_NEW' });
+    expect(toHttpError(e)).toMatchObject({ status: 405, body: { error: { code: 'BAD_REQUEST' } } });
+  });
+
+  it.each([
+    ['HPE_HEADER_OVERFLOW', 431, 'HEADERS_TOO_LARGE'],
+    ['ERR_HTTP_REQUEST_TIMEOUT', 408, 'REQUEST_TIMEOUT'],
+    ['HPE_INVALID_URL', 400, 'BAD_REQUEST'],
+    ['HPE_INVALID_METHOD', 400, 'BAD_REQUEST'],
+    [undefined, 400, 'BAD_REQUEST'],
+  ])('maps the HTTP parser error %s to %i %s', (code, status, api) => {
+    expect(clientErrorOf(code)).toMatchObject({ status, internal: false, body: { error: { code: api } } });
   });
 
   it('hides the details of anything else behind a generic 500', () => {

@@ -181,7 +181,63 @@ describe('GET /events', () => {
       forkHeight: 0,
       disconnected: [toHex(a1!), toHex(a2!)],
       connected: branch.map((b) => toHex(blockHash(b.header))),
+      returnedTxs: [],
+      returnedTxCount: 0,
     });
+  });
+
+  it('streams a side-branch block as block:stored, and a reorg names the txs that go back to the mempool', async () => {
+    const { fx, url } = await start();
+    const sse = await subscribe(url);
+    await until('the client to be registered', () => fx.server.eventClients === 1);
+    const tx = transfer(fx.params, testKey(0), testKey(1).address, 5n, 0n);
+    const posted = await fetch(`${url}/txs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ raw: rawHex(tx) }),
+    });
+    expect(posted.status).toBe(202);
+    const [a1, a2] = await fx.mine(2); // a1 carries the tx
+    // A side branch from genesis: its first two blocks have no more work than the main chain, so they are
+    // stored, not connected; the third makes it the heaviest.
+    const branch = fx.builder.extend(3, { parent: fx.params.genesis, gap: 7 });
+    const side = branch.map((b) => toHex(blockHash(b.header)));
+    for (const b of branch.slice(0, 2)) await fx.chain.processBlock(b, originNow('gossip', 'peer-b'));
+    await until(
+      'two block:stored events',
+      () => sse.events.filter((e) => e.event === 'block:stored').length === 2,
+    );
+    const stored = sse.events.filter((e) => e.event === 'block:stored');
+    expect(stored.map((e) => e.data)).toEqual(
+      side.slice(0, 2).map((hash, i) => ({
+        hash,
+        height: i + 1,
+        txs: 0,
+        prevHash: i === 0 ? toHex(fx.params.genesisHash) : side[0],
+        chainWork: fx.chain.index.get(hash)!.chainWork.toString(),
+        miner: expect.any(String),
+        origin: 'gossip',
+        peer: 'peer-b',
+        receivedAt: expect.any(Number),
+      })),
+    );
+    await fx.chain.processBlock(branch[2]!, originNow('gossip', 'peer-b'));
+    await until('the reorg event', () => sse.events.some((e) => e.event === 'reorg'));
+    const reorg = sse.events.find((e) => e.event === 'reorg')!.data as Record<string, unknown>;
+    expect(reorg).toMatchObject({
+      depth: 2,
+      disconnected: [toHex(a1!), toHex(a2!)],
+      connected: side,
+      returnedTxs: [toHex(txId(tx))],
+      returnedTxCount: 1,
+    });
+    // The tx is back in the mempool, as its own tx event (origin reorg) says.
+    await until('the tx back', () =>
+      sse.events.some((e) => e.event === 'tx' && (e.data as { origin?: string }).origin === 'reorg'),
+    );
+    // ?topics=block:stored is a topic of its own.
+    const only = await subscribe(url, {}, '?topics=block:stored');
+    expect(only.status).toBe(200);
   });
 
   it('sends a heartbeat comment on idle connections', async () => {

@@ -63,6 +63,16 @@ describe('GET /metrics', () => {
     }
   });
 
+  it('names the signature backend in an info metric, and leaves it out when the node has none', async () => {
+    const f = await fixture({ server: { verifier: 'tiny-secp256k1' } });
+    const text = await scrape(f);
+    expect(text).toContain('# TYPE cairn_verifier_info gauge');
+    expect(value(text, 'cairn_verifier_info{backend="tiny-secp256k1"}')).toBe(1);
+    expect(text.split('\n').filter((l) => l.startsWith('cairn_verifier_info'))).toHaveLength(1);
+    const bare = await scrape(await fixture());
+    expect(bare.split('\n').filter((l) => l.startsWith('cairn_verifier_info'))).toEqual([]);
+  });
+
   it('counts connected blocks, reorgs, rejected blocks and txs by code, and state mismatches', async () => {
     const f = await fixture();
     await f.mine(2);

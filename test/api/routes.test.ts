@@ -59,6 +59,7 @@ describe('GET /status', () => {
         },
         status: { syncing: () => true, stateMismatches: () => 3 },
         version: '9.9.9',
+        verifier: 'secp256k1-native',
       },
     });
     const [hash] = await f.mine(2);
@@ -75,6 +76,7 @@ describe('GET /status', () => {
       syncing: true,
       stateMismatches: 3,
       version: '9.9.9',
+      verifier: 'secp256k1-native',
     });
     expect(BigInt(body.chainWork)).toBeGreaterThan(0n);
   });
@@ -127,6 +129,16 @@ describe('POST /mine and GET /blocks/:hashOrHeight', () => {
     const { status, body } = await get(`/blocks/${toHex(blockHash(side.header))}`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ height: 1, onMainChain: false, confirmations: 0 });
+  });
+
+  it('shows the main chain tip as /blocks/tip (Core: getbestblockhash), and refuses other words', async () => {
+    expect((await get('/blocks/tip')).body).toMatchObject({ height: 0, hash: toHex(f.params.genesisHash) });
+    const [, second] = await f.mine(2);
+    const tip = await get('/blocks/tip');
+    expect(tip.status).toBe(200);
+    expect(tip.body).toEqual((await get(`/blocks/${toHex(second!)}`)).body);
+    expect(tip.body).toMatchObject({ height: 2, onMainChain: true, confirmations: 1 });
+    expect((await get('/blocks/best')).status).toBe(400);
   });
 });
 

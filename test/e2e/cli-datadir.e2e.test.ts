@@ -1,7 +1,7 @@
 // Every command that opens a datadir (start, mine, reindex) refuses one that holds another chain, with
 // WRONG_CHAIN (exit 5), both genesis hashes and the flags that would match, BEFORE changing anything:
 // a regtest datadir reindexed without --regtest used to be replayed under devnet rules and "corrected".
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -131,4 +131,50 @@ describe('a datadir of another chain is refused before anything changes', () => 
       });
     }
   }, 120_000);
+});
+
+describe('an unusable datadir, key or configuration exits with its code from the shared table', () => {
+  // Issue 13 defect 6: each of these used to exit 1 as "unexpected error", with the OS's or LevelDB's
+  // message and nothing about what to do.
+  it('a datadir path that cannot be a directory, a database that does not open, a damaged peer key: DATADIR_UNUSABLE, exit 5', async () => {
+    const file = join(home, 'a-file');
+    await writeFile(file, 'not a directory\n');
+    const broken = join(home, 'broken-db');
+    await cp(regtestDir, broken, { recursive: true });
+    await writeFile(join(broken, 'chain', 'CURRENT'), 'garbage\n');
+    const badKey = join(home, 'bad-key');
+    await mkdir(badKey);
+    await writeFile(join(badKey, 'p2p-key'), 'garbage\n');
+    const start = ['start', '--regtest', '--api-port', '0', '--p2p-port', '0', '--datadir'];
+    const cases: [string, string[], RegExp][] = [
+      ['start, datadir is a file', [...start, file], /datadir .* is unusable/],
+      [
+        'mine, datadir under a file',
+        ['mine', '--regtest', '--blocks', '1', '--to', TO, '--datadir', join(file, 'x')],
+        /ENOTDIR/,
+      ],
+      [
+        'reindex, the database does not open',
+        ['reindex', '--regtest', '--datadir', broken],
+        /chain database .* is unusable/,
+      ],
+      ['start, the database does not open', [...start, broken], /chain database .* is unusable/],
+      ['start, a damaged peer key', [...start, badKey], /peer key .* is unusable.*new peer id/],
+    ];
+    for (const [what, args, message] of cases) {
+      const r = await run(cairnArgs(...args));
+      expect(r.code, `${what}\n${r.stderr}`).toBe(5);
+      expect(r.stderr, what).toContain('[DATADIR_UNUSABLE]');
+      expect(r.stderr, what).toMatch(message);
+      expect(r.stderr, what).not.toMatch(/unexpected error/);
+    }
+  }, 120_000);
+
+  it('a log level that does not exist: BAD_LOG_LEVEL, exit 2', async () => {
+    const r = await run(cairnArgs('start', '--regtest', '--datadir', join(home, 'log'), '--api-port', '0'), {
+      env: { CAIRN_LOG_LEVEL: 'loud' },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/CAIRN_LOG_LEVEL="loud" is not a log level.*\[BAD_LOG_LEVEL\]/);
+  }, 60_000);
 });

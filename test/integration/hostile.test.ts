@@ -2,26 +2,21 @@
 // bad message must be rejected by the first honest node and never forwarded to the next; the honest
 // chain goes on unaffected; the sender ends up banned; oversized frames and absurd requests cost the
 // honest node a bounded amount of memory.
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { gossipsub, StrictNoSign } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
-import { tcp } from '@libp2p/tcp';
 import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { bytesToBigInt, toHex } from '../../src/consensus/bytes.js';
 import { encodeBlock, encodeTx } from '../../src/consensus/encoding.js';
-import { blockHash, sha256 } from '../../src/consensus/hash.js';
+import { blockHash } from '../../src/consensus/hash.js';
 import { compactToTarget } from '../../src/consensus/pow.js';
 import type { Block } from '../../src/consensus/types.js';
-import { clientExchange, serverExchange } from '../../src/p2p/framing.js';
+import { clientExchange } from '../../src/p2p/framing.js';
 import type { Host } from '../../src/p2p/host.js';
 import type { GossipReport } from '../../src/p2p/p2p-node.js';
 import { decodeHeadersResponse, encodeHeadersRequest, MAX_HEADERS } from '../../src/p2p/protocols/headers.js';
 import { encodeStatus, STATUS_BYTES, type Status } from '../../src/p2p/protocols/status.js';
 import { networkIds } from '../../src/p2p/topics.js';
 import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
+import { startHostilePeer } from '../helpers/hostile-peer.js';
 import { cleanup, connectedTo, startNode, type TestNode, tipOf, waitFor } from './helpers.js';
 
 const params = testParams();
@@ -57,35 +52,15 @@ function genesisStatus(): Status {
   };
 }
 
-/** A plain libp2p node on Cairn's topics, answering status (like a node at genesis, by default). */
+/** A hostile peer dialled to a, answering status (like a node at genesis, by default). */
 async function hostile(status: () => Status = genesisStatus): Promise<Host> {
-  const node = (await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({
-        globalSignaturePolicy: StrictNoSign,
-        msgIdFn: (m) => sha256(m.data),
-        allowPublishToZeroTopicPeers: true,
-        maxOutboundBufferSize: 16 * 1024 * 1024,
-      }),
-    },
-  })) as unknown as Host;
-  hostiles.push(node);
-  await node.handle(ids.statusProtocol, (stream) => {
-    void serverExchange(stream, { maxFrame: STATUS_BYTES, timeoutMs: 5_000 }, async (_req, fs) => {
-      await fs.write(encodeStatus(status()));
-    }).catch(() => undefined);
+  const node = await startHostilePeer({
+    ids,
+    target: { multiaddr: a.p2p.multiaddrs()[0]!, peerId: a.p2p.peerId },
+    status,
+    waitFor,
   });
-  node.services.pubsub.subscribe(ids.blocksTopic);
-  node.services.pubsub.subscribe(ids.txsTopic);
-  await node.dial(multiaddr(a.p2p.multiaddrs()[0]!));
-  await waitFor('a subscribed, as the hostile sees it', () =>
-    node.services.pubsub.getSubscribers(ids.blocksTopic).some((p) => p.toString() === a.p2p.peerId),
-  );
+  hostiles.push(node);
   return node;
 }
 

@@ -13,13 +13,9 @@ import {
   TX_VERSION,
   type Tx,
 } from '../../src/consensus/types.js';
-import {
-  Mempool,
-  type MempoolChain,
-  type MempoolEntry,
-  type TxAdded,
-  type TxRemoved,
-} from '../../src/mempool/mempool.js';
+import type { MempoolEntry } from '../../src/mempool/entries.js';
+import type { TxAdded, TxRemoved } from '../../src/mempool/events.js';
+import { Mempool, type MempoolChain } from '../../src/mempool/mempool.js';
 import {
   MEMPOOL_CODES,
   type MempoolCode,

@@ -154,4 +154,29 @@ describe('Miner', () => {
     expect(chain.height).toBe(1);
     expect(miner.mining).toBe(false);
   });
+
+  it('a paced miner leaves no abort listener behind per block (no MaxListenersExceededWarning)', async () => {
+    // Issue 13 defect 6: each paced pause added an abort listener to the loop's signal and never removed
+    // it, so the eleventh block warned (42 of 52 regtest starts did).
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const engine = new ManualEngine();
+      miner = new Miner({ chain, threads: 1, engine });
+      miner.start(testKey(5).address, { minIntervalMs: 5 });
+      for (let i = 1; i <= 15; i++) {
+        await engine.nextJob(i);
+        engine.jobs[i - 1]!.solve();
+      }
+      await engine.nextJob(16);
+      await miner.stop();
+      expect(chain.height).toBe(15);
+      // Warnings go out on the next tick: let them arrive before looking.
+      await new Promise((r) => setImmediate(r));
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -6,25 +6,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { noise } from '@chainsafe/libp2p-noise';
-import { yamux } from '@chainsafe/libp2p-yamux';
-import { gossipsub, StrictNoSign } from '@libp2p/gossipsub';
-import { identify } from '@libp2p/identify';
-import { tcp } from '@libp2p/tcp';
-import { multiaddr } from '@multiformats/multiaddr';
-import { createLibp2p } from 'libp2p';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/consensus/bytes.js';
 import { encodeBlock } from '../../src/consensus/encoding.js';
-import { blockHash, sha256 } from '../../src/consensus/hash.js';
+import { blockHash } from '../../src/consensus/hash.js';
 import { regtestParams } from '../../src/consensus/params.js';
+import { loadNativeSecp256k1 } from '../../src/crypto/native-secp256k1.js';
 import { CairnNode } from '../../src/node/node.js';
-import { serverExchange } from '../../src/p2p/framing.js';
 import type { Host } from '../../src/p2p/host.js';
-import { encodeStatus, STATUS_BYTES, type Status } from '../../src/p2p/protocols/status.js';
 import { networkIds } from '../../src/p2p/topics.js';
 import { createLogger } from '../../src/util/logger.js';
 import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
+import { startHostilePeer } from '../helpers/hostile-peer.js';
 
 const params = regtestParams(testParams());
 const ids = networkIds(params.genesisHash);
@@ -99,43 +92,42 @@ function logged(match: (msg: string) => boolean, field?: [string, unknown]): Rec
  * the node's own tip with another state digest (one state mismatch), every later one the true digest.
  */
 async function startHostile(): Promise<Host> {
-  const h = (await createLibp2p({
-    addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
-    connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
-    services: {
-      identify: identify(),
-      pubsub: gossipsub({
-        globalSignaturePolicy: StrictNoSign,
-        msgIdFn: (m) => sha256(m.data),
-        allowPublishToZeroTopicPeers: true,
-      }),
-    },
-  })) as unknown as Host;
   let answered = 0;
-  await h.handle(ids.statusProtocol, (stream) => {
-    const tip = node.services.chain.tip;
-    const status: Status = {
-      genesisHash: params.genesisHash,
-      tipHash: tip.hash,
-      height: tip.header.height,
-      chainWork: tip.chainWork,
-      stateDigest: answered++ === 0 ? new Uint8Array(32).fill(0xee) : node.services.chain.stateDigest,
-    };
-    void serverExchange(stream, { maxFrame: STATUS_BYTES, timeoutMs: 5_000 }, async (_req, fs) => {
-      await fs.write(encodeStatus(status));
-    }).catch(() => undefined);
+  return startHostilePeer({
+    ids,
+    target: { multiaddr: node.p2p.multiaddrs()[0]!, peerId: node.p2p.peerId },
+    topics: ['blocks'],
+    waitFor,
+    status: () => {
+      const tip = node.services.chain.tip;
+      return {
+        genesisHash: params.genesisHash,
+        tipHash: tip.hash,
+        height: tip.header.height,
+        chainWork: tip.chainWork,
+        stateDigest: answered++ === 0 ? new Uint8Array(32).fill(0xee) : node.services.chain.stateDigest,
+      };
+    },
   });
-  h.services.pubsub.subscribe(ids.blocksTopic);
-  await h.dial(multiaddr(node.p2p.multiaddrs()[0]!));
-  await waitFor('the node subscribed, as the hostile peer sees it', () =>
-    h.services.pubsub.getSubscribers(ids.blocksTopic).some((p) => p.toString() === node.p2p.peerId),
-  );
-  return h;
 }
 
 describe('CairnNode', () => {
+  it('says which signature backend runs: in the start-up log, GET /status and /metrics', async () => {
+    // resolveBackend() picks it: native libsecp256k1 when it loads here, else its WASM build (and
+    // CAIRN_DISABLE_NATIVE=1 runs prove the fallback). All three places name the same one.
+    const backend = node.services.verifier.backend;
+    expect(backend).toBe(loadNativeSecp256k1().ok ? 'secp256k1-native' : 'tiny-secp256k1');
+    const ready = logged((m) => m === 'node ready');
+    expect(ready).toHaveLength(1);
+    expect(ready[0]!.verifier).toBe(backend);
+    const status = (await (await fetch(`${node.info.api}/status`)).json()) as Record<string, unknown>;
+    expect(status.verifier).toBe(backend);
+    const text = await scrape();
+    expect(text).toContain('# TYPE cairn_verifier_info gauge');
+    expect(text).toContain(`cairn_verifier_info{backend="${backend}"} 1`);
+    expect(total(text, 'cairn_verifier_info')).toBe(1);
+  });
+
   it('counts and logs one invalid block and one state mismatch exactly once each', async () => {
     hostile = await startHostile();
     const me = hostile.peerId.toString();

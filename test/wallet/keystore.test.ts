@@ -141,6 +141,19 @@ describe('parseKeystore', () => {
     }
   });
 
+  it('accepts scrypt work up to four times the default (geth keystores use N = 2^18, r = 8, p = 1)', () => {
+    const base = JSON.parse(good) as KeystoreFile;
+    for (const kdf of [
+      { N: 2 ** 18, r: 8, p: 1 },
+      { N: 2 ** 17, r: 8, p: 4 },
+      { N: 2 ** 14, r: 16, p: 16 },
+    ]) {
+      expect(
+        parseKeystore(JSON.stringify({ ...base, kdf: { ...base.kdf, ...kdf } }), 'alice').kdf,
+      ).toMatchObject(kdf);
+    }
+  });
+
   it('refuses wrong versions, names, kinds and hostile scrypt parameters, naming the field', () => {
     const base = JSON.parse(good) as KeystoreFile;
     const cases: [unknown, RegExp][] = [
@@ -152,6 +165,10 @@ describe('parseKeystore', () => {
       [{ ...base, kdf: { ...base.kdf, N: 1000 } }, /power of two/],
       [{ ...base, kdf: { ...base.kdf, N: 3 * 2 ** 32 } }, /power of two/],
       [{ ...base, kdf: { ...base.kdf, N: 2 ** 30 } }, /memory/],
+      // Within the memory bound (128·N·r = 256 MiB) but 32 times the default's work: 26 s per unlock
+      // before the total work was bounded (issue 13 defect 6).
+      [{ ...base, kdf: { ...base.kdf, N: 2 ** 16, r: 32, p: 16 } }, /N·r·p/],
+      [{ ...base, kdf: { ...base.kdf, N: 2 ** 17, r: 8, p: 5 } }, /N·r·p/],
       [{ ...base, kdf: { ...base.kdf, r: 0 } }, /kdf\.r/],
       [{ ...base, kdf: { ...base.kdf, p: 1000 } }, /kdf\.p/],
       [{ ...base, kdf: { ...base.kdf, salt: 'zz' } }, /hex/],

@@ -12,7 +12,7 @@ import type { ConnectedBlock } from '../../../src/chain/chain.js';
 import { toHex } from '../../../src/consensus/bytes.js';
 import { txId } from '../../../src/consensus/hash.js';
 import type { Block, Tx } from '../../../src/consensus/types.js';
-import type { TxAdded } from '../../../src/mempool/mempool.js';
+import type { TxAdded } from '../../../src/mempool/events.js';
 import type { BenchWorld } from '../chain/fixtures.js';
 import { BranchBuilder } from '../chain/fixtures.js';
 import { percentile } from '../harness.js';

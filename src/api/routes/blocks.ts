@@ -1,4 +1,5 @@
-// GET /blocks/:hashOrHeight: a block by hash (any branch) or by height (the main chain). Core: getblock.
+// GET /blocks/:hashOrHeight: a block by hash (any branch), by height (the main chain), or `tip`. Core: getblock
+// (and getbestblockhash for `tip`).
 import type { FastifyInstance } from 'fastify';
 import type { IndexEntry } from '../../chain/block-index.js';
 import { decodeBlock } from '../../consensus/encoding.js';
@@ -19,7 +20,9 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: RouteContext): vo
 async function block(ctx: RouteContext, hashOrHeight: string): Promise<BlockView> {
   const { chain } = ctx;
   let entry: IndexEntry | undefined;
-  if (hashOrHeight.length === 64) {
+  if (hashOrHeight === 'tip') {
+    entry = chain.tip; // read once: the block and its confirmations describe the same tip
+  } else if (hashOrHeight.length === 64) {
     entry = chain.index.get(hashOrHeight.toLowerCase());
     if (!entry) throw new ApiError(404, 'NOT_FOUND', `no block with hash ${hashOrHeight}`);
   } else {

@@ -24,11 +24,12 @@ export interface ChainViewSource {
   atHeight(height: number): IndexEntry | undefined;
   isOnMainChain(entry: IndexEntry): boolean;
   getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
-  on(
-    event: 'block:connected',
-    listener: (b: { entry: IndexEntry; ids: readonly unknown[] }) => void,
-  ): unknown;
+  on(event: 'block:connected' | 'block:stored', listener: (b: ArrivedBlock) => void): unknown;
+  off(event: 'block:connected' | 'block:stored', listener: (b: ArrivedBlock) => void): unknown;
 }
+
+/** What the tree remembers from a block event: its tx count and, when the event carries it, its arrival. */
+type ArrivedBlock = { readonly entry: IndexEntry; readonly ids: readonly unknown[] } & Arrival;
 
 export const TREE_LIMIT_MAX = 1_000;
 export const TREE_LIMIT_DEFAULT = 500;
@@ -328,24 +329,18 @@ export function registerChainViewRoutes(app: FastifyInstance, opts: ChainViewOpt
   const webDir = opts.webDir ?? join(packageRoot(), 'dist', 'web');
   const arrivals = new Map<string, Arrival>();
   const txCounts = new Map<string, number>();
-  const note = (b: { entry: IndexEntry; ids: readonly unknown[] }) => {
+  const note = (b: ArrivedBlock) => {
     remember(txCounts, b.entry.hex, b.ids.length);
-    const p = b as Arrival;
-    if (typeof p.receivedAt === 'number') {
+    if (typeof b.receivedAt === 'number') {
       remember(arrivals, b.entry.hex, {
-        ...(p.origin !== undefined ? { origin: p.origin } : {}),
-        ...(p.peer !== undefined ? { peer: p.peer } : {}),
-        receivedAt: p.receivedAt,
+        ...(b.origin !== undefined ? { origin: b.origin } : {}),
+        ...(b.peer !== undefined ? { peer: b.peer } : {}),
+        receivedAt: b.receivedAt,
       });
     }
   };
   chain.on('block:connected', note);
-  // `block:stored` (a body stored on a side branch) is emitted by chains that have it.
-  const events = chain as unknown as {
-    on(e: string, l: (b: never) => void): unknown;
-    off?(e: string, l: (b: never) => void): unknown;
-  };
-  events.on('block:stored', note);
+  chain.on('block:stored', note); // a body stored on a side branch
 
   const txCountOf = async (e: IndexEntry): Promise<number | undefined> => {
     const known = txCounts.get(e.hex);
@@ -442,7 +437,7 @@ export function registerChainViewRoutes(app: FastifyInstance, opts: ChainViewOpt
   app.route({ ...r.dashboardScript, handler: asset('dashboard.js', 'text/javascript; charset=utf-8') });
   app.route({ ...r.dashboardStyle, handler: asset('dashboard.css', 'text/css; charset=utf-8') });
   return () => {
-    events.off?.('block:connected', note);
-    events.off?.('block:stored', note);
+    chain.off('block:connected', note);
+    chain.off('block:stored', note);
   };
 }

@@ -20,6 +20,8 @@ export interface RouteContext {
   readonly genesisHex: string;
   /** Reported by GET /status. */
   readonly version: string | undefined;
+  /** The signature backend's name, reported by GET /status. */
+  readonly verifier: string | undefined;
   /** Connected peers that are not banned (GET /status and the cairn_peers gauge). */
   peerCount(): number;
 }

@@ -36,6 +36,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: RouteContext): v
       stateDigest: digestHex(tip),
       stateMismatches: extras.stateMismatches?.() ?? metrics.stateMismatchCount,
       ...(ctx.version ? { version: ctx.version } : {}),
+      ...(ctx.verifier ? { verifier: ctx.verifier } : {}),
     };
   };
 
