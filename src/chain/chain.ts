@@ -25,7 +25,14 @@ import {
   type Hash,
   TX_BYTES,
 } from '../consensus/types.js';
-import { type ChainStore, isCorruptRecord, StorageError } from '../storage/index.js';
+import {
+  type ChainStore,
+  isCorruptRecord,
+  readTipMarker,
+  StorageError,
+  type TipMarker,
+  writeTipMarker,
+} from '../storage/index.js';
 import { ancestorAt, BlockIndex, type IndexEntry, recentTimes } from './block-index.js';
 import { blockTree, type ChainTip, chainTips, type TreeEntry } from './chain-tips.js';
 import { ActiveChain, type BlockSignatureVerifier, digestBytes } from './connect.js';
@@ -56,7 +63,26 @@ export interface ChainOptions {
   /** The node's clock in unix seconds (tests move it). */
   readonly now?: () => number;
   readonly orphanLimits?: OrphanLimits;
+  /** How often the running chain records its tip in DIR/tip.json (ms; 0: only at open and close). */
+  readonly tipMarkerIntervalMs?: number;
+  /**
+   * False for a tool that only inspects a datadir (the crash soak's checker): it neither compares with nor
+   * writes DIR/tip.json, so the node that opens the datadir next sees the record its predecessor left.
+   */
+  readonly recordTip?: boolean;
 }
+
+/** The tip recorded before (DIR/tip.json) was heavier than the tip the datadir opened with. */
+export interface Rollback {
+  /** What was recorded: at the last clean stop (`clean`) or while running. */
+  readonly recorded: TipMarker;
+  /** The tip the datadir came back with. */
+  readonly height: number;
+  readonly hash: string;
+}
+
+/** Default period of the running tip record: the most a power loss can take unnoticed with 'none'. */
+export const TIP_MARKER_INTERVAL_MS = 5_000;
 
 export class Chain extends EventEmitter<ChainEvents> {
   readonly params: ChainParams;
@@ -69,6 +95,16 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Every state change runs through this queue, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
+  /**
+   * Set at open when the tip recorded in DIR/tip.json (at the last clean stop, or while running) had more
+   * work than the tip the datadir came back with: blocks the node had acknowledged were lost (a power loss
+   * took the end of LevelDB's log). The node logs it as an error with both heights; peers give the blocks
+   * back by sync.
+   */
+  rollback: Rollback | undefined;
+  private marking: Promise<void> = Promise.resolve();
+  private marked: IndexEntry | undefined;
+  private markTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(opts: ChainOptions) {
     super();
@@ -108,7 +144,40 @@ export class Chain extends EventEmitter<ChainEvents> {
         { height: e.height, hash: e.hash, cause: e },
       );
     }
+    if (opts.recordTip !== false)
+      await chain.startTipMarker(opts.tipMarkerIntervalMs ?? TIP_MARKER_INTERVAL_MS);
     return chain;
+  }
+
+  /** Compares the recorded tip with the one on disk, then records the current one (docs/STORAGE.md). */
+  private async startTipMarker(intervalMs: number): Promise<void> {
+    const recorded = await readTipMarker(this.store.dir);
+    if (recorded && BigInt(recorded.chainWork) > this.tip.chainWork) {
+      this.rollback = { recorded, height: this.height, hash: this.tip.hex };
+    }
+    await this.markTip(false);
+    if (intervalMs > 0) {
+      this.markTimer = setInterval(() => {
+        if (this.marked !== this.tip) void this.markTip(false);
+      }, intervalMs);
+      this.markTimer.unref();
+    }
+  }
+
+  /** Records the tip in DIR/tip.json (fsynced), one write at a time. Advice only: a failure is ignored. */
+  private markTip(clean: boolean): Promise<void> {
+    this.marking = this.marking.then(async () => {
+      const tip = this.tip;
+      await writeTipMarker(this.store.dir, {
+        height: tip.header.height,
+        hash: tip.hex,
+        chainWork: tip.chainWork.toString(),
+        clean,
+        at: new Date().toISOString(),
+      }).catch(() => undefined);
+      this.marked = tip;
+    });
+    return this.marking;
   }
 
   private async load(): Promise<void> {
@@ -289,5 +358,10 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.closing = true;
     await this.queue;
     await this.txIndex.idle();
+    if (this.markTimer !== undefined || this.marked !== undefined) {
+      clearInterval(this.markTimer);
+      // A clean stop: the tip the next start must come back with at least.
+      await this.markTip(true);
+    }
   }
 }

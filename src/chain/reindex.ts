@@ -292,6 +292,8 @@ async function walk(
   const withBodies = () => [...entries.values()].filter((e) => e.hasBody).map((e) => e.header);
   let path = bestPath(withBodies(), params, storedTip?.header);
   let bodiesScanned = false;
+  /** Once the walk has left the main-chain records, it follows the best stored branch to its end. */
+  let deviated = false;
 
   /** Checks one candidate for `height`: the block, its effect on the state, or why it cannot be kept. */
   const attempt = async (height: number, hash: Hash) => {
@@ -335,7 +337,11 @@ async function walk(
     } else if (height <= Math.max(topRecord, storedHeight ?? 0)) {
       recordFailure = `the main-chain record at height ${height} is missing (a lost write?)`;
     }
-    for (let round = 0; !chosen && round < 2; round++) {
+    // Past a record that failed (or is missing below the stored tip), the chain goes on along the best
+    // stored branch. Where the records are intact, the walk ends with them: blocks stored above the tip
+    // are candidates the chain connects when it opens, not part of the stored state.
+    const tryPath = recordFailure !== undefined || deviated;
+    for (let round = 0; !chosen && tryPath && round < 2; round++) {
       const alt = path.get(height);
       if (alt && !(recorded && bytesEqual(alt, recorded))) {
         const r = await attempt(height, alt);
@@ -343,12 +349,11 @@ async function walk(
         else if (r.corrupt) found(r.corrupt, { height, hash: toHex(alt) });
       }
       // Still nothing: the header index may be what is damaged. Read every stored body's header once.
-      if (!chosen && !bodiesScanned && recordFailure !== undefined) {
-        bodiesScanned = true;
-        const headers = withBodies();
-        for await (const h of store.iterateBlockHeaders()) headers.push(h);
-        path = bestPath(headers, params, storedTip?.header);
-      } else break;
+      if (chosen || bodiesScanned) break;
+      bodiesScanned = true;
+      const headers = withBodies();
+      for await (const h of store.iterateBlockHeaders()) headers.push(h);
+      path = bestPath(headers, params, storedTip?.header);
     }
     if (!chosen) {
       if (recordFailure) report(height, recorded && toHex(recorded), recordFailure);
@@ -357,6 +362,7 @@ async function walk(
     const { hash, block, applied } = chosen;
     const where = { height, hash: toHex(hash) };
     if (!recorded || !bytesEqual(recorded, hash)) {
+      deviated = true;
       if (recordFailure)
         report(height, where.hash, `${recordFailure}: the main chain goes on with ${where.hash}`);
       mainFixes.push([height, hash]);

@@ -98,12 +98,20 @@ export interface ChainBatch {
   write(options?: { readonly sync?: boolean }): Promise<void>;
 }
 
+/**
+ * When a write reaches the disk itself, not just the kernel (docs/STORAGE.md "Durability"):
+ *   'none'  no fsync: a write survives the process being killed (it is in the page cache), not a power
+ *           loss or a kernel crash, which can take the last seconds of writes with them;
+ *   'tip'   the batches that move the tip (connect, disconnect, reindex) are fsynced before write()
+ *           resolves, so a block the node has acknowledged survives a power loss; bodies stored ahead
+ *           of connecting, header entries and the tx index are not (they are fetched or rebuilt again).
+ * The node runs with 'tip' (src/node/services.ts), at a measured cost (`npm run bench -- chain`,
+ * chain.fsync_cost); the library default is 'none' for tests and tools.
+ */
+export type Durability = 'none' | 'tip';
+
 export interface ChainStoreOptions {
-  /**
-   * fsync each batch before write() resolves. Not needed to survive kill -9 (see ChainBatch.write), only
-   * to survive power loss or a kernel crash, and it costs a disk flush per block. Default false.
-   */
-  readonly sync?: boolean;
+  readonly durability?: Durability;
 }
 
 export class ChainStore {
@@ -115,7 +123,8 @@ export class ChainStore {
     private readonly db: Db,
     private readonly sub: Sublevels,
     private readonly lock: DatadirLock,
-    private readonly sync: boolean,
+    /** The durability the store was opened with. */
+    readonly durability: Durability,
   ) {}
 
   /**
@@ -161,7 +170,7 @@ export class ChainStore {
       txIndex: openSublevel(db, SUBLEVEL.txIndex),
       meta: openSublevel(db, SUBLEVEL.meta),
     };
-    const store = new ChainStore(dir, db, sub, lock, options.sync ?? false);
+    const store = new ChainStore(dir, db, sub, lock, options.durability ?? 'none');
     try {
       await store.checkSchema();
     } catch (e) {
@@ -467,18 +476,20 @@ export class ChainStore {
 
   /** Start a batch. Nothing is written until its write(). */
   batch(): ChainBatch {
-    return new Batch(this.db, this.sub, this.sync);
+    return new Batch(this.db, this.sub, this.durability);
   }
 }
 
 class Batch implements ChainBatch {
   private readonly ops: Op[] = [];
   private written = false;
+  /** setTip was called: this batch moves the tip, which 'tip' durability fsyncs. */
+  private movesTip = false;
 
   constructor(
     private readonly db: Db,
     private readonly sub: Sublevels,
-    private readonly sync: boolean,
+    private readonly durability: Durability,
   ) {}
 
   get length(): number {
@@ -557,6 +568,7 @@ class Batch implements ChainBatch {
 
   setTip(hash: Hash): this {
     expectLength(hash, HASH_BYTES, 'tip hash');
+    this.movesTip = true;
     return this.put(this.sub.meta, metaKey(META.tip), hash);
   }
 
@@ -586,13 +598,15 @@ class Batch implements ChainBatch {
    * atomically with the coins it describes in CCoinsViewDB::BatchWrite.)
    *
    * Without `sync`, write() resolves once LevelDB has handed the record to the kernel (write(2)); a process
-   * killed after that cannot lose it, as the data is in the OS page cache. Only power loss needs `sync`.
+   * killed after that cannot lose it, as the data is in the OS page cache. Only power loss needs `sync`
+   * (an fdatasync of the log before write() resolves), which the store's durability decides.
    */
   async write(options: { readonly sync?: boolean } = {}): Promise<void> {
     if (this.written) throw batchWritten();
     this.written = true;
     if (this.ops.length === 0) return;
-    await this.db.batch(this.ops, { sync: options.sync ?? this.sync });
+    const sync = options.sync ?? (this.durability === 'tip' && this.movesTip);
+    await this.db.batch(this.ops, { sync });
   }
 }
 
