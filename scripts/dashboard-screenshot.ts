@@ -1,108 +1,128 @@
-// `npm run screenshot`: docs/dashboard.png, the dashboard mid-fork. Two regtest nodes (`cairn start`),
-// 30 blocks, a partition in which each side mines its own branch, then the heal and the reorg, shot in
-// headless Chromium (Debian's /usr/bin/chromium, as the browser tests use).
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+// `npm run screenshot`: the two pictures of docs/DASHBOARD.md and the README, taken from the real devnet.
+// It runs `devnet up --regtest` (three `cairn start` processes, two of them mining, the supervisor and its
+// aggregator) in a temporary directory on free ports, opens the dashboard at the URL the supervisor
+// prints in headless Chromium (Debian's /usr/bin/chromium, as the browser tests use), and clicks the
+// page's own buttons:
+//   docs/dashboard.png        mid-fork: `partition` clicked, each side mining its own branch, "2 ledgers";
+//   docs/dashboard-reorg.png  after `heal`: the reorg banner, every badge on the heavier branch, the
+//                             losing branch grey.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { buildDashboard } from '../web/build.js';
 import { launchChromium } from './lib/chromium.js';
 
 const root = join(import.meta.dirname, '..');
+const NODES = 3;
 
-interface Node {
-  readonly child: ChildProcess;
-  readonly api: string;
-  readonly peerId: string;
-  readonly multiaddrs: string[];
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+async function until<T>(what: string, f: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await f().catch(() => undefined);
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
-async function start(dir: string, ...extra: string[]): Promise<Node> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'src/cli/main.ts'),
-      'start',
-      '--regtest',
-      '--datadir',
-      dir,
-      '--api-port',
-      '0',
-      '--p2p-port',
-      '0',
-      ...extra,
-    ],
-    { cwd: root, stdio: 'ignore' },
-  );
-  const info = await until('node.json', async () =>
-    JSON.parse(await readFile(join(dir, 'node.json'), 'utf8')),
-  );
-  return { child, api: info.api, peerId: info.peerId, multiaddrs: info.multiaddrs };
+const free = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
+  });
+
+/** A base port with the 2·NODES+1 ports after it free (random in 20000–32000, below the ephemeral range). */
+async function freeBase(): Promise<number> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    let ok = true;
+    for (let p = base; p <= base + 2 * NODES && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
 }
 
-const post = (url: string, body: unknown) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  }).then((r) => r.json());
-const get = (url: string) => fetch(url).then((r) => r.json());
+async function control(page: Page, selector: string, label: string): Promise<void> {
+  await page.click(`.controls ${selector}`);
+  await until(label, async () => (await page.textContent('.controls .result')) === `${label}: done`);
+}
 
-const dir = await mkdtemp(join(tmpdir(), 'cairn-shot-'));
-const nodes: Node[] = [];
+const dir = await mkdtemp(join(tmpdir(), `cairn-shot-${process.pid}-`));
+const basePort = await freeBase();
+await buildDashboard(join(root, 'dist', 'web'));
+const devnet = spawn(
+  process.execPath,
+  [
+    '--import',
+    'tsx',
+    join(root, 'scripts/devnet.ts'),
+    'up',
+    '--regtest',
+    '--nodes',
+    String(NODES),
+    '--miners',
+    '2',
+  ],
+  {
+    cwd: root,
+    env: { ...process.env, CAIRN_DEVNET_DIR: join(dir, 'devnet'), CAIRN_DEVNET_BASE_PORT: String(basePort) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+let out = '';
+devnet.stdout.on('data', (d) => {
+  out += d;
+});
 try {
-  await buildDashboard(join(root, 'dist', 'web'));
-  const a = await start(join(dir, 'a'));
-  nodes.push(a);
-  const b = await start(join(dir, 'b'), '--peer', a.multiaddrs[0]!);
-  nodes.push(b);
-  // Two miners' addresses: the devnet's dev keys are not needed, any address of this chain will do.
-  const status = (await get(`${a.api}/status`)) as { network: string };
-  const [toA, toB] = await Promise.all([devAddress(0), devAddress(1)]);
-  await post(`${a.api}/mine`, { blocks: 30, to: toA });
-  await until('b to sync', async () => ((await get(`${b.api}/status`)) as { height: number }).height === 30);
-  await post(`${a.api}/admin/block-peers`, { peerIds: [b.peerId] });
-  await post(`${b.api}/admin/block-peers`, { peerIds: [a.peerId] });
-  await until('the partition', async () => ((await get(`${a.api}/peers`)) as unknown[]).length === 0);
-
-  const context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1100 });
+  const url = await until(
+    'the devnet',
+    async () => out.includes('Ctrl-C stops every node') && /Live dashboard: (\S+)\//.exec(out)?.[1],
+    180_000,
+  );
+  const context = await launchChromium(join(dir, 'profile'), { width: 1400, height: 1000 });
   const page = await context.newPage();
-  await page.goto(`${a.api}/`);
-  await post(`${a.api}/mine`, { blocks: 2, to: toA });
-  await post(`${b.api}/mine`, { blocks: 4, to: toB });
-  await until('the page', async () => (await page.textContent('[data-testid=height]')) === '32');
-  await post(`${a.api}/admin/unblock-peers`, {});
-  await post(`${b.api}/admin/unblock-peers`, {});
-  await until('the reorg banner', async () => (await page.textContent('.banner'))?.includes('reorged'));
-  await until('the new tip', async () => (await page.textContent('[data-testid=height]')) === '34');
-  await page.click('svg .block.abandoned >> nth=0');
+  await page.goto(`${url}/`);
+  const height = async () =>
+    Number(await page.getAttribute('.consensus tr.node-row[data-node=node0]', 'data-height'));
+  await until('a few blocks', async () => (await height()) >= 8);
+  await control(page, '[data-control=partition]', 'partition 0,2 | 1');
+  await control(page, '[data-control=send]', 'send 1.5 dev0 → dev1');
+  await until('two ledgers', async () =>
+    (await page.textContent('.consensus-text'))?.startsWith('2 ledgers'),
+  );
+  // Mid-fork: both sides have mined a few blocks of their own.
+  await until(
+    'two branches of three',
+    async () =>
+      (await page.$$('svg .block:not(.main)')).length >= 3 && (await page.$$('svg .block.main')).length > 0,
+  );
+  await page.waitForTimeout(3_000);
+  const tx = await page.getAttribute('.pool .tx >> nth=0', 'data-tx').catch(() => null);
+  if (tx) await page.click(`.pool .tx[data-tx="${tx}"] >> nth=0`);
+  await page.click('svg .block:not(.main) >> nth=-1');
   await until('the inspector', async () => (await page.$('[data-field=height]')) !== null);
-  await page.waitForTimeout(800); // let the badge transition finish
-  const out = join(root, 'docs', 'dashboard.png');
-  await page.screenshot({ path: out, fullPage: true });
-  await context.close();
-  console.log(`wrote ${out} (${status.network})`);
-} finally {
-  for (const n of nodes) n.child.kill('SIGTERM');
-  await rm(dir, { recursive: true, force: true });
-}
+  await page.waitForTimeout(800);
+  const fork = join(root, 'docs', 'dashboard.png');
+  await page.screenshot({ path: fork, fullPage: true });
+  console.log(`wrote ${fork}`);
 
-/** A dev key's address from the wallet CLI's dev keys would need the wallet; an address from a fixed hash is enough. */
-async function devAddress(i: number): Promise<string> {
-  const { encodeAddress } = await import('../src/consensus/address.js');
-  const { loadParams } = await import('../src/node/params.js');
-  const hash = new Uint8Array(20).fill(i + 1);
-  return encodeAddress(hash, loadParams({ regtest: true }).addressPrefix);
+  await control(page, '[data-control=heal]', 'heal');
+  await until('the reorg banner', async () => (await page.$('.banner[data-depth]')) !== null, 120_000);
+  await until(
+    'one ledger',
+    async () => (await page.textContent('.consensus-text'))?.includes('agree'),
+    120_000,
+  );
+  await page.waitForTimeout(1_000); // the badges' slide
+  const reorg = join(root, 'docs', 'dashboard-reorg.png');
+  await page.screenshot({ path: reorg, fullPage: true });
+  console.log(`wrote ${reorg}`);
+  await context.close();
+} finally {
+  devnet.kill('SIGINT'); // the supervisor stops every node cleanly
+  await new Promise((r) => devnet.once('exit', r));
+  await rm(dir, { recursive: true, force: true });
 }

@@ -9,6 +9,11 @@
 //   npm run devnet -- stop N | start N | kill N
 //   npm run devnet -- load --tps R --seconds S
 //   npm run devnet -- send --from dev0 --to dev1 --amount 1.5 [--node 2]
+//   npm run devnet -- link 0-1 --delay 200ms [--jitter 20ms] [--bandwidth 1mbit] [--loss 2%] | --clear
+//   npm run devnet -- down                              (stop it, or clean up after a crashed supervisor)
+//
+// `up --hosts` (Linux, root) puts each node on a host of its own: a network namespace with its own address
+// on a LAN the devnet builds; `partition` then cuts links and `link` shapes them (host-network.ts).
 //
 // Environment: CAIRN_DEVNET_DIR (default ./.devnet) and CAIRN_DEVNET_BASE_PORT (default 8645) let tests
 // run a devnet beside a real one.
@@ -18,7 +23,8 @@
 // merged stream of every node's events and the dashboard (scripts/devnet/control-server.ts).
 //
 // The pieces live in scripts/devnet/: cli.ts (these commands), up.ts, supervisor.ts (the processes),
-// control-server.ts and event-hub.ts (the aggregator), status.ts, partition.ts, load.ts, state.ts.
+// control-server.ts and event-hub.ts (the aggregator), status.ts, partition.ts, load.ts, state.ts; host
+// mode: host-network.ts, netns.ts, host-agent.ts, shaping-relay.ts, link-shape.ts, links.ts.
 import '../src/polyfill.js';
 import { devnetProgram } from './devnet/cli.js';
 

@@ -3,6 +3,8 @@
 // the same kind (wallet/errors.ts: isWalletError).
 export {
   type AccountInfo,
+  type AccountTx,
+  type AccountTxPage,
   ApiClient,
   type ApiClientOptions,
   MEMPOOL_LIMIT,

@@ -13,11 +13,18 @@ import { ClientError } from '../src/client/errors.js';
  * Whose problem it is:
  * - BAD_INPUT: the user's arguments (a bad amount, address, name, missing password, …);
  * - NODE_UNREACHABLE: no node answered at the API URL (or it answered too slowly);
- * - NODE_REJECTED: the node answered with a 4xx `{"error":{"code","message"}}` (e.g. INSUFFICIENT_FUNDS);
+ * - NODE_REJECTED: the node answered with a 4xx `{"error":{"code","message"}}` (e.g. BAD_NONCE);
+ * - REJECTED: a chain rule refuses it and the wallet knows before asking the node (INSUFFICIENT_FUNDS);
  * - KEYSTORE: a wrong password, or a keystore file that is corrupt, truncated or tampered with;
  * - FAILED: anything else (a node that answers nonsense, a tx that never confirms, an I/O error).
  */
-export type WalletErrorKind = 'BAD_INPUT' | 'NODE_UNREACHABLE' | 'NODE_REJECTED' | 'KEYSTORE' | 'FAILED';
+export type WalletErrorKind =
+  | 'BAD_INPUT'
+  | 'NODE_UNREACHABLE'
+  | 'NODE_REJECTED'
+  | 'REJECTED'
+  | 'KEYSTORE'
+  | 'FAILED';
 
 export class WalletError extends Error {
   override readonly name: string = 'WalletError';

@@ -7,14 +7,16 @@
 // every nonce the sender already has pending in the node's mempool. When the pending nonces run
 // contiguously from the account nonce (the usual case) that is exactly account nonce + their count; if the
 // node holds a tx past a gap, the wallet fills the gap first, which is the tx the chain is waiting for.
+
 import { addressHash } from '../src/consensus/address.js';
 import { bytesEqual, fromHex, toHex } from '../src/consensus/bytes.js';
 import { decodeTx, encodeTx } from '../src/consensus/encoding.js';
 import { txId } from '../src/consensus/hash.js';
 import { publicKeyOf, signTx } from '../src/consensus/signature.js';
 import { MAX_U64, TX_VERSION, type Tx } from '../src/consensus/types.js';
+import { groupedCoins } from './amount.js';
 import type { AccountInfo, ApiClient, MempoolEntry, NodeStatus } from './api-client.js';
-import { badInput } from './errors.js';
+import { badInput, WalletError } from './errors.js';
 
 /** The default fee: 0.0001 coin = 10,000 base units (the node's minimum relay fee is lower). */
 export const DEFAULT_FEE = 10_000n;
@@ -187,6 +189,33 @@ export async function accountView(
   return { account, pending };
 }
 
+/**
+ * Refuses, in coins, a transfer the sender cannot pay: amount + fee above its confirmed balance minus
+ * what its pending txs already spend (the mempool and the chain check the same: docs/PROTOCOL.md,
+ * INSUFFICIENT_FUNDS). Pending incoming coins do not count: nothing says they will be mined first.
+ */
+export function checkFunds(
+  who: string,
+  account: AccountInfo,
+  pending: readonly PendingTx[],
+  sender: Sender,
+  amount: bigint,
+  fee: bigint,
+): void {
+  const b = pendingBalance(account, pending, sender);
+  const available = account.balance > b.outgoing ? account.balance - b.outgoing : 0n;
+  if (amount + fee <= available) return;
+  const spent = b.outgoing > 0n ? `, of which ${groupedCoins(b.outgoing)} are spent by its pending txs` : '';
+  throw new WalletError(
+    'REJECTED',
+    'INSUFFICIENT_FUNDS',
+    `${who} cannot pay ${groupedCoins(amount)} coins + ${groupedCoins(fee)} fee = ` +
+      `${groupedCoins(amount + fee)} coins: it has ${groupedCoins(account.balance)} coins confirmed${spent}, ` +
+      `so at most ${groupedCoins(available > fee ? available - fee : 0n)} coins can be sent with this fee. ` +
+      'Nothing was signed',
+  );
+}
+
 export interface PreparedSend extends SignedTransfer {
   readonly status: NodeStatus;
   readonly nonce: bigint;
@@ -205,6 +234,7 @@ export async function prepareSend(
 ): Promise<PreparedSend> {
   const sender: Sender = { hash: addressHash(publicKeyOf(privateKey)), address: senderAddress };
   const { account, pending } = await accountView(client, sender);
+  checkFunds(senderAddress, account, pending, sender, transfer.amount, transfer.fee);
   // The node may also say what it expects next (it sees its whole pool; the listing is capped). The
   // larger of the two is right: both count the same pending txs, and a smaller one would reuse a nonce.
   const counted = nextNonce(account.nonce, pending, sender);

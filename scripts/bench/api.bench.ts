@@ -32,7 +32,7 @@ import { toHex } from '../../src/consensus/bytes.js';
 import { encodeTx } from '../../src/consensus/encoding.js';
 import { sha256 } from '../../src/consensus/hash.js';
 import { signingHash } from '../../src/consensus/signature.js';
-import { COIN, type Tx } from '../../src/consensus/types.js';
+import { COIN, TX_VERSION, type Tx } from '../../src/consensus/types.js';
 import { SignatureCache } from '../../src/crypto/signature-cache.js';
 import { TxVerifier } from '../../src/crypto/tx-verifier.js';
 import { Mempool } from '../../src/mempool/mempool.js';
@@ -76,7 +76,7 @@ function signAll(senders: ReturnType<typeof benchKey>[], genesisHash: Uint8Array
   const to = sha256(new TextEncoder().encode('bench sink')).slice(0, 20);
   for (let nonce = 0n; nonce < BigInt(NONCES); nonce++) {
     for (const key of senders) {
-      const unsigned = { version: 1, nonce, fee: 1_000n, amount: 1n, to, from: key.publicKey };
+      const unsigned = { version: TX_VERSION, nonce, fee: 1_000n, amount: 1n, to, from: key.publicKey };
       const tx: Tx = {
         ...unsigned,
         signature: tiny.sign(signingHash(unsigned, genesisHash), key.privateKey),

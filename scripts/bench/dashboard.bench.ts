@@ -1,189 +1,289 @@
-// The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core):
+// The dashboard in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) on the REAL
+// devnet: `devnet up --regtest --miners 0` (the supervisor, its aggregator, three `cairn start` processes),
+// made to produce 10 blocks/s (POST /mine on each node in turn, so blocks carry the pending transfers and
+// the nodes race a little) and 200 txs/s (signed transfers between the dev wallets, through every node),
+// while the page is open at the aggregator's URL:
 //
-//   dashboard.event_to_dom_p99  from a block event leaving the server to its block being in the page's
-//                               DOM, p99 under a stream of 20 blocks/s and 200 txs/s for 10 s, against
-//                               the issue's goal of 100 ms (the baseline is that goal, not a measurement).
+//   dashboard.event_to_dom_p99  from a block's first `block` event reaching the page's EventSource to that
+//                               block's element being in the page's DOM, p99 over every block of the run,
+//                               against the issue's goal of 100 ms (the baseline is that goal, not a
+//                               measurement). Both times are the page's own clock (performance.now()); a
+//                               block that never shows counts as the run's whole length, failing the goal.
 //   dashboard.bundle_gzip       the built page's gzip bytes against its 60 KB budget.
-//
-// The server is a small in-process node:http server speaking the node's API (/status, /chain/tips,
-// /chain/tree, /events …) over a synthetic chain, so the figure is the page's own cost: parsing,
-// layout and rendering, not a node's block production. Both clocks are this machine's.
-
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeAddress } from '../../src/consensus/address.js';
+import { toHex } from '../../src/consensus/bytes.js';
+import { encodeTx } from '../../src/consensus/encoding.js';
+import { signTx } from '../../src/consensus/signature.js';
+import { TX_VERSION } from '../../src/consensus/types.js';
+import { loadParams } from '../../src/node/params.js';
+import { packageRoot } from '../../src/util/package-files.js';
+import { devKeys } from '../../wallet/dev-keys.js';
 import { buildDashboard, DASHBOARD_BUDGET_GZIP } from '../../web/build.js';
 import { launchChromium } from '../lib/chromium.js';
 import { type BenchResult, percentile, result } from './harness.js';
 
-const BLOCKS_PER_SECOND = 20;
+const NODES = 3;
+const BLOCKS_PER_SECOND = 10;
 const TXS_PER_SECOND = 200;
-const SECONDS = 10;
+const SECONDS = 15;
 const GOAL_MS = 100;
+const FEE = 10_000n;
 
-interface Block {
-  hash: string;
-  parent: string;
-  height: number;
-  chainWork: string;
-  miner: string;
-  time: number;
-  bits: string;
-  txCount: number;
-  main: boolean;
-  status: string;
+const root = packageRoot();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const portFree = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
+  });
+
+/** A base port with the devnet's 2·NODES+1 ports free (random in 20000–32000, below the ephemeral range). */
+async function freeBase(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    let ok = true;
+    for (let p = base; p <= base + 2 * NODES && ok; p++) ok = await portFree(p);
+    if (ok) return base;
+  }
+  throw new Error('no free ports for the devnet');
 }
 
-const hex = (n: number, salt: string) => (salt + n.toString(16)).padStart(64, '0').slice(-64);
-const miners = ['rcrn1miner0', 'rcrn1miner1', 'rcrn1miner2'];
+async function json<T>(url: string, body?: unknown): Promise<T> {
+  const res = await fetch(url, {
+    ...(body === undefined
+      ? {}
+      : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/**
+ * User + system CPU seconds of the Chromium processes that draw pages for `profile` (its renderers, and the
+ * GPU process that rasterises for them), from Linux /proc.
+ */
+async function rendererCpuSeconds(profile: string): Promise<number> {
+  let ticks = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8');
+      if (!/--type=(renderer|gpu-process)/.test(cmd) || !cmd.includes(profile)) continue;
+      // After the ")" that ends the command name: fields 3…; utime and stime are fields 14 and 15.
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return ticks / 100; // USER_HZ: 100 on Linux
+}
+
+/** In the page, before its own script: when each block's first event arrives, when its element appears. */
+const INSTRUMENT = `(() => {
+  const arrived = {}, appeared = {};
+  globalThis.__bench = { arrived, appeared };
+  const add = EventSource.prototype.addEventListener;
+  EventSource.prototype.addEventListener = function (type, listener, options) {
+    if (type !== 'block' && type !== 'block:stored') return add.call(this, type, listener, options);
+    return add.call(this, type, function (e) {
+      try {
+        const d = JSON.parse(e.data);
+        const b = d.data || d;
+        if (b.hash && !(b.hash in arrived)) arrived[b.hash] = [performance.now(), b.height];
+      } catch {}
+      return listener.call(this, e);
+    }, options);
+  };
+  const note = (el, now) => {
+    if (el.nodeType !== 1) return;
+    if (el.classList.contains('block')) {
+      const h = el.getAttribute('data-hash');
+      if (h && !(h in appeared)) appeared[h] = now;
+    }
+    for (const c of el.querySelectorAll('.block[data-hash]')) note(c, now);
+  };
+  new MutationObserver((records) => {
+    const now = performance.now();
+    for (const r of records) {
+      if (r.type === 'attributes') note(r.target, now);
+      for (const n of r.addedNodes) note(n, now);
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-hash'] });
+})()`;
 
 export async function run(): Promise<BenchResult[]> {
-  const built = await buildDashboard();
-  const chain: Block[] = [];
-  const add = (h: number) =>
-    chain.push({
-      hash: hex(h, 'b'),
-      parent: h === 0 ? '0'.repeat(64) : hex(h - 1, 'b'),
-      height: h,
-      chainWork: String(h + 1),
-      miner: miners[h % 3]!,
-      time: 1_700_000_000 + h,
-      bits: '207fffff',
-      txCount: 0,
-      main: true,
-      status: 'valid',
-    });
-  for (let h = 0; h <= 100; h++) add(h);
-  const clients = new Set<ServerResponse>();
-  let seq = 0;
-  const send = (event: string, data: unknown) => {
-    seq++;
-    const chunk = `id: bench-${seq}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const c of clients) c.write(chunk);
-  };
-  const tip = () => chain[chain.length - 1]!;
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    const json = (v: unknown) =>
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(v));
-    switch (url.pathname) {
-      case '/':
-        return res.writeHead(200, { 'content-type': 'text/html' }).end(built.files['index.html']);
-      case '/dashboard.js':
-        return res.writeHead(200, { 'content-type': 'text/javascript' }).end(built.files['dashboard.js']);
-      case '/dashboard.css':
-        return res.writeHead(200, { 'content-type': 'text/css' }).end(built.files['dashboard.css']);
-      case '/status':
-        return json({
-          network: 'bench',
-          height: tip().height,
-          tipHash: tip().hash,
-          chainWork: tip().chainWork,
-          stateDigest: hex(tip().height, 'd'),
-          peers: 0,
-          mempool: 0,
-        });
-      case '/chain/tips':
-        return json([
-          {
-            hash: tip().hash,
-            height: tip().height,
-            chainWork: tip().chainWork,
-            branchLength: 0,
-            status: 'active',
-          },
-        ]);
-      case '/chain/tree': {
-        const from = Number(url.searchParams.get('from') ?? 0);
-        return json({ blocks: chain.filter((b) => b.height >= from).slice(0, 1000), next: null });
-      }
-      case '/peers':
-      case '/mempool':
-        return json([]);
-      case '/events':
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        res.write('retry: 1000\n\n');
-        clients.add(res);
-        req.on('close', () => clients.delete(res));
-        return;
-      default:
-        return res
-          .writeHead(404, { 'content-type': 'application/json' })
-          .end('{"error":{"code":"NOT_FOUND","message":"no"}}');
-    }
+  const built = await buildDashboard(join(root, 'dist', 'web'));
+  const tmp = await mkdtemp(join(tmpdir(), `cairn-bench-dashboard-${process.pid}-`));
+  const basePort = await freeBase();
+  const api = (i: number) => `http://127.0.0.1:${basePort + 2 * i}`;
+  const devnet: ChildProcess = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'scripts/devnet.ts'),
+      'up',
+      '--regtest',
+      '--miners',
+      '0',
+      '--nodes',
+      String(NODES),
+    ],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        CAIRN_DEVNET_DIR: join(tmp, 'devnet'),
+        CAIRN_DEVNET_BASE_PORT: String(basePort),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let out = '';
+  devnet.stdout!.on('data', (d) => {
+    out += d;
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  const profile = await mkdtemp(join(tmpdir(), 'cairn-bench-chromium-'));
-  const context = await launchChromium(profile);
+  devnet.stderr!.on('data', (d) => {
+    out += d;
+  });
+  const profile = join(tmp, 'profile');
+  const context = await launchChromium(profile, { width: 1400, height: 1000 });
   const latencies: number[] = [];
+  let mined = 0;
+  let accepted = 0;
+  let refused = 0;
+  let elapsed = 0;
+  const mineErrors: string[] = [];
+  let rendererCpu = 0;
+  let loadAverage = 0;
+  let folded = 0;
   try {
-    const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${port}/`);
-    await page.waitForSelector(`svg .block[data-hash="${tip().hash}"]`);
-    // In the page: note when each block's element appears (Date.now(): the same clock as the server's).
-    // (A string, evaluated in the page: this file is type-checked without the DOM's types.)
-    await page.evaluate(`(() => {
-      const seen = {};
-      globalThis.appeared = seen;
-      const note = (el, now) => {
-        const h = el.getAttribute && el.getAttribute('data-hash');
-        if (h && !(h in seen)) seen[h] = now;
-        for (const c of el.querySelectorAll ? el.querySelectorAll('[data-hash]') : []) note(c, now);
-      };
-      new MutationObserver((records) => {
-        const now = Date.now();
-        for (const r of records) {
-          if (r.type === 'attributes') note(r.target, now);
-          for (const n of r.addedNodes) note(n, now);
-        }
-      }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-hash'] });
-    })()`);
-    const sentAt = new Map<string, number>();
-    const end = Date.now() + SECONDS * 1000;
-    let txs = 0;
-    const txTimer = setInterval(() => {
-      for (let i = 0; i < TXS_PER_SECOND / 50; i++) send('tx', { id: hex(txs++, 't') });
-    }, 20);
-    while (Date.now() < end) {
-      const prev = tip();
-      add(prev.height + 1);
-      const b = tip();
-      sentAt.set(b.hash, Date.now());
-      send('block', {
-        hash: b.hash,
-        height: b.height,
-        txs: 0,
-        prevHash: b.parent,
-        chainWork: b.chainWork,
-        miner: b.miner,
-      });
-      await new Promise((r) => setTimeout(r, 1000 / BLOCKS_PER_SECOND));
+    const deadline = Date.now() + 180_000;
+    while (!out.includes('Ctrl-C stops every node')) {
+      if (devnet.exitCode !== null || Date.now() > deadline)
+        throw new Error(`the devnet did not start:\n${out}`);
+      await sleep(100);
     }
-    clearInterval(txTimer);
-    await page.waitForTimeout(500);
-    const appeared = await page.evaluate(
-      () => (globalThis as unknown as { appeared: Record<string, number> }).appeared,
-    );
-    for (const [hash, t] of sentAt) {
-      const at = appeared[hash];
-      // A block whose element was reused rather than added counts from its attribute change; one never
-      // shown counts as a miss at the full run length (it would fail the goal, as it should).
-      latencies.push(at === undefined ? SECONDS * 1000 : at - t);
+    const url = /Live dashboard: (\S+)\//.exec(out)![1]!;
+    const page = await context.newPage();
+    await page.addInitScript(INSTRUMENT);
+    await page.goto(`${url}/`);
+    await page.waitForSelector('.consensus tr.node-row[data-node=node2][data-height="0"]', {
+      timeout: 60_000,
+    });
+
+    // The load: signed transfers round-robin through the nodes, and blocks mined on each node in turn.
+    const params = loadParams({ regtest: true });
+    const keys = devKeys();
+    const genesis = params.genesisHash;
+    const nonces = keys.map(() => 0n);
+    const to = keys.map((k) => encodeAddress(k.addressHash, params.addressPrefix));
+    // Signed before the clock starts: signing is the bench's own cost, not the devnet's or the page's.
+    const raws = Array.from({ length: TXS_PER_SECOND * SECONDS }, (_, i) => {
+      const from = i % keys.length;
+      const tx = signTx(
+        {
+          version: TX_VERSION,
+          nonce: nonces[from]!++,
+          fee: FEE,
+          amount: 1_000n + BigInt(i),
+          to: keys[(from + 1) % keys.length]!.addressHash,
+          from: keys[from]!.publicKey,
+        },
+        keys[from]!.privateKey,
+        genesis,
+      );
+      return toHex(encodeTx(tx));
+    });
+    // The page's renderer process's own CPU time: the page's cost, apart from how long a loaded machine
+    // makes it wait for a core.
+    const cpuBefore = await rendererCpuSeconds(profile);
+    const load = loadavg()[0]!;
+    const start = Date.now();
+    const end = start + SECONDS * 1000;
+    const inflight: Promise<unknown>[] = [];
+    const txLoop = (async () => {
+      for (let i = 0; i < raws.length && Date.now() < end; i++) {
+        const wait = start + (i * 1000) / TXS_PER_SECOND - Date.now();
+        await sleep(Math.max(0, wait)); // always yield, so the block loop keeps its pace
+        // Each wallet through one node, so its nonces arrive in order; gossip carries them to the others.
+        inflight.push(
+          json(`${api((i % keys.length) % NODES)}/txs`, { raw: raws[i] }).then(
+            () => accepted++,
+            () => refused++,
+          ),
+        );
+      }
+    })();
+    const blockLoop = (async () => {
+      for (let i = 0; Date.now() < end; i++) {
+        const wait = start + (i * 1000) / BLOCKS_PER_SECOND - Date.now();
+        await sleep(Math.max(0, wait));
+        inflight.push(
+          json(`${api(i % NODES)}/mine`, { blocks: 1, to: to[i % NODES] }).then(
+            () => mined++,
+            (e: Error) => mineErrors.push(e.message),
+          ),
+        );
+      }
+    })();
+    await Promise.all([txLoop, blockLoop]);
+    await Promise.allSettled(inflight);
+    elapsed = (Date.now() - start) / 1000;
+    rendererCpu = ((await rendererCpuSeconds(profile)) - cpuBefore) / elapsed;
+    loadAverage = Math.max(load, loadavg()[0]!);
+    await page.waitForTimeout(1_500); // the last blocks' events reach the page
+    const { arrived, appeared, gaps } = (await page.evaluate(`({
+      ...globalThis.__bench,
+      gaps: [...document.querySelectorAll('svg .gap')].map((g) => [+g.dataset.from, +g.dataset.to]),
+    })`)) as {
+      arrived: Record<string, [number, number]>;
+      appeared: Record<string, number>;
+      gaps: [number, number][];
+    };
+    for (const [hash, [at, height]] of Object.entries(arrived)) {
+      const shown = appeared[hash];
+      if (shown !== undefined) latencies.push(Math.max(0, shown - at));
+      else if (gaps.some(([from, to]) => height >= from && height <= to))
+        folded++; // not drawn, by design
+      else latencies.push(SECONDS * 1000); // never shown: a miss
     }
   } finally {
     await context.close();
-    server.close();
-    for (const c of clients) c.destroy();
-    await rm(profile, { recursive: true, force: true });
+    devnet.kill('SIGINT'); // the supervisor stops every node cleanly
+    const timer = setTimeout(() => devnet.kill('SIGKILL'), 30_000);
+    if (devnet.exitCode === null) await new Promise((r) => devnet.once('exit', r));
+    clearTimeout(timer);
+    await rm(tmp, { recursive: true, force: true });
+  }
+  if (latencies.length === 0) {
+    throw new Error(
+      `no block reached the page: ${mined} mined, ${accepted} txs accepted; ${mineErrors.slice(0, 3).join('; ')}`,
+    );
   }
   latencies.sort((a, b) => a - b);
-  const p99 = percentile(latencies, 99);
+  const p99 = Math.round(percentile(latencies, 99) * 10) / 10;
+  const p50 = Math.round(percentile(latencies, 50) * 10) / 10;
   return [
     result({
       name: 'dashboard.event_to_dom_p99',
-      description: `block event to its DOM element, p99 of ${latencies.length} blocks under ${BLOCKS_PER_SECOND} blocks/s + ${TXS_PER_SECOND} txs/s (p50 ${percentile(latencies, 50)} ms)`,
+      description:
+        `block event to its DOM element on the real devnet (3 nodes, aggregator), p99 of ${latencies.length} ` +
+        `blocks (p50 ${p50} ms) while it produced ${(mined / elapsed).toFixed(1)} blocks/s and ` +
+        `${(accepted / elapsed).toFixed(0)} txs/s (${refused} refused), asked ${BLOCKS_PER_SECOND} and ${TXS_PER_SECOND}; ` +
+        `${folded} side blocks folded into gaps (not drawn, not counted); the page's renderer and GPU processes used ` +
+        `${(100 * rendererCpu).toFixed(0)} % of a core, on a machine with load average ${loadAverage.toFixed(1)} ` +
+        `on ${cpus().length} cores`,
       baseline: { label: 'goal', value: GOAL_MS, unit: 'ms' },
       subject: { label: 'p99', value: p99, unit: 'ms' },
       ratio: p99 / GOAL_MS,

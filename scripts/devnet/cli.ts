@@ -2,7 +2,10 @@
 // running devnet: status reads the nodes directly, the rest ask the supervisor's loopback server.
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseCoins } from '../../wallet/amount.js';
-import { post } from './http.js';
+import { attackCommand } from './attack/command.js';
+import { cleanLeftovers } from './host-network.js';
+import { post, sleep } from './http.js';
+import { parseLinkShape } from './link-shape.js';
 import { load } from './load.js';
 import { DevnetInputError, describeGroups, partitionGroups, type Unreachable } from './partition.js';
 import { DEFAULT_BASE_PORT, type DevnetState, findNode, isAlive, type NodeSpec, readState } from './state.js';
@@ -78,6 +81,49 @@ async function control(op: 'stop' | 'start' | 'kill', name: string): Promise<voi
   console.log(what[op]);
 }
 
+async function link(
+  links: string[],
+  flags: { delay?: string; jitter?: string; bandwidth?: string; loss?: string; clear?: boolean },
+): Promise<void> {
+  const state = runningState();
+  const { clear, ...shape } = flags;
+  if (!clear && Object.values(shape).every((v) => v === undefined))
+    fail('say how to shape the link: --delay, --jitter, --bandwidth, --loss (or --clear)');
+  try {
+    parseLinkShape(shape);
+  } catch (e) {
+    fail((e as Error).message);
+  }
+  const r = await post<{ links: string[]; shape: string }>(
+    `${state.control}/devnet/link`,
+    { links, shape, clear: Boolean(clear) },
+    30_000,
+  ).catch((e: Error) => fail(e.message));
+  console.log(`links ${r.links.join(' ')}: ${r.shape}`);
+  console.log(
+    'watch: blocks and txs crossing these links arrive later (the dashboard shows who saw what when).',
+  );
+}
+
+/** `down`: stop a running devnet, or clean up what a crashed supervisor left (host mode's namespaces). */
+async function down(): Promise<void> {
+  const state = readState();
+  if (!state) fail('no devnet here');
+  if (isAlive(state.supervisorPid)) {
+    process.kill(state.supervisorPid!, 'SIGTERM');
+    const deadline = Date.now() + 90_000;
+    while (isAlive(state.supervisorPid) && Date.now() < deadline) await sleep(200);
+    if (isAlive(state.supervisorPid))
+      fail(`the supervisor (pid ${state.supervisorPid}) did not stop within 90 s`);
+    console.log('the devnet stopped');
+    return;
+  }
+  if (state.hosts) {
+    const removed = await cleanLeftovers(state.hosts, state.nodes.length);
+    console.log(`no supervisor was running; removed ${removed} network namespaces it left behind`);
+  } else console.log('no devnet is running');
+}
+
 async function send(flags: { from: string; to: string; amount: string; node?: string }): Promise<void> {
   const state = runningState();
   try {
@@ -116,6 +162,10 @@ export function devnetProgram(): Command {
     .option('--threads <n>', 'mining threads per miner', int('threads', 1, 64), 1)
     .option('--regtest', 'use the built-in regtest chain (instant blocks) instead of genesis.json')
     .option('--fresh', 'wipe .devnet/ and start a new chain')
+    .option(
+      '--hosts',
+      'each node on a host of its own: a Linux network namespace with its own address on a devnet LAN (root)',
+    )
     .action((flags) => up(flags, fail));
   program
     .command('status')
@@ -167,6 +217,22 @@ export function devnetProgram(): Command {
     .requiredOption('--seconds <s>', 'for how long', int('seconds', 1, 3600))
     .action((flags) => load(runningState(), flags).catch((e: Error) => fail(e.message)));
   program
+    .command('link')
+    .description(
+      'shape links between host-mode nodes (--hosts): `link 0-1 --delay 200ms --loss 2%`, `link 3 …` (every link of node 3), `link all …`',
+    )
+    .argument('<links...>', '0-1 (a link), 3 (every link of a node) or all')
+    .option('--delay <ms>', 'one-way delay, e.g. 200ms or 0.2s')
+    .option('--jitter <ms>', 'extra random delay 0..jitter per segment (never reordered)')
+    .option('--bandwidth <rate>', 'e.g. 1mbit, 500kbit, 2MB (bytes/s), unlimited')
+    .option('--loss <rate>', 'segments lost and retransmitted by TCP, e.g. 2% (arrive one RTO late)')
+    .option('--clear', 'make the links unshaped again')
+    .action(link);
+  program
+    .command('down')
+    .description('stop the running devnet, or clean up what a crashed one left (host-mode namespaces)')
+    .action(down);
+  program
     .command('send')
     .description('one transfer from a dev wallet (what the dashboard’s send does)')
     .requiredOption('--from <key>', 'a dev key: dev0 … dev4 (or 0 … 4)')
@@ -174,5 +240,6 @@ export function devnetProgram(): Command {
     .requiredOption('--amount <coins>', 'in coins, e.g. 1.5')
     .option('--node <node>', 'the node to post it to (default: the first that answers)')
     .action(send);
+  attackCommand(program, fail);
   return program;
 }

@@ -4,10 +4,19 @@
 //   GET  /                              the dashboard (dist/web/index.html and its assets; 503 if not built)
 //   GET  /devnet/state                  the nodes, their API URLs, running/up, the partition groups
 //   GET  /devnet/events                 every node's /events in one stream, each event tagged with its node
+//   GET  /devnet/nodes/NODE/api/PATH    GET PATH on that node's API (read-only), so the page stays same-origin
+//   GET  /devnet/snapshot               every node's /status, /chain/tips, /peers and /mempool in one answer
+//                                       (a node that is down is named as down, not a failed request)
 //   POST /devnet/partition              {"groups": ["0,1", "2"]}   (as `devnet -- partition 0,1 2`)
 //   POST /devnet/heal                                             (as `devnet -- heal`)
 //   POST /devnet/nodes/NODE/stop|start|kill                       (as `devnet -- stop N` …)
 //   POST /devnet/transfer               {"from":"dev0","to":"dev1","amount":"1.5","node"?:"node2"}
+//   POST /devnet/link                   {"links":["0-1"],"shape":{"delay":"200ms","loss":"2%"}}  host mode
+//                                                                 (as `devnet -- link 0-1 --delay 200ms`)
+//
+// The page reads each node through the proxy rather than at the node's own port: a page may read only its
+// own origin (the node API sends no CORS headers, and refuses cross-origin writes), and the proxy passes
+// GET and HEAD only, so it can read a node but never change one.
 //
 // The controls can stop processes and spend the dev keys, so they answer loopback only, twice over: the
 // peer address must be loopback, and so must the Host header (a page on another site that a DNS name
@@ -20,8 +29,17 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { hostOf, isLoopback } from '../../src/api/server.js';
 import { parseCoins } from '../../wallet/amount.js';
 import type { EventHub } from './event-hub.js';
+import type { HostNetwork } from './host-network.js';
+import { describeShape, parseLinkShape } from './link-shape.js';
+import { parseLinks } from './links.js';
 import { sendDevTransfer } from './load.js';
-import { applyPartition, DevnetInputError, describeGroups, heal, partitionGroups } from './partition.js';
+import {
+  blockListNetwork,
+  DevnetInputError,
+  type DevnetNetwork,
+  describeGroups,
+  partitionGroups,
+} from './partition.js';
 import { apiOf, DEVNET_DIR, type DevnetState, findNode, type NodeSpec, ROOT, readNodeInfo } from './state.js';
 import type { Supervisor } from './supervisor.js';
 
@@ -78,6 +96,13 @@ class HttpError extends Error {
 }
 
 const MAX_BODY = 64 * 1024;
+/** A node that takes longer than this to answer a read is reported as down (502 NODE_DOWN). */
+const PROXY_TIMEOUT_MS = 10_000;
+/** The snapshot waits at most this long for a node (it is polled every couple of seconds). */
+const SNAPSHOT_TIMEOUT_MS = 3_000;
+
+/** The same-origin prefix under which the aggregator proxies reads of `node`'s API. */
+export const proxyBase = (node: NodeSpec) => `/devnet/nodes/${node.name}/api`;
 
 async function jsonBody(req: IncomingMessage): Promise<Record<string, unknown>> {
   let text = '';
@@ -103,6 +128,8 @@ export interface ControlServerOptions {
   readonly dir?: string;
   /** Where the built dashboard is (default dist/web/). */
   readonly webDir?: string;
+  /** Host mode: the namespaces, links and link shapes (partition cuts links; `link` shapes them). */
+  readonly hosts?: HostNetwork;
 }
 
 export class ControlServer {
@@ -110,7 +137,11 @@ export class ControlServer {
   /** The groups of the last partition, by node name; null when healed (or never split). */
   private groups: string[][] | null = null;
 
-  constructor(private readonly opts: ControlServerOptions) {}
+  private readonly network: DevnetNetwork;
+
+  constructor(private readonly opts: ControlServerOptions) {
+    this.network = opts.hosts ?? blockListNetwork(opts.state, opts.dir);
+  }
 
   /** What GET /devnet/state answers. */
   snapshot(): unknown {
@@ -120,13 +151,21 @@ export class ControlServer {
       events: `${state.control}/devnet/events`,
       regtest: state.regtest,
       partition: this.groups,
+      /** Host mode: each link shaped by `devnet -- link`, in words (unlisted links are unshaped). */
+      links:
+        this.opts.hosts?.links().map((l) => ({ link: `${l.a}-${l.b}`, shape: describeShape(l.shape) })) ??
+        null,
       nodes: state.nodes.map((n) => ({
         name: n.name,
         index: n.index,
         api: apiOf(n),
+        /** Same-origin prefix of the node's API (GET only): `${base}/status`, `${base}/chain/tree` … */
+        base: proxyBase(n),
         apiPort: n.apiPort,
         p2pPort: n.p2pPort,
         miner: n.miner,
+        /** Host mode: its address on the devnet LAN (null on the loopback devnet). */
+        address: n.address ?? null,
         peerId: readNodeInfo(n, this.dir)?.peerId ?? null,
         /** The supervisor has a process for it. */
         running: supervisor.isRunning(n),
@@ -134,6 +173,38 @@ export class ControlServer {
         up: hub.isUp(n.name),
       })),
     };
+  }
+
+  /**
+   * What GET /devnet/snapshot answers: each node's own view right now, read here rather than by the page,
+   * so that the page polls one URL and a node that is stopped or restarting is a field (`error`), not a
+   * failed request in the learner's console.
+   */
+  async nodesNow(): Promise<unknown> {
+    const { state, supervisor, hub } = this.opts;
+    const read = async <T>(n: NodeSpec, path: string) => {
+      const r = await fetch(`${apiOf(n)}${path}`, { signal: AbortSignal.timeout(SNAPSHOT_TIMEOUT_MS) });
+      if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+      return (await r.json()) as T;
+    };
+    const nodes = await Promise.all(
+      state.nodes.map(async (n) => {
+        const head = { name: n.name, running: supervisor.isRunning(n), up: hub.isUp(n.name) };
+        if (!head.running && !head.up) return { ...head, error: `${n.name} is not running` };
+        try {
+          const [status, tips, peers, mempool] = await Promise.all([
+            read(n, '/status'),
+            read(n, '/chain/tips'),
+            read(n, '/peers'),
+            read<{ id: string }[]>(n, '/mempool?limit=50'),
+          ]);
+          return { ...head, status, tips, peers, mempool: mempool.map((t) => t.id) };
+        } catch (e) {
+          return { ...head, error: `${n.name} does not answer (${(e as Error).message})` };
+        }
+      }),
+    );
+    return { partition: this.groups, nodes };
   }
 
   private get dir(): string {
@@ -173,8 +244,13 @@ export class ControlServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const why = refusal(req);
     if (why) return reply(res, 403, { error: { code: 'FORBIDDEN', message: why } });
-    const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const path = url.pathname;
     if (req.method === 'GET' && path === '/devnet/state') return reply(res, 200, this.snapshot());
+    if (req.method === 'GET' && path === '/devnet/snapshot') return reply(res, 200, await this.nodesNow());
+    const proxied = /^\/devnet\/nodes\/([^/]+)\/api(\/.*)$/.exec(path);
+    if (proxied && (req.method === 'GET' || req.method === 'HEAD'))
+      return this.proxy(req, res, proxied[1]!, proxied[2]! + url.search);
     if (req.method === 'GET' && path === '/devnet/events') return this.opts.hub.accept(req, res);
     if (req.method === 'POST' && path.startsWith('/devnet/')) return this.control(req, res, path);
     if ((req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/devnet/'))
@@ -191,19 +267,20 @@ export class ControlServer {
         throw new HttpError(400, 'BAD_REQUEST', '"groups" must be an array such as ["0,1", "2"]');
       const texts = raw.map((g) => (Array.isArray(g) ? g.map(String).join(',') : String(g)));
       const groups = partitionGroups(state, texts);
-      const unreachable = await applyPartition(state, groups, this.dir);
+      const unreachable = await this.network.partition(groups);
       this.groups = groups.map((g) => g.map((n) => n.name));
-      console.log(`>> partitioned: ${describeGroups(groups)}`);
+      console.log(`>> partitioned (${this.network.partitionKind}): ${describeGroups(groups)}`);
       hub.publish('partition', { groups: this.groups });
       return reply(res, 200, { groups: this.groups, unreachable });
     }
     if (path === '/devnet/heal') {
-      const unreachable = await heal(state);
+      const unreachable = await this.network.heal();
       this.groups = null;
       console.log('>> healed');
       hub.publish('partition', { groups: null });
       return reply(res, 200, { unreachable });
     }
+    if (path === '/devnet/link') return reply(res, 200, this.link(body));
     if (path === '/devnet/transfer') {
       const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
       const from = text('from');
@@ -231,6 +308,40 @@ export class ControlServer {
     }
   }
 
+  /** POST /devnet/link: shape (or with "clear": true, unshape) links between host-mode nodes. */
+  private link(body: Record<string, unknown>): unknown {
+    const hosts = this.opts.hosts;
+    if (!hosts)
+      throw new HttpError(
+        409,
+        'NOT_HOST_MODE',
+        'links can be shaped only between separate hosts: start the devnet with `up --hosts` (Linux, root)',
+      );
+    const raw = body.links;
+    if (!Array.isArray(raw) || raw.length === 0 || raw.some((l) => typeof l !== 'string'))
+      throw new HttpError(400, 'BAD_REQUEST', '"links" must be an array such as ["0-1"] or ["all"]');
+    const pairs = parseLinks(this.opts.state, raw as string[]);
+    const shapeInput = (body.shape ?? {}) as Record<string, unknown>;
+    let shape: ReturnType<typeof parseLinkShape> | undefined;
+    if (body.clear !== true) {
+      const text = (k: string) => (typeof shapeInput[k] === 'string' ? (shapeInput[k] as string) : undefined);
+      try {
+        shape = parseLinkShape({
+          delay: text('delay'),
+          jitter: text('jitter'),
+          bandwidth: text('bandwidth'),
+          loss: text('loss'),
+        });
+      } catch (e) {
+        throw new HttpError(400, 'BAD_REQUEST', (e as Error).message);
+      }
+    }
+    hosts.setLinks(pairs, shape);
+    const what = shape ? describeShape(shape) : 'unshaped';
+    console.log(`>> links ${pairs.map(([a, b]) => `${a}-${b}`).join(' ')}: ${what}`);
+    return { links: pairs.map(([a, b]) => `${a}-${b}`), shape: what };
+  }
+
   private async nodeOp(node: NodeSpec, op: 'stop' | 'start' | 'kill'): Promise<unknown> {
     const { supervisor, hub } = this.opts;
     if (op === 'start') {
@@ -244,6 +355,32 @@ export class ControlServer {
       throw new Error(`${node.name} did not stop cleanly (${how}); see its node.log`);
     console.log(`>> ${node.name} ${op === 'kill' ? 'killed with SIGKILL' : 'stopped'}`);
     return {};
+  }
+
+  /** GET/HEAD `rest` on node `name`'s API, answered as the node answered (502 when it does not). */
+  private async proxy(req: IncomingMessage, res: ServerResponse, name: string, rest: string): Promise<void> {
+    const node = findNode(this.opts.state, decodeURIComponent(name));
+    if (!node) throw new HttpError(404, 'NOT_FOUND', `no node ${name}`);
+    if (rest === '/events' || rest.startsWith('/events?')) {
+      // One stream per node per tab would spend the browser's six connections to this host.
+      throw new HttpError(404, 'NOT_FOUND', 'read every node’s events merged at /devnet/events');
+    }
+    let upstream: Response;
+    try {
+      upstream = await fetch(`${apiOf(node)}${rest}`, {
+        method: req.method,
+        headers: { accept: req.headers.accept ?? 'application/json' },
+        signal: AbortSignal.timeout(PROXY_TIMEOUT_MS),
+      });
+    } catch (e) {
+      throw new HttpError(502, 'NODE_DOWN', `${node.name} does not answer (${(e as Error).message})`);
+    }
+    const body = Buffer.from(await upstream.arrayBuffer());
+    res.writeHead(upstream.status, {
+      'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   private serveWeb(req: IncomingMessage, res: ServerResponse, path: string): void {

@@ -1,18 +1,24 @@
 // One server-sent-events stream of the whole devnet (GET /devnet/events on the supervisor). A browser
 // opens at most 6 connections to one host, so a dashboard cannot hold one EventSource per node; the hub
 // holds one stream to each node's GET /events instead and re-sends every event to its own clients, tagged
-// with the node it came from:
+// with the node it came from and the node's own event id:
 //
+//   id: lq3k2x-17
 //   event: block
-//   data: {"node":"node1","id":"42","data":{…the node's own payload…}}
+//   data: {"node":"node1","id":"m0k1-42","data":{…the node's own payload…}}
 //
-// and tells them when a node's stream comes up or goes down (`event: node`, {"node","up"}). A dropped
-// stream is retried with a bounded exponential backoff (RECONNECT_MIN_MS doubling to RECONNECT_MAX_MS), and
-// the retry carries Last-Event-ID so a node that keeps recent events can replay what the hub missed
-// (WHATWG HTML, "Server-sent events": the same thing an EventSource does).
-// Slow clients are dropped as src/api/events.ts drops them: a tab that does not read must not make the
-// supervisor buffer without bound.
+// and tells them when a node's stream comes up or goes down (`event: node`, {"node","up"}) and when the
+// devnet is split or healed (`event: partition`, {"groups"}). A dropped node stream is retried with a
+// bounded exponential backoff (RECONNECT_MIN_MS doubling to RECONNECT_MAX_MS), and the retry carries
+// Last-Event-ID so the node replays what the hub missed (WHATWG HTML, "Server-sent events": the same thing
+// an EventSource does); a node that restarted answers with a `reset`, which is passed on like any event.
+//
+// The hub's own stream is the node's EventStream (src/api/events.ts) reused: every merged event gets an id
+// of the hub's, a client that reconnects with Last-Event-ID (or ?lastEventId=) gets what it missed from a
+// bounded replay buffer, or one `reset` when that is too old; slow clients are dropped, and at most
+// `maxClients` connect, so a tab that does not read cannot make the supervisor buffer without bound.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EventStream } from '../../src/api/events.js';
 
 export interface NodeStream {
   readonly name: string;
@@ -26,6 +32,10 @@ export interface EventHubOptions {
   readonly heartbeatMs: number;
   readonly maxBufferedBytes: number;
   readonly maxClients: number;
+  /** Merged events kept for clients that reconnect with Last-Event-ID (default 4,096: every node's). */
+  readonly replayEvents?: number;
+  /** Bytes of merged events kept for replay (default 2 MiB). */
+  readonly replayBytes?: number;
 }
 
 export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = Object.freeze({
@@ -34,6 +44,8 @@ export const DEFAULT_EVENT_HUB_OPTIONS: EventHubOptions = Object.freeze({
   heartbeatMs: 15_000,
   maxBufferedBytes: 1024 * 1024,
   maxClients: 50,
+  replayEvents: 4_096,
+  replayBytes: 2 * 1024 * 1024,
 });
 
 /** One parsed server-sent event (the fields this hub uses). */
@@ -89,14 +101,20 @@ interface SourceState {
 
 export class EventHub {
   private readonly sources = new Map<string, SourceState>();
-  private readonly clients = new Set<ServerResponse>();
-  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly stream: EventStream;
   private closed = false;
 
   constructor(
     sources: readonly NodeStream[],
     private readonly opts: EventHubOptions = DEFAULT_EVENT_HUB_OPTIONS,
   ) {
+    this.stream = new EventStream({
+      heartbeatMs: opts.heartbeatMs,
+      maxBufferedBytes: opts.maxBufferedBytes,
+      maxClients: opts.maxClients,
+      replayEvents: opts.replayEvents ?? DEFAULT_EVENT_HUB_OPTIONS.replayEvents!,
+      replayBytes: opts.replayBytes ?? DEFAULT_EVENT_HUB_OPTIONS.replayBytes!,
+    });
     for (const source of sources) {
       this.sources.set(source.name, {
         source,
@@ -112,8 +130,6 @@ export class EventHub {
   /** Connects to every source (and keeps reconnecting until close). */
   start(): void {
     for (const s of this.sources.values()) void this.connect(s);
-    this.heartbeat = setInterval(() => this.send(': heartbeat\n\n'), this.opts.heartbeatMs);
-    this.heartbeat.unref();
   }
 
   /** Whether the stream of node `name` is connected now. */
@@ -122,7 +138,7 @@ export class EventHub {
   }
 
   get clientCount(): number {
-    return this.clients.size;
+    return this.stream.size;
   }
 
   /** Retry `name` now instead of after its backoff (the supervisor just started it). */
@@ -135,56 +151,41 @@ export class EventHub {
     void this.connect(s);
   }
 
-  /** Sends an event of the hub's own (e.g. `partition`) to every client. */
+  /** Sends an event of the hub's own (e.g. `partition`) to every client, with an id of the hub's. */
   publish(event: string, data: unknown): void {
-    this.send(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    this.stream.broadcast(event, data);
   }
 
-  /** Takes over a response as one more client of the merged stream. Refuses (503) past maxClients. */
+  /**
+   * Takes over a response as one more client of the merged stream, resuming after its Last-Event-ID
+   * header or `?lastEventId=` when it has one. Refuses (503) past maxClients.
+   */
   accept(req: IncomingMessage, res: ServerResponse): void {
-    if (this.clients.size >= this.opts.maxClients) {
+    if (this.stream.full) {
       res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '5' });
       res.end(JSON.stringify({ error: { code: 'UNAVAILABLE', message: 'too many event-stream clients' } }));
       return;
     }
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
-    // Where every node stands right now, so a new client need not wait for a change.
-    let hello = 'retry: 3000\n: connected\n\n';
+    const header = req.headers['last-event-id'];
+    const query = new URL(req.url ?? '/', 'http://127.0.0.1').searchParams.get('lastEventId');
+    const lastEventId = typeof header === 'string' ? header : (query ?? undefined);
+    this.stream.accept(req, res, lastEventId === undefined ? {} : { lastEventId });
+    // Where every node stands right now, so a new client need not wait for a change (no id: these
+    // describe the present, and are sent again on every connection).
+    let hello = '';
     for (const s of this.sources.values())
       hello += `event: node\ndata: ${JSON.stringify({ node: s.source.name, up: s.up })}\n\n`;
     res.write(hello);
-    this.clients.add(res);
-    const leave = () => this.clients.delete(res);
-    req.socket.once('close', leave);
-    res.once('close', leave);
   }
 
   /** Stops every source and ends every client stream. */
   close(): void {
     this.closed = true;
-    clearInterval(this.heartbeat);
     for (const s of this.sources.values()) {
       clearTimeout(s.timer);
       s.abort?.abort();
     }
-    for (const res of this.clients) res.end();
-    this.clients.clear();
-  }
-
-  private send(chunk: string): void {
-    for (const res of this.clients) {
-      if (res.writableLength + chunk.length > this.opts.maxBufferedBytes) {
-        this.clients.delete(res);
-        res.destroy();
-        continue;
-      }
-      res.write(chunk);
-    }
+    this.stream.close();
   }
 
   private setUp(s: SourceState, up: boolean): void {

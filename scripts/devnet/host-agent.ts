@@ -8,7 +8,7 @@
 //        namespace, so `cairn status`, the wallet and the dashboard work exactly as on the loopback devnet.
 //
 // Run as `ip netns exec NS node --import tsx scripts/devnet/host-agent.ts CONFIG.json`. It prints one line
-// "ready" when both listeners are up, and exits on SIGTERM or when its parent goes away.
+// "ready" when both listeners are up, and exits on SIGTERM or when its parent (the supervisor) goes away.
 import '../../src/polyfill.js';
 import { readFileSync, rmSync, unwatchFile, watchFile } from 'node:fs';
 import { type LinkShape, UNSHAPED } from './link-shape.js';
@@ -69,7 +69,15 @@ export async function startHostAgent(config: HostAgentConfig): Promise<{ stop():
   const api = new ShapingRelay({ listen: { path: config.apiSocket } as Endpoint, target: config.apiTarget });
   let applied = new Set<string>();
   const apply = () => {
-    const links = readLinks(config.linksFile);
+    let links: LinksFile;
+    try {
+      links = readLinks(config.linksFile);
+    } catch (e) {
+      // The devnet replaces the file atomically, so this is a hand edit gone wrong: keep the links as
+      // they are rather than drop the node's relay (and with it the node) off the network.
+      console.error(`links file ${config.linksFile} unreadable, links unchanged: ${(e as Error).message}`);
+      return;
+    }
     for (const source of applied) if (!(source in links)) p2p.setLink(source, undefined);
     for (const [source, shape] of Object.entries(links)) p2p.setLink(source, shape);
     applied = new Set(Object.keys(links));
@@ -94,5 +102,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   process.on('disconnect', stop);
+  // The supervisor that started us died without stopping us (SIGKILL, a crash): we were re-parented.
+  // Nothing would ever stop us then, so we stop ourselves; the next `up` removes the namespaces.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 1000).unref();
   console.log('ready');
 }

@@ -1,22 +1,36 @@
-// The few HTTP calls the devnet makes to its nodes and to its own supervisor.
+// The few HTTP calls the devnet makes to its nodes and to its own supervisor, through the one HTTP client
+// of a Cairn API (src/client/api-client.ts) that `cairn` and `cairn-wallet` use too. (The event hub reads
+// the nodes' server-sent-event streams with fetch: a stream that never ends is not a request/answer.)
 import { createServer as createNetServer } from 'node:net';
+import { ApiClient } from '../../src/client/api-client.js';
+import { ClientError } from '../../src/client/errors.js';
 import { apiOf, type NodeSpec, type Status } from './state.js';
 
-/** JSON from `url`; a non-2xx answer throws with the API's `message [CODE]` when it sent one. */
-export async function http<T>(url: string, init: RequestInit = {}, timeoutMs = 3_000): Promise<T> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-  const body = (await res.json()) as T & { error?: { code: string; message: string } };
-  if (!res.ok)
-    throw new Error(body.error ? `${body.error.message} [${body.error.code}]` : `HTTP ${res.status}`);
-  return body;
+/**
+ * GET (or POST `body` to) `url` and return its JSON; a non-2xx answer throws with the API's
+ * `message [CODE]` when it sent one.
+ */
+export async function http<T>(
+  url: string,
+  init: { readonly method?: 'GET' | 'POST'; readonly body?: unknown } = {},
+  timeoutMs = 3_000,
+): Promise<T> {
+  const { origin, pathname, search } = new URL(url);
+  const client = new ApiClient(origin, { timeoutMs });
+  try {
+    return init.method === 'POST'
+      ? await client.post<T>(pathname + search, init.body ?? {})
+      : await client.get<T>(pathname + search);
+  } catch (e) {
+    if (e instanceof ClientError && e.detail.nodeMessage !== undefined) {
+      throw new Error(`${e.detail.nodeMessage} [${e.code}]`);
+    }
+    throw e;
+  }
 }
 
 export const post = <T>(url: string, body: unknown = {}, timeoutMs?: number) =>
-  http<T>(
-    url,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
-    timeoutMs,
-  );
+  http<T>(url, { method: 'POST', body }, timeoutMs);
 
 /** A node's /status, or undefined when it does not answer (stopped, starting, or busy). */
 export async function statusOf(node: NodeSpec): Promise<Status | undefined> {

@@ -5,6 +5,7 @@ import { decodeAddress, encodeAddress } from '../../src/consensus/address.js';
 import { fromHex, toHex } from '../../src/consensus/bytes.js';
 import { encodeTx } from '../../src/consensus/encoding.js';
 import { signTx } from '../../src/consensus/signature.js';
+import { TX_VERSION } from '../../src/consensus/types.js';
 import { type DevKey, devKeys } from '../../wallet/dev-keys.js';
 import { http, post, sleep } from './http.js';
 import { DevnetInputError } from './partition.js';
@@ -13,11 +14,13 @@ import { apiOf, type DevnetState, devnetParams, findNode, type Status } from './
 /** The fee of every devnet transfer, in base units: above the default relay minimum. */
 const FEE = 10_000n;
 
+/** The nodes that answer /status, asked all at once (a busy machine may take seconds to answer). */
 async function liveApis(state: DevnetState): Promise<string[]> {
-  const live: string[] = [];
-  for (const api of state.nodes.map(apiOf))
-    if (await http(`${api}/status`).catch(() => undefined)) live.push(api);
-  return live;
+  const apis = state.nodes.map(apiOf);
+  const answers = await Promise.all(
+    apis.map((api) => http(`${api}/status`, {}, 10_000).catch(() => undefined)),
+  );
+  return apis.filter((_, i) => answers[i] !== undefined);
 }
 
 /** The nonce a new tx from `key` must carry, as `api` sees it (counting its pending txs). */
@@ -74,7 +77,7 @@ export async function sendDevTransfer(
   const { genesisHash } = await http<Status>(`${api}/status`);
   const tx = signTx(
     {
-      version: 1,
+      version: TX_VERSION,
       nonce: await nextNonce(api, from, prefix),
       fee: FEE,
       amount: req.amount,
@@ -111,7 +114,7 @@ export async function load(state: DevnetState, flags: { tps: number; seconds: nu
     const to = keys[(i + 1 + (i % (keys.length - 1))) % keys.length]!;
     const tx = signTx(
       {
-        version: 1,
+        version: TX_VERSION,
         nonce: nonces[from]!++,
         fee: FEE,
         amount: 1_000n + BigInt(i),

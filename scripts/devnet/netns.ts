@@ -1,7 +1,7 @@
 // Separate hosts on one machine: each devnet node in its own Linux network namespace, with its own
 // address on a bridge, talking over real interfaces exactly as separate machines on one LAN would.
 //
-//   namespace <prefix>-hub        holds the bridges br0 (and br1 while partitioned): the "switch"
+//   namespace <prefix>-hub        holds the bridge br0 (and br1, br2 … while partitioned): the "switch"
 //   namespace <prefix>-n<i>       node i: loopback + eth0 (198.18.<subnet>.<10 + i>/24)
 //   veth pair  h<i> (hub) ↔ eth0 (node i)   the node's "cable", plugged into a bridge port
 //
@@ -10,8 +10,8 @@
 // route for the subnet while the devnet runs, so a stray packet from outside the namespaces fails at
 // once instead of leaving the machine.
 //
-// `partition` moves the ports of one group to a second bridge (the groups can no longer reach each
-// other: a cut at the link layer, not an application block list); `cut` takes a node's cable down.
+// `partition` moves the ports of each group to a bridge of its own (the groups can no longer reach each
+// other: a cut at the link layer, not an application block list); `setCable` takes a node's cable down.
 // Everything needs root (CAP_NET_ADMIN); `checkHostSupport` says so in one line when it is missing.
 import { type ChildProcess, execFile, type SpawnOptions, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -95,33 +95,61 @@ export async function listNamespaces(): Promise<string[]> {
     .filter(Boolean);
 }
 
-/**
- * Removes every namespace of this prefix and the root namespace's guard route: after a supervisor
- * crash, the next `up` starts clean. Deleting a namespace deletes its veth ends and bridges with it.
- */
-export async function destroyHosts(plan: Pick<HostPlan, 'prefix' | 'cidr'>): Promise<number> {
-  let removed = 0;
-  for (const ns of await listNamespaces()) {
-    if (ns === `${plan.prefix}-hub` || ns.startsWith(`${plan.prefix}-n`)) {
-      await ip('netns', 'del', ns).catch(() => {});
-      removed += 1;
-    }
-  }
-  await ip('route', 'del', 'unreachable', plan.cidr).catch(() => {});
-  return removed;
+/** The pids of the processes inside a namespace (`ip netns pids`). */
+export async function namespacePids(ns: string): Promise<number[]> {
+  const out = await ip('netns', 'pids', ns).catch(() => '');
+  return out
+    .split('\n')
+    .map((l) => Number(l.trim()))
+    .filter((pid) => Number.isInteger(pid) && pid > 0);
 }
 
-/** Builds the hub, the bridge and one namespace per node, each cabled to the bridge. */
+/**
+ * Removes every namespace of this prefix and the root namespace's guard route: after a supervisor
+ * crash, the next `up` starts clean. The processes still inside them (nodes and host agents a crashed
+ * supervisor left behind) are killed first: a namespace lives on, unnamed, while a process is in it.
+ * Deleting a namespace deletes its veth ends and bridges with it. Returns how many namespaces it removed.
+ */
+export async function destroyHosts(plan: Pick<HostPlan, 'prefix' | 'cidr'>): Promise<number> {
+  const mine = (await listNamespaces()).filter(
+    (ns) => ns === `${plan.prefix}-hub` || ns.startsWith(`${plan.prefix}-n`),
+  );
+  for (const ns of mine) {
+    for (const pid of await namespacePids(ns)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  for (const ns of mine) await ip('netns', 'del', ns).catch(() => {});
+  await ip('route', 'del', 'unreachable', plan.cidr).catch(() => {});
+  return mine.length;
+}
+
+/** The bridges of the switch: br0 holds everyone; a partition into k groups uses br0 … br(k−1). */
+const bridge = (group: number) => `br${group}`;
+
+async function addBridge(plan: HostPlan, name: string): Promise<void> {
+  await ip('-n', plan.hub, 'link', 'add', name, 'type', 'bridge');
+  // No IGMP snooping: with no multicast router on this LAN, mDNS queries must simply reach every port.
+  await ip('-n', plan.hub, 'link', 'set', name, 'type', 'bridge', 'mcast_snooping', '0');
+  await ip('-n', plan.hub, 'link', 'set', name, 'up');
+}
+
+/**
+ * Builds the hub, the bridge and one namespace per node, each cabled to the bridge. Each node also gets
+ * a route for multicast (224.0.0.0/4) on its eth0, so mDNS (224.0.0.251) goes out on the devnet LAN: the
+ * namespace has no default route, and without one a multicast send fails with "network unreachable".
+ */
 export async function createHosts(plan: HostPlan): Promise<void> {
   await destroyHosts(plan);
   // The guard: nothing in the root namespace can send to the devnet subnet by mistake.
   await ip('route', 'replace', 'unreachable', plan.cidr);
   await ip('netns', 'add', plan.hub);
   await ip('-n', plan.hub, 'link', 'set', 'lo', 'up');
-  for (const br of ['br0', 'br1']) {
-    await ip('-n', plan.hub, 'link', 'add', br, 'type', 'bridge');
-    await ip('-n', plan.hub, 'link', 'set', br, 'up');
-  }
+  await addBridge(plan, bridge(0));
   for (const node of plan.nodes) {
     await ip('netns', 'add', node.ns);
     await ip('-n', node.ns, 'link', 'set', 'lo', 'up');
@@ -140,29 +168,34 @@ export async function createHosts(plan: HostPlan): Promise<void> {
       'netns',
       node.ns,
     );
-    await ip('-n', plan.hub, 'link', 'set', node.port, 'master', 'br0');
+    await ip('-n', plan.hub, 'link', 'set', node.port, 'master', bridge(0));
     await ip('-n', plan.hub, 'link', 'set', node.port, 'up');
     await ip('-n', node.ns, 'addr', 'add', `${node.address}/24`, 'dev', 'eth0');
     await ip('-n', node.ns, 'link', 'set', 'eth0', 'up');
+    await ip('-n', node.ns, 'route', 'add', '224.0.0.0/4', 'dev', 'eth0');
   }
 }
 
 /**
- * Splits the LAN: the nodes of `isolated` move to the second bridge, the rest stay on the first. Nodes
- * on different bridges share no link at all, so every connection between the groups times out or is
- * reset, as across a real network split.
+ * Splits the LAN: the nodes of group g move to bridge g (the nodes in no group stay on the first).
+ * Nodes on different bridges share no link at all, so every connection between the groups stalls, as
+ * across a real network split: no reset, no error, the packets are simply not delivered.
  */
-export async function partitionHosts(plan: HostPlan, isolated: readonly number[]): Promise<void> {
+export async function partitionHosts(plan: HostPlan, groups: readonly (readonly number[])[]): Promise<void> {
+  const existing = await ip('-n', plan.hub, '-o', 'link', 'show', 'type', 'bridge');
+  for (let g = 0; g < groups.length; g++) {
+    if (!new RegExp(`^\\d+: ${bridge(g)}[:@]`, 'm').test(existing)) await addBridge(plan, bridge(g));
+  }
   for (const node of plan.nodes) {
-    const br = isolated.includes(node.index) ? 'br1' : 'br0';
-    await ip('-n', plan.hub, 'link', 'set', node.port, 'master', br);
+    const g = groups.findIndex((group) => group.includes(node.index));
+    await ip('-n', plan.hub, 'link', 'set', node.port, 'master', bridge(Math.max(0, g)));
   }
 }
 
 /** Every port back on the first bridge, every cable up. */
 export async function healHosts(plan: HostPlan): Promise<void> {
   for (const node of plan.nodes) {
-    await ip('-n', plan.hub, 'link', 'set', node.port, 'master', 'br0');
+    await ip('-n', plan.hub, 'link', 'set', node.port, 'master', bridge(0));
     await ip('-n', plan.hub, 'link', 'set', node.port, 'up');
   }
 }

@@ -1,7 +1,8 @@
-// Partition and heal: each node is told, over its loopback-only admin API, to drop and refuse the peer ids
+// Partition and heal on the loopback devnet: each node is told, over its loopback-only admin API, to drop and refuse the peer ids
 // of every node outside its group (POST /admin/block-peers); heal lifts every block (/admin/unblock-peers).
 // The blocks live in each node's memory and work both ways, so a group stays cut off as long as the nodes
-// on the other side keep theirs, even across a restart of a node inside it.
+// on the other side keep theirs, even across a restart of a node inside it. In host mode the devnet cuts
+// links instead (host-network.ts); both are a DevnetNetwork to the supervisor's control server.
 import { post } from './http.js';
 import { apiOf, DEVNET_DIR, type DevnetState, findNode, type NodeSpec, readNodeInfo } from './state.js';
 
@@ -77,3 +78,20 @@ export async function heal(state: DevnetState): Promise<Unreachable[]> {
 
 export const describeGroups = (groups: readonly (readonly { name: string }[])[]) =>
   groups.map((g) => `{${g.map((n) => n.name).join(', ')}}`).join(' | ');
+
+/** How a devnet splits and heals its network: block lists on loopback, bridge ports in host mode. */
+export interface DevnetNetwork {
+  /** "block lists" or "link cut": printed with the partition, so a reader knows which one happened. */
+  readonly partitionKind: string;
+  partition(groups: readonly (readonly NodeSpec[])[]): Promise<Unreachable[]>;
+  heal(): Promise<Unreachable[]>;
+}
+
+/** The loopback devnet's network: every node is on 127.0.0.1, so a partition is the nodes' own doing. */
+export function blockListNetwork(state: DevnetState, dir = DEVNET_DIR): DevnetNetwork {
+  return {
+    partitionKind: 'peer block lists',
+    partition: (groups) => applyPartition(state, groups, dir),
+    heal: () => heal(state),
+  };
+}

@@ -41,6 +41,7 @@ class ShapedPipe {
     private readonly scheduler: LinkScheduler,
   ) {
     from.on('data', (chunk: Buffer) => this.push(chunk));
+    // The sender is done (FIN): pass that on, but only after every byte still queued for the link.
     from.on('end', () => this.whenDrained(() => to.end()));
   }
 
@@ -64,22 +65,19 @@ class ShapedPipe {
     while (this.queue.length > 0 && this.queue[0]!.at <= now + 0.5) {
       const { chunk } = this.queue.shift()!;
       this.queued -= chunk.length;
-      if (!this.to.destroyed) this.to.write(chunk);
+      if (!this.to.destroyed && !this.to.writableEnded) this.to.write(chunk);
     }
     if (this.queued < LOW_WATER && this.from.isPaused()) this.from.resume();
-    if (this.queue.length === 0 && this.onDrained) {
-      const fn = this.onDrained;
-      this.onDrained = undefined;
-      fn();
-    }
+    if (this.queue.length === 0) for (const fn of this.onDrained.splice(0)) fn();
     this.arm();
   }
 
-  private onDrained: (() => void) | undefined;
+  private readonly onDrained: (() => void)[] = [];
 
-  private whenDrained(fn: () => void): void {
+  /** Runs `fn` once every queued chunk has been written (at once if nothing is queued). */
+  whenDrained(fn: () => void): void {
     if (this.queue.length === 0) fn();
-    else this.onDrained = fn;
+    else this.onDrained.push(fn);
   }
 
   close(): void {
@@ -129,7 +127,9 @@ export class ShapingRelay {
   }
 
   async start(): Promise<void> {
-    const server = createServer((client) => this.accept(client));
+    // allowHalfOpen: a side that has finished sending (FIN) may still receive; each direction is ended
+    // on its own, once its queue has drained (ShapedPipe), as TCP itself does.
+    const server = createServer({ allowHalfOpen: true }, (client) => this.accept(client));
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -186,22 +186,41 @@ export class ShapingRelay {
     this.connections += 1;
     const source = normaliseAddress(client.remoteAddress ?? '');
     const t = this.opts.target;
-    const upstream = 'path' in t ? createConnection({ path: t.path }) : createConnection(t);
+    const upstream =
+      'path' in t
+        ? createConnection({ path: t.path, allowHalfOpen: true })
+        : createConnection({ ...t, allowHalfOpen: true });
     const shape = this.shapeFor(source);
     const up = new LinkScheduler(shape, this.random);
     const down = new LinkScheduler(shape, this.random);
-    const pipes = [new ShapedPipe(client, upstream, up), new ShapedPipe(upstream, client, down)];
+    const toUpstream = new ShapedPipe(client, upstream, up);
+    const toClient = new ShapedPipe(upstream, client, down);
+    const pipes = [toUpstream, toClient];
     const conn: OpenConnection = { source, sockets: [client, upstream], schedulers: [up, down] };
     this.open.add(conn);
+    let done = false;
     const teardown = () => {
+      if (done) return;
+      done = true;
       for (const s of conn.sockets) s.destroy();
       for (const p of pipes) p.close();
       this.open.delete(conn);
     };
-    for (const s of conn.sockets) {
-      s.on('error', teardown);
-      s.on('close', teardown);
-    }
+    // An error on either side (a reset, a refused upstream) ends both at once, like a broken path.
+    for (const s of conn.sockets) s.on('error', teardown);
+    // A side that closed cleanly may have answered just before (HTTP with "Connection: close" does): the
+    // bytes still queued for the other side are delivered and ended first, and that side is given a
+    // moment to close in turn before it is cut.
+    const closedCleanly = (other: Socket, into: ShapedPipe) => () => {
+      if (done) return;
+      if (other.destroyed) return teardown();
+      into.whenDrained(() => {
+        other.end();
+        setTimeout(teardown, 5_000).unref();
+      });
+    };
+    client.on('close', closedCleanly(upstream, toUpstream));
+    upstream.on('close', closedCleanly(client, toClient));
   }
 }
 

@@ -20,13 +20,25 @@ export interface NodeSpec {
   readonly apiPort: number;
   readonly p2pPort: number;
   readonly miner: boolean;
+  /** Host mode: the node's own address on the devnet LAN (it listens there, in its own namespace). */
+  readonly address?: string;
+}
+
+/** Host mode (`up --hosts`): which namespaces and which 198.18.X.0/24 subnet the devnet uses. */
+export interface HostsSpec {
+  readonly prefix: string;
+  readonly subnet: number;
 }
 
 export interface DevnetState {
   readonly basePort: number;
   readonly regtest: boolean;
+  /** A genesis file of its own instead of genesis.json (the attack scenarios write one per run). */
+  readonly genesis?: string;
   readonly threads: number;
   readonly nodes: readonly NodeSpec[];
+  /** Set in host mode: each node in a network namespace of its own (scripts/devnet/host-network.ts). */
+  readonly hosts?: HostsSpec;
   /** The supervisor's loopback server: controls, the merged event stream and the dashboard. */
   readonly control: string;
   supervisorPid: number | null;
@@ -107,7 +119,7 @@ export function findNode(state: DevnetState, text: string): NodeSpec | undefined
 
 export const apiOf = (node: NodeSpec) => `http://127.0.0.1:${node.apiPort}`;
 
-/** The chain the devnet's nodes run: genesis.json, or its regtest variant. Addresses take its prefix. */
-export function devnetParams(state: Pick<DevnetState, 'regtest'>): ChainParams {
-  return loadParams({ regtest: state.regtest });
+/** The chain the devnet's nodes run: genesis.json (or its own), or its regtest variant. Addresses take its prefix. */
+export function devnetParams(state: Pick<DevnetState, 'regtest' | 'genesis'>): ChainParams {
+  return loadParams({ regtest: state.regtest, genesis: state.genesis });
 }

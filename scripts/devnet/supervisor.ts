@@ -2,12 +2,13 @@
 // waits for its node.json, stops it cleanly (SIGTERM) or kills it (SIGKILL), and stops them all on
 // shutdown. Each node runs in a process group of its own, logs to its datadir's node.log, and is reported
 // when it exits without being asked to.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { DEV_KEY_COUNT, devKeys } from '../../wallet/dev-keys.js';
+import type { HostNetwork } from './host-network.js';
 import { sleep } from './http.js';
 import {
   DEVNET_DIR,
@@ -36,6 +37,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   constructor(
     readonly state: DevnetState,
     readonly dir = DEVNET_DIR,
+    /** Host mode: each node starts in its own network namespace (host-network.ts). */
+    readonly hosts?: HostNetwork,
   ) {
     super();
   }
@@ -54,14 +57,17 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       '--p2p-port',
       String(node.p2pPort),
     ];
+    if (state.genesis) args.push('--genesis', state.genesis);
     if (state.regtest) args.push('--regtest');
+    if (this.hosts) args.push(...this.hosts.nodeArgs(node));
     if (node.miner) {
       const prefix = devnetParams(state).addressPrefix;
       const address = encodeAddress(devKeys()[node.index % DEV_KEY_COUNT]!.addressHash, prefix);
       args.push('--mine', '--miner', address, '--threads', String(state.threads));
     }
     // Each node is told about the nodes before it (up to two) and, when restarted, about every running node:
-    // never a single hub, and peer exchange fills in the rest.
+    // never a single hub, and peer exchange fills in the rest. In host mode a node's address is known before
+    // it starts, so the nodes start at once and dial each other by address until the peer answers.
     const others = state.nodes.filter((n) => n !== node);
     const known = others
       .filter((n) => n.index < node.index || this.children.has(n.name))
@@ -70,7 +76,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const seen = new Set<string>();
     for (const peer of known) {
       const info = readNodeInfo(peer, this.dir);
-      const addr = info?.multiaddrs.find((a) => a.includes('/ip4/127.0.0.1/'));
+      const addr =
+        info?.multiaddrs.find((a) => a.includes('/ip4/127.0.0.1/')) ??
+        info?.multiaddrs[0] ??
+        this.hosts?.dialAddr(peer);
       if (addr && !seen.has(addr)) {
         seen.add(addr);
         args.push('--peer', addr);
@@ -88,11 +97,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // detached: each node in its own process group, so a Ctrl-C in the terminal reaches only the
     // supervisor, which stops the nodes one signal each. A node that got the terminal's SIGINT as well as
     // our SIGTERM would take the second signal as "exit now" and skip its clean shutdown.
-    const child = spawn(process.execPath, this.args(node), {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-    });
+    const opts = { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true } satisfies SpawnOptions;
+    const child = this.hosts
+      ? this.hosts.launch(node, process.execPath, this.args(node), opts)
+      : spawn(process.execPath, this.args(node), opts);
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     this.children.set(node.name, child);

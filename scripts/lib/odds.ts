@@ -43,6 +43,93 @@ export function rosenfeld(q: number, z: number): number {
   return Math.min(1, Math.max(0, 1 - sum));
 }
 
+export interface RaceRules {
+  /**
+   * How far ahead the attacker's branch must be when he releases it: 0 if a tie wins (the papers'
+   * formulas count reaching equal length as success), 1 if it must have strictly more work (a node keeps
+   * the branch it saw first on equal work, so on Cairn, as on Bitcoin, a tie does not displace it).
+   */
+  readonly lead: 0 | 1;
+  /** The attacker gives up when the honest chain is this many blocks ahead of his branch (default never). */
+  readonly giveUpBehind?: number;
+  /** …or after this many blocks in all, found by either side (default: until the odds left are negligible). */
+  readonly maxBlocks?: number;
+}
+
+/**
+ * The exact probability that a double spend succeeds under the given rules, by walking the race block by
+ * block: each block is the attacker's with probability q (his hash share), else the honest network's;
+ * he wins when the payment has z confirmations (the honest branch has z blocks since the fork, the first
+ * holding the payment) and his branch leads by `rules.lead`; he loses when he gives up. With lead 0 and
+ * no limits this is Rosenfeld's formula (the tests check it), so this is his model with the rules of the
+ * scenario the devnet really runs, to compare its measured rate against.
+ */
+export function doubleSpendRace(q: number, z: number, rules: RaceRules): number {
+  checkShare(q);
+  if (!Number.isInteger(z) || z < 0) throw new Error(`confirmations must be a whole number ≥ 0, got ${z}`);
+  const p = 1 - q;
+  const giveUp = rules.giveUpBehind ?? Number.POSITIVE_INFINITY;
+  // A majority that never gives up catches up eventually (the walk drifts its way, or is recurrent at ½).
+  if (q >= p && rules.giveUpBehind === undefined && rules.maxBlocks === undefined) return 1;
+  const maxBlocks = rules.maxBlocks ?? 1_000_000;
+  // A minority that never gives up may trail forever: from `lead` it can still win with probability at
+  // most (q/p)^(rules.lead − lead) (the gambler's ruin), so a state below 10⁻¹⁵ of that counts as lost.
+  const hopeless =
+    q < p ? rules.lead + Math.ceil(Math.log(1e-15) / Math.log(q / p)) : Number.POSITIVE_INFINITY;
+  // The open states by (attacker's lead, honest blocks capped at z): nothing else matters to the outcome.
+  let open = new Map<string, { lead: number; h: number; pr: number }>([['0,0', { lead: 0, h: 0, pr: 1 }]]);
+  let won = 0;
+  const settled = (lead: number, h: number) => h >= z && lead >= rules.lead;
+  if (settled(0, 0)) return 1;
+  for (let n = 0; n < maxBlocks && open.size > 0; n++) {
+    const next = new Map<string, { lead: number; h: number; pr: number }>();
+    let left = 0;
+    const add = (lead: number, h: number, pr: number) => {
+      if (settled(lead, h)) {
+        won += pr;
+        return;
+      }
+      if (-lead >= giveUp || -lead >= hopeless) return;
+      left += pr;
+      const key = `${lead},${h}`;
+      const s = next.get(key);
+      if (s) s.pr += pr;
+      else next.set(key, { lead, h, pr });
+    };
+    for (const s of open.values()) {
+      add(s.lead + 1, s.h, s.pr * q);
+      add(s.lead - 1, Math.min(z, s.h + 1), s.pr * p);
+    }
+    open = next;
+    if (left < 1e-13) break; // what is still open cannot change the answer
+  }
+  return Math.min(1, won);
+}
+
+/**
+ * A confidence interval for a ratio of sums, Σx / Σy, measured over independent cycles (the regenerative
+ * method: a Markov chain that keeps returning to one state splits into independent, identically
+ * distributed cycles, so a long-run ratio is a ratio of two sample means, and the delta method gives its
+ * standard error: s² = Σ(xᵢ − R̂·yᵢ)² / (n − 1), SE = s / (ȳ·√n); Crane and Iglehart 1975, Asmussen and
+ * Glynn, "Stochastic Simulation", 2007, ch. IV.4). The selfish-mining scenario uses it: its blocks are not
+ * independent (a private lead makes runs of the pool's blocks), so the binomial interval would be far too
+ * narrow, but the runs between two returns to "no private lead" are.
+ */
+export function ratioInterval(
+  cycles: readonly { readonly x: number; readonly y: number }[],
+  z = 1.96,
+): { rate: number; low: number; high: number; se: number; cycles: number } {
+  const n = cycles.length;
+  if (n < 2) throw new Error(`a ratio interval needs at least 2 cycles, got ${n}`);
+  const sx = cycles.reduce((a, c) => a + c.x, 0);
+  const sy = cycles.reduce((a, c) => a + c.y, 0);
+  if (sy <= 0) throw new Error('the denominators add up to 0');
+  const rate = sx / sy;
+  const s2 = cycles.reduce((a, c) => a + (c.x - rate * c.y) ** 2, 0) / (n - 1);
+  const se = Math.sqrt(s2 / n) / (sy / n);
+  return { rate, low: Math.max(0, rate - z * se), high: Math.min(1, rate + z * se), se, cycles: n };
+}
+
 /**
  * The relative revenue of a selfish pool with hash share α when a share γ of the honest miners mines on
  * the pool's block during a tie (Eyal and Sirer, "Majority is not Enough", 2014, eq. (8)):

@@ -11,8 +11,16 @@ import type { FastifySchema } from 'fastify';
 /** The hard upper bound of GET /mempool?limit= and its default. */
 export const MEMPOOL_LIST_MAX = 10_000;
 export const MEMPOOL_LIST_DEFAULT = 1_000;
+/** GET /accounts/:address/txs?limit=: the hard upper bound and the default. */
+export const ACCOUNT_TXS_MAX = 1_000;
+export const ACCOUNT_TXS_DEFAULT = 50;
 /** POST /mine takes 1 … MINE_MAX_BLOCKS blocks per request. */
 export const MINE_MAX_BLOCKS = 1_000;
+/**
+ * POST /blocks takes a body this large: a block of the default 1 MB limit in hex, with room for the JSON
+ * around it. A bigger block is refused by the chain's own size rule first (BLOCK_TOO_LARGE) up to here.
+ */
+export const SUBMIT_BLOCK_BODY_LIMIT = 2 * 1_000_000 + 4096;
 
 // These two patterns mean "hex": errors.ts maps a value failing them to BAD_HEX (see HEX_PATTERNS).
 const HASH_PATTERN = '^[0-9a-fA-F]{64}$';
@@ -160,6 +168,55 @@ const accountSchema = {
   },
 } as const;
 
+const accountTxSchema = {
+  type: 'object',
+  required: [
+    'id',
+    'from',
+    'to',
+    'amount',
+    'fee',
+    'nonce',
+    'direction',
+    'height',
+    'position',
+    'blockHash',
+    'time',
+    'confirmations',
+  ],
+  properties: {
+    id: txFields.id,
+    from: txFields.from,
+    to: txFields.to,
+    amount: txFields.amount,
+    fee: txFields.fee,
+    nonce: txFields.nonce,
+    direction: {
+      type: 'string',
+      enum: ['in', 'out', 'self'],
+      description: "'in': paid to the address; 'out': sent from it; 'self': both",
+    },
+    height: { type: 'integer' },
+    position: { type: 'integer', description: "the tx's index in its block" },
+    blockHash: hash,
+    time: { type: 'integer', description: "the block's time, unix seconds" },
+    confirmations: { type: 'integer' },
+  },
+} as const;
+
+const accountTxsSchema = {
+  type: 'object',
+  required: ['address', 'txs', 'next'],
+  properties: {
+    address,
+    txs: { type: 'array', items: accountTxSchema, description: 'newest first' },
+    next: {
+      type: ['string', 'null'],
+      description: 'pass as `before` for the next (older) page; null on the last page',
+    },
+  },
+} as const;
+
 const peerSchema = {
   type: 'object',
   required: ['peerId', 'addrs', 'direction', 'score', 'banned'],
@@ -215,6 +272,39 @@ export const ROUTES = {
       response: { 200: blockSchema, ...errors },
     },
   },
+  submitBlock: {
+    method: 'POST',
+    url: '/blocks',
+    operationId: 'submitBlock',
+    summary:
+      'Hand the node a whole block, as if a peer had sent it (Core: submitblock). 200: what became of it: ' +
+      'connected (the main chain), stored (a valid side branch with no more work than the tip), orphan ' +
+      '(its parent is unknown), duplicate. 400: it broke a rule, with the rule code. 503 TIME_TOO_NEW: its ' +
+      'time is too far ahead of this node’s clock; the same block may be accepted later',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['raw'],
+        additionalProperties: false,
+        properties: {
+          raw: { type: 'string', pattern: HEX_PATTERN, description: 'hex of the encoded block' },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['hash', 'height', 'status', 'onMainChain'],
+          properties: {
+            hash,
+            height: { type: 'integer' },
+            status: { type: 'string', enum: ['connected', 'stored', 'orphan', 'duplicate'] },
+            onMainChain: { type: 'boolean', description: 'whether the block is on the main chain now' },
+          },
+        },
+        ...errors,
+      },
+    },
+  },
   tx: {
     method: 'GET',
     url: '/txs/:id',
@@ -237,6 +327,38 @@ export const ROUTES = {
         properties: { address: { ...address, maxLength: 200 } },
       },
       response: { 200: accountSchema, ...errors },
+    },
+  },
+  accountTxs: {
+    method: 'GET',
+    url: '/accounts/:address/txs',
+    operationId: 'getAccountTxs',
+    summary:
+      'The confirmed txs that send from or pay an address, newest first, a page at a time (the address ' +
+      'index: a reorg removes the txs of the blocks it disconnects). Pending txs are in GET /mempool',
+    schema: {
+      params: {
+        type: 'object',
+        required: ['address'],
+        properties: { address: { ...address, maxLength: 200 } },
+      },
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          limit: {
+            type: 'string',
+            pattern: '^[0-9]{1,9}$',
+            description: `txs per page (default ${ACCOUNT_TXS_DEFAULT}, max ${ACCOUNT_TXS_MAX})`,
+          },
+          before: {
+            type: 'string',
+            pattern: '^[0-9]{1,10}\\.[0-9]{1,10}$',
+            description: 'the `next` of the previous page: HEIGHT.POSITION, exclusive',
+          },
+        },
+      },
+      response: { 200: accountTxsSchema, ...errors },
     },
   },
   submitTx: {

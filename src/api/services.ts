@@ -2,8 +2,9 @@
 // so tests can hand in the real objects or small fakes, and the API depends only on what it uses. The
 // real Chain, Mempool, Miner and P2PNode satisfy them (src/node adapts the last two).
 import type { IndexEntry } from '../chain/block-index.js';
+import type { AddressTxPage } from '../chain/chain.js';
 import type { Origin, OriginKind } from '../chain/origin.js';
-import type { Account, ChainParams, Hash, Tx } from '../consensus/types.js';
+import type { Account, Block, ChainParams, Hash, Tx } from '../consensus/types.js';
 import type { ChainEventSource } from './metrics.js';
 
 /** What the API reads from the chain (src/chain/chain.ts `Chain` satisfies it). */
@@ -18,6 +19,20 @@ export interface ApiChain extends ChainEventSource {
   getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
   getAccount(address: Uint8Array): Promise<Account>;
   findTx(id: Hash): Promise<{ entry: IndexEntry; index: number } | undefined>;
+  /** A page of the address index: main-chain txs of `address`, newest first (src/chain/address-indexer.ts). */
+  addressTxs(
+    address: Uint8Array,
+    limit: number,
+    before?: { readonly height: number; readonly position: number },
+  ): Promise<AddressTxPage>;
+  /**
+   * Accept a block from a client (POST /blocks), exactly as from a peer: every rule, then fork choice.
+   * Throws the RuleError that refuses it.
+   */
+  processBlock(
+    block: Block,
+    origin: Origin,
+  ): Promise<{ readonly status: 'connected' | 'stored' | 'orphan' | 'duplicate'; readonly hash: Hash }>;
 }
 
 /**

@@ -3,7 +3,7 @@
 // number exactly), bytes become lowercase hex, 20-byte address hashes become bech32m.
 import type { IndexEntry } from '../chain/block-index.js';
 import { addressHash, encodeAddress } from '../consensus/address.js';
-import { toHex } from '../consensus/bytes.js';
+import { bytesEqual, toHex } from '../consensus/bytes.js';
 import { encodeTx } from '../consensus/encoding.js';
 import type { Account, Block, Tx } from '../consensus/types.js';
 
@@ -40,6 +40,16 @@ export interface BlockView {
   readonly confirmations: number;
   readonly txs: readonly string[];
   readonly raw: string;
+}
+
+/** One row of an address's history (GET /accounts/:address/txs). */
+export interface AccountTxView extends Omit<TxView, 'raw'> {
+  readonly direction: 'in' | 'out' | 'self';
+  readonly height: number;
+  readonly position: number;
+  readonly blockHash: string;
+  readonly time: number;
+  readonly confirmations: number;
 }
 
 export interface AccountView {
@@ -107,4 +117,28 @@ export function accountView(
     nonce: account.nonce.toString(),
   };
   return nextNonce === undefined ? view : { ...view, nextNonce: nextNonce.toString() };
+}
+
+/** A confirmed tx as seen from `address` (20 bytes): which way it went, where, and how deep it is. */
+export function accountTxView(
+  tx: Tx,
+  id: Uint8Array,
+  address: Uint8Array,
+  entry: IndexEntry,
+  position: number,
+  tipHeight: number,
+  hrp: string,
+): AccountTxView {
+  const out = bytesEqual(addressHash(tx.from), address);
+  const into = bytesEqual(tx.to, address);
+  const { raw: _raw, ...fields } = txView(tx, id, hrp, new Uint8Array(0));
+  return {
+    ...fields,
+    direction: out && into ? 'self' : out ? 'out' : 'in',
+    height: entry.header.height,
+    position,
+    blockHash: entry.hex,
+    time: entry.header.time,
+    confirmations: tipHeight - entry.header.height + 1,
+  };
 }

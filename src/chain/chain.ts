@@ -8,6 +8,8 @@
 //   connect.ts      the active chain: connect / disconnect one       Core: ConnectTip, DisconnectTip
 //                   block in one atomic batch
 //   tx-indexer.ts   the tx index, fed by 'block:connected'           Core: -txindex (TxIndex)
+//   address-indexer.ts  address → txs, fed by 'block:connected' and   btcd: addrindex (Core has none)
+//                   'block:disconnected'
 //   chain-tips.ts   tips and the block tree, for operators           Core: getchaintips
 //
 // Every state change runs through one queue, one at a time, so the parts need no locks of their own.
@@ -33,6 +35,7 @@ import {
   type TipMarker,
   writeTipMarker,
 } from '../storage/index.js';
+import { AddressIndexer, type AddressTxPage } from './address-indexer.js';
 import { ancestorAt, BlockIndex, type IndexEntry, recentTimes } from './block-index.js';
 import { blockTree, type ChainTip, chainTips, type TreeEntry } from './chain-tips.js';
 import { ActiveChain, type BlockSignatureVerifier, digestBytes } from './connect.js';
@@ -43,6 +46,7 @@ import { DEFAULT_ORPHAN_LIMITS, type OrphanLimits, OrphanPool } from './orphan-p
 import { BlockProcessor } from './process.js';
 import { TxIndexer } from './tx-indexer.js';
 
+export type { AddressTxPage } from './address-indexer.js';
 export type { ChainTip, TipStatus, TreeEntry } from './chain-tips.js';
 export { type BlockSignatureVerifier, lookupFrom, writeAccounts } from './connect.js';
 export type {
@@ -92,6 +96,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly active: ActiveChain;
   private readonly processor: BlockProcessor;
   private readonly txIndex: TxIndexer;
+  private readonly addressIndex: AddressIndexer;
   /** Every state change runs through this queue, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
@@ -125,6 +130,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     // The first listener, so a tx is findable as soon as any other listener hears of its block.
     this.txIndex = new TxIndexer(opts.store);
     this.on('block:connected', (b) => this.txIndex.onConnected(b));
+    this.addressIndex = new AddressIndexer(opts.store);
+    this.on('block:connected', (b) => this.addressIndex.onConnected(b));
+    this.on('block:disconnected', (b) => this.addressIndex.onDisconnected(b));
   }
 
   /**
@@ -230,6 +238,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     // branch with more work than the tip: switch to it now, as Core's init calls ActivateBestChain.
     await this.processor.activate();
     await this.txIndex.catchUp(this);
+    await this.addressIndex.catchUp(this);
   }
 
   // --- Reading ------------------------------------------------------------------------------------
@@ -280,6 +289,18 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Where a confirmed tx is: its block (on the main chain) and index. */
   findTx(id: Hash): Promise<{ entry: IndexEntry; index: number } | undefined> {
     return this.txIndex.find(this, id);
+  }
+
+  /**
+   * The main-chain txs that send from or pay `address` (20 bytes), newest first, at most `limit`, older
+   * than the `before` cursor when given (a page's `next`).
+   */
+  addressTxs(
+    address: Uint8Array,
+    limit: number,
+    before?: { readonly height: number; readonly position: number },
+  ): Promise<AddressTxPage> {
+    return this.addressIndex.page(this, address, limit, before);
   }
 
   /** What the header of a child of the current tip must satisfy: the miner builds templates from it. */
@@ -358,6 +379,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.closing = true;
     await this.queue;
     await this.txIndex.idle();
+    await this.addressIndex.idle();
     if (this.markTimer !== undefined || this.marked !== undefined) {
       clearInterval(this.markTimer);
       // A clean stop: the tip the next start must come back with at least.

@@ -30,6 +30,7 @@ import {
   isLevelDamage,
   StorageError,
 } from '../storage/index.js';
+import { ADDRESS_INDEX_TIP } from './address-indexer.js';
 
 export interface ReplayProgress {
   readonly done: number;
@@ -195,6 +196,11 @@ export async function reindex(
     if (address.length === 20) batch.delAccount(address);
   }
   for (const { address, account } of w.check.replay.accounts.values()) batch.putAccount(address, account);
+  // The address index may hold blocks that just left the main chain, whose bodies may be gone: it is
+  // dropped and the next start builds it again from genesis (AddressIndexer.catchUp), as Core's -reindex
+  // rebuilds its optional indexes. The tx index needs nothing: it believes only entries on the main chain.
+  for await (const key of store.iterateAddressTxKeys()) batch.delAddressTxKey(key);
+  batch.setMeta(ADDRESS_INDEX_TIP, params.genesisHash);
   batch.setDigest(bigIntToBytes(w.check.replay.digest, 32));
   batch.setTip(w.kept[w.kept.length - 1]!);
   await batch.write({ sync: true });

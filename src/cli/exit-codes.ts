@@ -1,9 +1,11 @@
-// The one place that turns errors into what a person sees on stderr and the exit code a script sees.
-// User mistakes get one clear line (with the rule code where there is one) and never a stack trace.
-// The numbers are the table shared with `cairn-wallet` (src/client/exit-codes.ts); every coded refusal
-// (rule, mempool, protocol, verifier: CodedError) maps by its outcome kind, never by a list of codes.
+// The one place that turns errors into what a person sees and the exit code a script sees. User
+// mistakes get one clear line (with the rule code where there is one) and never a stack trace; the line
+// and the --json document are printed by src/client/report.ts, the same as in `cairn-wallet`. The numbers
+// are the table shared with `cairn-wallet` (src/client/exit-codes.ts); every coded refusal (rule, mempool,
+// protocol, verifier: CodedError) maps by its outcome kind, never by a list of codes.
 import { ClientError } from '../client/errors.js';
-import { EXIT, exitForClientError, exitForKind } from '../client/exit-codes.js';
+import { EXIT, exitForKind } from '../client/exit-codes.js';
+import { describeClientError, type Failure, reportFailure } from '../client/report.js';
 import { CodedError } from '../consensus/errors.js';
 import { StorageError } from '../storage/errors.js';
 
@@ -20,64 +22,41 @@ export class CliError extends Error {
   }
 }
 
-export interface Described {
-  readonly line: string;
-  readonly exitCode: number;
-  /** The stable code `--json` prints. */
-  readonly code: string;
-  readonly message: string;
-}
-
-export function describeError(e: unknown): Described {
-  const coded = (message: string, code: string, exitCode: number): Described => ({
-    line: `${message} [${code}]`,
-    exitCode,
-    code,
-    message,
-  });
+export function describeError(e: unknown): Failure {
   if (e instanceof CliError) {
-    const code = e.code ?? (e.exitCode === EXIT.USAGE ? 'USAGE' : 'ERROR');
-    return e.code
-      ? coded(e.message, e.code, e.exitCode)
-      : { line: e.message, exitCode: e.exitCode, code, message: e.message };
+    return {
+      code: e.code ?? (e.exitCode === EXIT.USAGE ? 'USAGE' : 'ERROR'),
+      message: e.message,
+      exitCode: e.exitCode,
+    };
   }
-  if (e instanceof ClientError) {
-    const exitCode = exitForClientError(e);
-    const { url, reason, status, nodeMessage } = e.detail;
-    if (e.kind === 'NODE_UNREACHABLE') {
-      const message = `cannot reach the node at ${url} (${reason}): is \`cairn start\` running? (--wait waits for it)`;
-      return { line: message, exitCode, code: e.code, message };
-    }
-    if (e.kind === 'NODE_REJECTED' && nodeMessage !== undefined) {
-      const message = status === 404 ? `not found: ${nodeMessage}` : `the node refused: ${nodeMessage}`;
-      return coded(message, e.code, exitCode);
-    }
-    return coded(e.message, e.code, exitCode);
-  }
+  if (e instanceof ClientError) return describeClientError(e, true);
   // A rule, mempool, protocol or verifier refusal: the exit follows its outcome kind alone.
-  if (e instanceof CodedError) return coded(e.message, e.code, exitForKind(e.kind));
-  if (e instanceof StorageError) return coded(e.message, e.code, EXIT.DATADIR);
+  if (e instanceof CodedError) return { code: e.code, message: e.message, exitCode: exitForKind(e.kind) };
+  if (e instanceof StorageError) {
+    return { code: e.code, message: e.message, exitCode: EXIT.DATADIR };
+  }
   const err = e as NodeJS.ErrnoException;
   if (err?.code === 'EACCES' || err?.code === 'ENOSPC' || err?.code === 'EROFS') {
-    return coded(err.message, err.code, EXIT.DATADIR);
+    return { code: err.code, message: err.message, exitCode: EXIT.DATADIR };
   }
-  const detail = process.env.CAIRN_DEBUG
-    ? `\n${(e as Error)?.stack ?? String(e)}`
-    : ' (set CAIRN_DEBUG=1 for details)';
-  const message = `unexpected error: ${(e as Error)?.message ?? String(e)}`;
-  return { line: `${message}${detail}`, exitCode: EXIT.INTERNAL, code: 'INTERNAL', message };
+  const hint = process.env.CAIRN_DEBUG ? '' : ' (set CAIRN_DEBUG=1 for details)';
+  return {
+    code: 'INTERNAL',
+    message: `unexpected error: ${(e as Error)?.message ?? String(e)}${hint}`,
+    exitCode: EXIT.INTERNAL,
+  };
 }
 
-/** Prints an error the way every command does: one line on stderr, or one JSON line with --json. */
+/** Prints an error the way every command does: one line on stderr, or one JSON document on stdout. */
 export function reportError(e: unknown, json: boolean): void {
-  const d = describeError(e);
-  process.stderr.write(
-    json ? `${JSON.stringify({ error: { code: d.code, message: d.message } })}\n` : `cairn: ${d.line}\n`,
-  );
-  process.exitCode = d.exitCode;
+  const f = describeError(e);
+  const trace =
+    f.code === 'INTERNAL' && process.env.CAIRN_DEBUG ? ((e as Error)?.stack ?? String(e)) : undefined;
+  reportFailure(f, json, trace);
 }
 
-/** Runs a command's action, printing any error as one line on stderr and setting the exit code. */
+/** Runs a command's action, printing any error the one way and setting the exit code. */
 export function action<A extends unknown[]>(
   fn: (...args: A) => Promise<void>,
 ): (...args: A) => Promise<void> {

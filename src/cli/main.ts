@@ -5,6 +5,7 @@
 import '../polyfill.js';
 import { Command, CommanderError } from 'commander';
 import { EXIT_HELP } from '../client/exit-codes.js';
+import { reportFailure, usageFailure } from '../client/report.js';
 import { packageVersion } from '../util/package-files.js';
 import { blockCommand } from './block.js';
 import { completionCommand } from './completion.js';
@@ -27,13 +28,16 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const version = packageVersion();
 
+const json = process.argv.includes('--json');
 const program = new Command('cairn')
   .description('Cairn: an educational proof-of-work blockchain node')
   .version(version, '-V, --version', 'print the version')
-  .showHelpAfterError('(run with --help for usage)')
+  // With --json nothing but the one document is printed: no hint after a usage error.
+  .showHelpAfterError(json ? false : '(run with --help for usage)')
   .exitOverride()
-  // Commander's own usage errors get the one prefix of every other error.
-  .configureOutput({ outputError: (text, write) => write(text.replace(/^error: /, 'cairn: ')) })
+  // Commander's own usage errors already start with the one prefix (src/client/report.ts); with --json
+  // they are printed as the JSON document below instead, so nothing else reaches the terminal.
+  .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) })
   .addHelpText(
     'after',
     `\nEnvironment:\n  ${ENV.api}\n  ${ENV.token}\n  ${ENV.log}\n  ${ENV.debug}\n\n${EXIT_HELP}`,
@@ -54,8 +58,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (e) {
   if (e instanceof CommanderError) {
-    process.exitCode = e.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    if (e.exitCode === 0) process.exitCode = EXIT.OK;
+    else if (json) reportFailure(usageFailure(e.message, EXIT.USAGE), true);
+    else process.exitCode = EXIT.USAGE;
   } else {
-    reportError(e, process.argv.includes('--json'));
+    reportError(e, json);
   }
 }

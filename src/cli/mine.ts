@@ -21,7 +21,10 @@ export function mineCommand(program: Command): void {
     .requiredOption('--blocks <n>', 'how many blocks to mine', positiveInt('blocks', 1_000_000))
     .requiredOption('--to <address>', 'the address credited with the block rewards')
     .option('--threads <n>', 'mining worker threads', positiveInt('threads', 256), 1)
-    .option('--json', 'print one compact JSON object per block');
+    .option(
+      '--json',
+      'print one compact JSON document at the end: the blocks, the seconds, the hashes tried and their rate',
+    );
   helpFooter(
     cmd,
     [
@@ -61,23 +64,54 @@ export function mineCommand(program: Command): void {
         throw e;
       }
       const { toHex } = await import('../consensus/bytes.js');
+      const { ProgressLine } = await import('../client/progress.js');
+      const { formatDuration, formatRate, plural } = await import('../client/format.js');
       const stop = new AbortController();
       const onSignal = () => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const miner = services.miner!;
+      // Blocks found go to stdout as they come (height and hash, for scripts); how it goes (blocks found,
+      // hash rate) to stderr, once a second or so. With --json: one document at the end, nothing else.
+      const found: { height: number; hash: string; txs: number }[] = [];
+      const progress = new ProgressLine(!flags.json);
+      const started = performance.now();
+      const hashesBefore = miner.hashes();
+      const status = () =>
+        `mining: ${found.length} of ${plural(flags.blocks, 'block')} found, ${formatRate(miner.hashrate(), 'H/s')}` +
+        ` (${plural(flags.threads, 'thread')})`;
       miner.on('block:mined', (b) => {
-        const hash = toHex(b.hash);
-        console.log(
-          flags.json ? JSON.stringify({ height: b.height, hash, txs: b.txCount }) : `${b.height} ${hash}`,
-        );
+        const block = { height: b.height, hash: toHex(b.hash), txs: b.txCount };
+        found.push(block);
+        if (!flags.json) console.log(`${block.height} ${block.hash}`);
+        progress.update(status);
       });
+      const ticker = setInterval(() => progress.update(status), 1000);
       try {
         await miner.mine(flags.blocks, to, stop.signal);
       } finally {
+        clearInterval(ticker);
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        const seconds = (performance.now() - started) / 1000;
+        const hashes = miner.hashes() - hashesBefore;
+        const rate = hashes / Math.max(seconds, 1e-3);
         await services.close();
+        if (flags.json) {
+          console.log(
+            JSON.stringify({
+              blocks: found,
+              seconds: Number(seconds.toFixed(3)),
+              hashes,
+              hashesPerSecond: Number(rate.toFixed(1)),
+            }),
+          );
+        } else {
+          progress.done(
+            `mined ${plural(found.length, 'block')} in ${formatDuration(seconds)}, ${formatRate(rate, 'H/s')} on average` +
+              (found.length < flags.blocks ? ` (stopped before ${flags.blocks})` : ''),
+          );
+        }
       }
     }),
   );

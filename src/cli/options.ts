@@ -5,6 +5,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { ApiClient } from '../client/api-client.js';
 import { DEFAULT_API, resolveApiToken, resolveApiUrl } from '../client/api-url.js';
 
+export { plural } from '../client/format.js';
 export { ENV, helpFooter } from '../client/help.js';
 
 /** The flags of the commands that open a datadir (the values are read in chain-options.ts). */
@@ -75,11 +76,6 @@ export async function connect(flags: ApiFlags): Promise<ApiClient> {
     await client.waitUntilUp(flags.wait === true ? DEFAULT_WAIT_SECONDS : flags.wait);
   }
   return client;
-}
-
-/** "1 confirmation", "2 confirmations". */
-export function plural(n: number | bigint, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 || n === 1n ? one : many}`;
 }
 
 /** Prints `value` as one compact JSON document, or as aligned "label  value" lines for people. */

@@ -13,6 +13,9 @@ interface StartFlags extends ChainFlags {
   readonly apiToken?: string;
   readonly apiTokenFile?: string;
   readonly p2pPort: number;
+  readonly p2pHost: string;
+  readonly announce: string[];
+  readonly mdns?: boolean;
   readonly peer: string[];
   readonly mine?: boolean;
   readonly miner?: string;
@@ -52,7 +55,19 @@ export function startCommand(program: Command, version: string): void {
     .option('--api-host <addr>', 'HTTP API address; anything but loopback requires --api-token', '127.0.0.1')
     .option('--api-token <token>', 'require "Authorization: Bearer <token>" on every API request (16+ chars)')
     .option('--api-token-file <file>', 'read the API token from the first line of this file')
-    .option('--p2p-port <n>', 'P2P TCP port, on all interfaces; 0 picks a free one', port('p2p-port'), 8646)
+    .option('--p2p-port <n>', 'P2P TCP port; 0 picks a free one', port('p2p-port'), 8646)
+    .option(
+      '--p2p-host <addr>',
+      'P2P listen address (default all interfaces; the API stays on --api-host)',
+      '0.0.0.0',
+    )
+    .option(
+      '--announce <addr>',
+      'the address other machines dial to reach this node, e.g. 203.0.113.7 or 203.0.113.7:8646 or a multiaddr (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--mdns', 'find peers on the local network by multicast DNS (a classroom LAN; off by default)')
     .option(
       '--peer <multiaddr>',
       'a peer to connect to, e.g. /ip4/127.0.0.1/tcp/8646/p2p/12D3Koo… (repeatable)',
@@ -77,6 +92,8 @@ export function startCommand(program: Command, version: string): void {
       'cairn start --regtest                       # a private chain; prints the funded dev keys',
       'cairn start --regtest --mine --miner cairn1…',
       'cairn start --peer /ip4/127.0.0.1/tcp/8646/p2p/12D3Koo… --p2p-port 8656 --api-port 8655',
+      'cairn start --announce 192.168.1.20 --peer /ip4/192.168.1.21/tcp/8646/p2p/12D3Koo…  # several machines',
+      'cairn start --mdns                          # find the other nodes on this LAN',
       'CAIRN_API_TOKEN=$(openssl rand -hex 16) cairn start --api-host 0.0.0.0',
     ],
     [ENV.token, ENV.log],
@@ -101,6 +118,8 @@ export function startCommand(program: Command, version: string): void {
       const mineTo = flags.miner ? address(flags.miner, params) : undefined;
       const apiToken = resolveApiToken(flags, process.env);
       await checkPeers(flags.peer);
+      const { announceMultiaddr } = await import('./announce.js');
+      const announce = flags.announce.map((a) => announceMultiaddr(a, flags.p2pPort));
       const { isLoopback } = await import('../api/server.js');
       if (!isLoopback(flags.apiHost) && apiToken === undefined) {
         throw new CliError(
@@ -156,6 +175,9 @@ export function startCommand(program: Command, version: string): void {
           apiPort: flags.apiPort,
           apiToken,
           p2pPort: flags.p2pPort,
+          p2pHost: flags.p2pHost,
+          p2pAnnounce: announce,
+          mdns: flags.mdns,
           peers: flags.peer,
           mineTo: flags.mine ? mineTo : undefined,
           minerThreads: flags.threads,

@@ -1,6 +1,6 @@
 // `cairn tx <id>`: one transaction, pending or confirmed, from a running node (Core: getrawtransaction).
 import type { Command } from 'commander';
-import { formatCoins } from '../client/coins.js';
+import { groupedCoins } from '../client/coins.js';
 import { action, CliError } from './exit-codes.js';
 import { type ApiFlags, apiOptions, connect, ENV, helpFooter, plural, printRecord } from './options.js';
 
@@ -32,8 +32,8 @@ export function txCommand(program: Command): void {
         ['id', t.id],
         ['from', t.from],
         ['to', t.to],
-        ['amount', `${formatCoins(BigInt(t.amount))} coins`],
-        ['fee', `${formatCoins(BigInt(t.fee))} coins`],
+        ['amount', `${groupedCoins(BigInt(t.amount))} coins`],
+        ['fee', `${groupedCoins(BigInt(t.fee))} coins`],
         ['nonce', t.nonce],
         [
           'status',

@@ -1,4 +1,5 @@
-// The one HTTP client of a Cairn node's API (docs/API.md), used by `cairn` and `cairn-wallet` alike.
+// The one HTTP client of a Cairn node's API (docs/openapi.json), used by `cairn`, `cairn-wallet` and the
+// devnet (scripts/devnet/http.ts).
 // Every method returns checked, typed values (amounts as bigint), and every failure is a ClientError
 // (./errors.ts) of one kind: NODE_UNREACHABLE, NODE_REJECTED or FAILED.
 // Requests go over node:http with a deadline, so a hung node makes a command fail with a message instead
@@ -24,7 +25,31 @@ export interface TxInfo {
   readonly status: 'pending' | 'confirmed';
   readonly blockHash: string | null;
   readonly height: number | null;
+  /** Blocks on top of and including its block (1 when just mined); 0 while pending. */
+  readonly confirmations: number;
   readonly raw: string | null;
+}
+
+/** One confirmed tx of an address (GET /accounts/:address/txs), seen from that address. */
+export interface AccountTx {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string;
+  readonly amount: bigint;
+  readonly fee: bigint;
+  readonly nonce: bigint;
+  readonly direction: 'in' | 'out' | 'self';
+  readonly height: number;
+  readonly blockHash: string;
+  /** The block's time, unix seconds. */
+  readonly time: number;
+  readonly confirmations: number;
+}
+
+export interface AccountTxPage {
+  readonly txs: readonly AccountTx[];
+  /** The cursor of the next (older) page, or null on the last page. */
+  readonly next: string | null;
 }
 
 /** One mempool entry. Only `id` is required; the wallet reads the rest from `raw` when it can. */
@@ -232,6 +257,46 @@ export class ApiClient {
     return nextNonce === null ? { address, balance, nonce } : { address, balance, nonce, nextNonce };
   }
 
+  /**
+   * GET /accounts/:address/txs: a page of the address's confirmed txs, newest first (`limit` per page,
+   * older than the cursor `before`, which is a previous page's `next`).
+   */
+  async accountTxs(address: string, opts: { limit?: number; before?: string } = {}): Promise<AccountTxPage> {
+    const query = new URLSearchParams();
+    if (opts.limit !== undefined) query.set('limit', String(opts.limit));
+    if (opts.before !== undefined) query.set('before', opts.before);
+    const q = query.toString();
+    const path = `/accounts/${encodeURIComponent(address)}/txs${q ? `?${q}` : ''}`;
+    const json = await this.get(path);
+    const bad = (why: string) => this.badResponse(`GET ${path}`, why);
+    if (!isRecord(json) || !Array.isArray(json.txs)) throw bad('no "txs" array');
+    const next = typeof json.next === 'string' ? json.next : null;
+    const txs = json.txs.map((t: unknown): AccountTx => {
+      if (!isRecord(t)) throw bad('a tx that is not an object');
+      const amount = readUint(t.amount);
+      const fee = readUint(t.fee);
+      const nonce = readUint(t.nonce);
+      const { id, from, to, direction, height, blockHash, time, confirmations } = t;
+      if (
+        typeof id !== 'string' ||
+        typeof from !== 'string' ||
+        typeof to !== 'string' ||
+        amount === null ||
+        fee === null ||
+        nonce === null ||
+        (direction !== 'in' && direction !== 'out' && direction !== 'self') ||
+        typeof height !== 'number' ||
+        typeof blockHash !== 'string' ||
+        typeof time !== 'number' ||
+        typeof confirmations !== 'number'
+      ) {
+        throw bad('a tx without id, from, to, amount, fee, nonce, direction, height, blockHash, time');
+      }
+      return { id, from, to, amount, fee, nonce, direction, height, blockHash, time, confirmations };
+    });
+    return { txs, next };
+  }
+
   /** POST /txs {"raw"} → the tx id the node assigned (202). A rejected tx is NODE_REJECTED with its code. */
   async submitTx(raw: string): Promise<string> {
     const [status, json] = await this.request('POST', '/txs', { raw });
@@ -256,6 +321,12 @@ export class ApiClient {
       status: json.status,
       blockHash: typeof json.blockHash === 'string' ? json.blockHash : null,
       height: typeof json.height === 'number' && Number.isSafeInteger(json.height) ? json.height : null,
+      confirmations:
+        typeof json.confirmations === 'number' && Number.isSafeInteger(json.confirmations)
+          ? json.confirmations
+          : json.status === 'confirmed'
+            ? 1
+            : 0,
       raw: typeof json.raw === 'string' ? json.raw : null,
     };
   }

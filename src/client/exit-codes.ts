@@ -1,6 +1,8 @@
 // The exit statuses of `cairn` and `cairn-wallet`: one table, so a script reads both the same way, and
 // one mapping from each error family to it. Rule and mempool refusals go by their outcome kind
 // (src/consensus/errors.ts, contract 1): input → USAGE, wrong-chain → DATADIR, anything else → REJECTED.
+// Every failure a script may want to tell apart has its own number: bad usage, not found, a rule's
+// refusal, no node, a locked (or foreign) datadir, a keystore that will not open.
 import { type OutcomeKind, RULE_CODES, type RuleCode } from '../consensus/errors.js';
 import type { ClientError } from './errors.js';
 
@@ -15,28 +17,28 @@ export const EXIT = {
   /** A chain or mempool rule (or the node) refused the request; the code is printed. */
   REJECTED: 4,
   /**
-   * The local files the command works on are unusable: for `cairn`, a datadir locked by another process,
-   * holding another chain (WRONG_CHAIN) or a newer schema; for `cairn-wallet`, a wrong password or a
-   * corrupt keystore. One number for both, because each program has only one such store and scripts
-   * already relied on 5 in both before the table was shared.
+   * `cairn`'s datadir is unusable: locked by another process (DATADIR_LOCKED: a running node holds it),
+   * holding another chain (WRONG_CHAIN), written by a newer schema, or not usable at all
+   * (DATADIR_UNUSABLE: not a directory, a database that does not open, a damaged peer key).
    */
   DATADIR: 5,
-  KEYSTORE: 5,
   /** The node has no such block or tx (`cairn block`, `cairn tx`). */
   NOT_FOUND: 6,
+  /** `cairn-wallet`'s keystore is unusable: a wrong password, or a corrupt, truncated or tampered file. */
+  KEYSTORE: 7,
 } as const;
 
 /** The table as `--help` and the README show it. */
-export const EXIT_HELP = `Exit status:
+export const EXIT_HELP = `Exit status (the same in cairn and cairn-wallet):
   0  success
   1  unexpected failure (a bug, a node that answers nonsense, an I/O error)
   2  bad input: an argument, flag, amount, address or file; nothing was changed
   3  the node could not be reached (or did not answer in time)
   4  refused by a chain or mempool rule, or by the node (the code is printed)
-  5  unusable local store: a locked datadir, another chain's datadir (WRONG_CHAIN),
-     a datadir or peer key that cannot be used (DATADIR_UNUSABLE),
-     a wrong password or a corrupt keystore
-  6  not found: the node has no such block or tx`;
+  5  the datadir is locked by a running node, holds another chain (WRONG_CHAIN),
+     or cannot be used, nor its peer key (DATADIR_UNUSABLE)
+  6  not found: the node has no such block or tx
+  7  the keystore cannot be opened: a wrong password, or a corrupt keystore`;
 
 /** Contract 1: the CLI exit of a rule or mempool refusal, derived from its outcome kind alone. */
 export function exitForKind(kind: OutcomeKind): number {

@@ -19,7 +19,7 @@ export interface TxSource {
 }
 
 /** The proof-of-work engine (PowSearch); an option so tests can drive the miner's decisions directly. */
-export type PowEngine = Pick<PowSearch, 'solve' | 'hashrate' | 'close'>;
+export type PowEngine = Pick<PowSearch, 'solve' | 'hashrate' | 'close'> & Partial<Pick<PowSearch, 'hashes'>>;
 
 export interface MinerOptions {
   readonly chain: Chain;
@@ -68,6 +68,11 @@ export class Miner extends EventEmitter<MinerEvents> {
 
   hashrate(): number {
     return this.search.hashrate();
+  }
+
+  /** Hashes tried since the miner started (0 for an engine that does not count). */
+  hashes(): number {
+    return this.search.hashes?.() ?? 0;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

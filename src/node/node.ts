@@ -49,6 +49,10 @@ export interface NodeOptions {
   /** P2P TCP port (0: any free port) and the interface to listen on (default all). */
   readonly p2pPort?: number;
   readonly p2pHost?: string;
+  /** Multiaddrs peers should dial to reach this node (default: its listen addresses). */
+  readonly p2pAnnounce?: readonly string[];
+  /** Find peers on the local network by multicast DNS. */
+  readonly mdns?: boolean;
   /** Multiaddrs of peers to bootstrap from (any number; none is special). */
   readonly peers?: readonly string[];
   /** Mine continuously to this 20-byte address hash. */
@@ -104,6 +108,8 @@ export class CairnNode {
       datadir: opts.datadir,
       port: opts.p2pPort ?? 0,
       host: opts.p2pHost,
+      announce: opts.p2pAnnounce,
+      mdns: opts.mdns,
       bootstrap: opts.peers ?? [],
       logger: logger.child({ name: 'p2p' }),
     });

@@ -14,6 +14,7 @@ import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@
 import { type GossipSub, gossipsub, StrictNoSign, type TopicValidatorResult } from '@libp2p/gossipsub';
 import { identify } from '@libp2p/identify';
 import type { ConnectionGater, PrivateKey } from '@libp2p/interface';
+import { mdns } from '@libp2p/mdns';
 import { ping } from '@libp2p/ping';
 import { tcp } from '@libp2p/tcp';
 import { createLibp2p, type Libp2p } from 'libp2p';
@@ -52,6 +53,13 @@ export interface HostOptions {
   readonly privateKey: PrivateKey;
   readonly host: string;
   readonly port: number;
+  /**
+   * The multiaddrs peers should dial instead of the listen address (libp2p's `addresses.announce`): a
+   * public address in front of a NAT, or the devnet's shaping relay in front of the node.
+   */
+  readonly announce?: readonly string[];
+  /** Look for peers on the local network with multicast DNS (off unless asked for). */
+  readonly mdns?: boolean;
   readonly topics: readonly string[];
   /** Largest gossip payload (a full block) plus framing; larger RPC frames are dropped unread. */
   readonly maxMessageBytes: number;
@@ -75,8 +83,11 @@ export type Host = Libp2p<{ pubsub: Pubsub; identify: unknown; ping: unknown }>;
 export async function createHost(opts: HostOptions): Promise<Host> {
   return createLibp2p({
     privateKey: opts.privateKey,
-    addresses: { listen: [`/ip4/${opts.host}/tcp/${opts.port}`] },
+    addresses: { listen: [`/ip4/${opts.host}/tcp/${opts.port}`], announce: [...(opts.announce ?? [])] },
     transports: [tcp()],
+    // mDNS (the libp2p mDNS spec: a PTR query for _p2p._udp.local every 10 s on 224.0.0.251:5353) only
+    // finds peers: libp2p emits `peer:discovery` and dials nobody itself, so the peer manager does.
+    peerDiscovery: opts.mdns ? [mdns()] : [],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: opts.gater,

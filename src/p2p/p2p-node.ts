@@ -14,7 +14,7 @@
 // Core: this is the role of CConnman + PeerManagerImpl (net.cpp, net_processing.cpp).
 import { EventEmitter } from 'node:events';
 import type { GossipsubMessage } from '@libp2p/gossipsub';
-import type { IdentifyResult, PeerId } from '@libp2p/interface';
+import type { IdentifyResult, PeerId, PeerInfo } from '@libp2p/interface';
 import type { ChainParams } from '../consensus/types.js';
 import type { Logger } from '../util/logger.js';
 import type { P2PChain, P2PMempool } from './chain-view.js';
@@ -83,6 +83,10 @@ export interface P2PNodeOptions extends Partial<P2PLimits> {
   readonly port: number;
   /** Interface to listen on (default 0.0.0.0: all). */
   readonly host?: string;
+  /** Multiaddrs to tell peers to dial instead of the listen address (`cairn start --announce`). */
+  readonly announce?: readonly string[];
+  /** Find peers on the local network by multicast DNS (`cairn start --mdns`). */
+  readonly mdns?: boolean;
   /** Multiaddrs to dial at start and keep redialling. */
   readonly bootstrap?: readonly string[];
   readonly logger: Logger;
@@ -197,6 +201,8 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
       privateKey,
       host: this.opts.host ?? '0.0.0.0',
       port: this.opts.port,
+      announce: this.opts.announce,
+      mdns: this.opts.mdns,
       topics: [this.ids.blocksTopic, this.ids.txsTopic],
       // A block at the size limit, plus room for gossipsub's protobuf envelope and control messages.
       maxMessageBytes: params.maxBlockBytes + 64 * 1024,
@@ -220,6 +226,13 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     host.addEventListener('peer:identify', (evt: CustomEvent<IdentifyResult>) =>
       this.peerManager.onIdentify(evt.detail.peerId.toString(), evt.detail.listenAddrs),
     );
+    // A peer found by mDNS: libp2p (since 1.0) only reports it, so it goes into the address book and the
+    // peer manager dials it while we are below the target, as it does with peer-exchange addresses.
+    host.addEventListener('peer:discovery', (evt: CustomEvent<PeerInfo>) => {
+      const peer = evt.detail.id.toString();
+      if (this.peerManager.discovered(peer, evt.detail.multiaddrs))
+        this.opts.logger.info({ peer, addrs: evt.detail.multiaddrs.map(String) }, 'peer discovered');
+    });
 
     await host.start();
     this.peerManager.start(host);
@@ -251,13 +264,17 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
     return this.id;
   }
 
-  /** Addresses others can dial, with /p2p/<id>: the loopback ones if we listen on loopback. */
+  /**
+   * Addresses others can dial, with /p2p/<id>: the announced ones (`--announce`) if any, else one per
+   * interface we listen on, loopback first (what a devnet on one machine dials), then the LAN addresses
+   * that other machines can use.
+   */
   multiaddrs(): string[] {
     const all = this.host()
       .getMultiaddrs()
       .map((a) => a.toString());
-    const loopback = all.filter((a) => a.startsWith('/ip4/127.0.0.1/'));
-    return loopback.length > 0 ? loopback : all;
+    const loopback = (a: string) => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/');
+    return [...all.filter(loopback), ...all.filter((a) => !loopback(a))];
   }
 
   /** Connected peers, and banned peers while their ban lasts. */

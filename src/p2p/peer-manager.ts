@@ -145,6 +145,26 @@ export class PeerManager {
     return out;
   }
 
+  /**
+   * A peer found on the local network (mDNS): its dialable addresses go into the address book and the
+   * peer is dialled now if we are below the target. Loopback addresses are left out: on a LAN they name
+   * the finder's own machine, not the peer's. Returns true the first time we hear of the peer.
+   */
+  discovered(peer: string, addrs: readonly Multiaddr[]): boolean {
+    if (peer === this.selfId || this.refuses(peer)) return false;
+    const usable = addrs
+      .filter((a) => {
+        const s = a.toString();
+        return s.includes('/tcp/') && !/^\/ip4\/(127\.|0\.0\.0\.0)|^\/ip6\/::1?\//.test(s);
+      })
+      .map((a) => (peerIdOf(a) ? a : a.encapsulate(`/p2p/${peer}`)));
+    if (usable.length === 0) return false;
+    const isNew = !this.known.has(peer);
+    this.learn(peer, usable, false);
+    if (isNew) this.maintain();
+    return isNew;
+  }
+
   /** Records the listen addresses a peer announced (identify), so we can share and redial them. */
   onIdentify(peer: string, listenAddrs: readonly Multiaddr[]): void {
     const usable = listenAddrs

@@ -17,14 +17,19 @@ import {
   HASH_BYTES,
   type Hash,
   HEADER_BYTES,
+  MAX_U32,
 } from '../consensus/types.js';
 import {
+  type AddressTxRef,
   decodeAccount,
+  decodeAddressTx,
   decodeHash,
   decodeHeaderEntry,
   decodeTxLocation,
   decodeU32,
   encodeAccount,
+  encodeAddressTxKey,
+  encodeAddressTxValue,
   encodeHeaderEntry,
   encodeTxLocation,
   encodeU32,
@@ -87,6 +92,11 @@ export interface ChainBatch {
   delAccount(address: Uint8Array): this;
   putTxLocation(id: Hash, blockHash: Hash, index: number): this;
   delTxLocation(id: Hash): this;
+  /** An address index entry: the tx at (height, position), in block `blockHash`, sends from or pays `address`. */
+  putAddressTx(address: Uint8Array, ref: AddressTxRef): this;
+  delAddressTx(address: Uint8Array, height: number, position: number): this;
+  /** An address index record by its raw key, whatever it holds: for `cairn reindex`, which drops them all. */
+  delAddressTxKey(key: Uint8Array): this;
   setTip(hash: Hash): this;
   setDigest(digest: Uint8Array): this;
   /** A small named record; the names with typed setters (tip, schema, digest) are refused here. */
@@ -168,6 +178,7 @@ export class ChainStore {
       mainChain: openSublevel(db, SUBLEVEL.mainChain),
       account: openSublevel(db, SUBLEVEL.account),
       txIndex: openSublevel(db, SUBLEVEL.txIndex),
+      addressTx: openSublevel(db, SUBLEVEL.addressTx),
       meta: openSublevel(db, SUBLEVEL.meta),
     };
     const store = new ChainStore(dir, db, sub, lock, options.durability ?? 'none');
@@ -449,10 +460,40 @@ export class ChainStore {
     }
   }
 
+  /** Every address index key, whatever its value: for `cairn reindex`, which drops the index to rebuild it. */
+  async *iterateAddressTxKeys(): AsyncGenerator<Uint8Array, void, undefined> {
+    for await (const key of damagedIterator(this.sub.addressTx.keys(), 'the address index')) {
+      yield new Uint8Array(key);
+    }
+  }
+
   async getTxLocation(id: Hash): Promise<TxLocation | undefined> {
     expectLength(id, HASH_BYTES, 'tx id');
     const value = await damaged(this.sub.txIndex.get(id), 'a tx location');
     return value === undefined ? undefined : decodeTxLocation(view(value));
+  }
+
+  /**
+   * The address index entries of `address`, newest first (highest height, then position), strictly before
+   * (`before.height`, `before.position`) when given, at most `limit`. One reverse range scan.
+   */
+  async getAddressTxs(
+    address: Uint8Array,
+    limit: number,
+    before?: { readonly height: number; readonly position: number },
+  ): Promise<AddressTxRef[]> {
+    expectLength(address, ADDRESS_BYTES, 'address');
+    const gte = encodeAddressTxKey(address, 0, 0);
+    const end = before ?? { height: MAX_U32, position: MAX_U32 };
+    const bound = encodeAddressTxKey(address, end.height, end.position);
+    // Without a cursor the last possible key is included too (lte); with one, the cursor itself is not.
+    const range = before ? { gte, lt: bound } : { gte, lte: bound };
+    const out: AddressTxRef[] = [];
+    const entries = this.sub.addressTx.iterator({ ...range, reverse: true, limit });
+    for await (const [key, value] of damagedIterator(entries, 'the address index')) {
+      out.push(decodeAddressTx(view(key), view(value)));
+    }
+    return out;
   }
 
   /** The main chain's tip hash; undefined only before the chain has written genesis. */
@@ -564,6 +605,22 @@ class Batch implements ChainBatch {
   delTxLocation(id: Hash): this {
     expectLength(id, HASH_BYTES, 'tx id');
     return this.del(this.sub.txIndex, id);
+  }
+
+  putAddressTx(address: Uint8Array, ref: AddressTxRef): this {
+    return this.put(
+      this.sub.addressTx,
+      encodeAddressTxKey(address, ref.height, ref.position),
+      encodeAddressTxValue(ref.id, ref.blockHash),
+    );
+  }
+
+  delAddressTx(address: Uint8Array, height: number, position: number): this {
+    return this.del(this.sub.addressTx, encodeAddressTxKey(address, height, position));
+  }
+
+  delAddressTxKey(key: Uint8Array): this {
+    return this.del(this.sub.addressTx, key);
   }
 
   setTip(hash: Hash): this {

@@ -8,6 +8,7 @@ import { bigIntToBytes, bytesToBigInt } from '../consensus/bytes.js';
 import { decodeHeader, encodeHeader } from '../consensus/encoding.js';
 import {
   type Account,
+  ADDRESS_BYTES,
   type BlockHeader,
   HASH_BYTES,
   type Hash,
@@ -153,6 +154,57 @@ export function decodeTxLocation(bytes: Uint8Array): TxLocation {
   const location = { blockHash: r.copy(HASH_BYTES), index: r.u32() };
   r.end();
   return location;
+}
+
+/** One entry of the address index: a main-chain tx that pays or is paid by an address. */
+export interface AddressTxRef {
+  /** Main-chain height of the block that holds the tx. */
+  readonly height: number;
+  /** The tx's position in that block. */
+  readonly position: number;
+  readonly id: Hash;
+  readonly blockHash: Hash;
+}
+
+/** address 20 ‖ height u32 ‖ position u32: bytewise order is (address, height, position). */
+export const ADDRESS_TX_KEY_BYTES = ADDRESS_BYTES + 8;
+/** tx id 32 ‖ block hash 32 */
+export const ADDRESS_TX_VALUE_BYTES = 2 * HASH_BYTES;
+
+export function encodeAddressTxKey(address: Uint8Array, height: number, position: number): Uint8Array {
+  expectLength(address, ADDRESS_BYTES, 'address');
+  return new Writer(ADDRESS_TX_KEY_BYTES, badArgument('address index key'))
+    .raw(address, ADDRESS_BYTES)
+    .u32(checkedU32(height, 'height'))
+    .u32(checkedU32(position, 'tx position in block'))
+    .finish();
+}
+
+export function encodeAddressTxValue(id: Hash, blockHash: Hash): Uint8Array {
+  expectLength(id, HASH_BYTES, 'tx id');
+  expectLength(blockHash, HASH_BYTES, 'block hash');
+  return new Writer(ADDRESS_TX_VALUE_BYTES, badArgument('address index value'))
+    .raw(id, HASH_BYTES)
+    .raw(blockHash, HASH_BYTES)
+    .finish();
+}
+
+export function decodeAddressTx(key: Uint8Array, value: Uint8Array): AddressTxRef {
+  if (key.length !== ADDRESS_TX_KEY_BYTES) {
+    throw corrupt('address index key', `${key.length} bytes, expected ${ADDRESS_TX_KEY_BYTES}`);
+  }
+  if (value.length !== ADDRESS_TX_VALUE_BYTES) {
+    throw corrupt('address index value', `${value.length} bytes, expected ${ADDRESS_TX_VALUE_BYTES}`);
+  }
+  const k = new Reader(key, 'address index key', corruptRecord('address index key'));
+  k.copy(ADDRESS_BYTES);
+  const height = k.u32();
+  const position = k.u32();
+  k.end();
+  const v = new Reader(value, 'address index value', corruptRecord('address index value'));
+  const ref = { height, position, id: v.copy(HASH_BYTES), blockHash: v.copy(HASH_BYTES) };
+  v.end();
+  return ref;
 }
 
 export function encodeU32(value: number, what: string): Uint8Array {

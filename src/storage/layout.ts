@@ -18,6 +18,9 @@
 //   c         height u32 big-endian (4)    block hash (32) of the main chain at that height  chainActive
 //   a         address (20)                 balance u64 ‖ nonce u64 (16 bytes)                chainstate ('C')
 //   t         tx id (32)                   block hash (32) ‖ index in block u32 (36 bytes)   txindex ('t')
+//   x         address (20) ‖ height u32 ‖  tx id (32) ‖ block hash (32) (64 bytes)          (none: Core has
+//             position in block u32 (28)   one key per main-chain tx that sends from or pays  no address index;
+//                                          the address: its history, newest last              Electrum's is like it)
 //   m         UTF-8 name                   small records, see META below                     chainstate ('B')
 //
 // Keys and values are raw bytes (`keyEncoding: 'view'`, `valueEncoding: 'view'`): no JSON on the hot path.
@@ -48,6 +51,11 @@ export const SUBLEVEL = {
   account: 'a',
   /** tx index: tx id → block hash ‖ index, for main-chain txs only. */
   txIndex: 't',
+  /**
+   * address index: address ‖ height ‖ position → tx id ‖ block hash, one key per main-chain tx that sends
+   * from or pays the address (src/chain/address-indexer.ts). Disconnecting a block deletes its keys.
+   */
+  addressTx: 'x',
   /** meta: small named records. */
   meta: 'm',
 } as const;

@@ -14,7 +14,7 @@ describe('the shared exit table', () => {
     for (const info of Object.values(MEMPOOL_CODES)) expect(exitForKind(info.kind)).toBe(EXIT.REJECTED);
   });
 
-  it('distinct numbers for usage, unreachable, rejected, datadir/keystore and not found; all in --help', () => {
+  it('distinct numbers for usage, unreachable, rejected, datadir, not found and keystore; all in --help', () => {
     const numbers = [
       EXIT.INTERNAL,
       EXIT.USAGE,
@@ -22,7 +22,9 @@ describe('the shared exit table', () => {
       EXIT.REJECTED,
       EXIT.DATADIR,
       EXIT.NOT_FOUND,
+      EXIT.KEYSTORE,
     ];
+    expect(numbers).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(new Set(numbers).size).toBe(numbers.length);
     for (const n of [EXIT.OK, ...numbers]) expect(EXIT_HELP).toMatch(new RegExp(`^ {2}${n} {2}\\S`, 'm'));
   });

@@ -17,6 +17,8 @@ let home: string;
 let devnetDir: string;
 let regtestDir: string;
 let otherGenesis: string;
+let minedDevnet: Awaited<ReturnType<typeof run>>;
+let minedRegtest: Awaited<ReturnType<typeof run>>;
 
 /** Everything a replay could "correct": tip, digest, the main chain and every account. */
 async function chainState(dir: string): Promise<unknown> {
@@ -48,14 +50,41 @@ beforeAll(async () => {
   const genesis = JSON.parse(await readFile(join(ROOT, 'genesis.json'), 'utf8')) as Record<string, unknown>;
   otherGenesis = join(home, 'other-genesis.json');
   await writeFile(otherGenesis, JSON.stringify({ ...genesis, initialSubsidy: '4000000000' }));
-  const [a, b] = await Promise.all([
-    run(cairnArgs('mine', '--datadir', devnetDir, '--blocks', '2', '--to', TO)),
-    run(cairnArgs('mine', '--datadir', regtestDir, '--regtest', '--blocks', '3', '--to', TO)),
+  [minedDevnet, minedRegtest] = await Promise.all([
+    // Real difficulty: a few seconds a block, much longer on a loaded machine.
+    run(cairnArgs('mine', '--datadir', devnetDir, '--blocks', '2', '--to', TO), { timeoutMs: 170_000 }),
+    run(cairnArgs('mine', '--datadir', regtestDir, '--regtest', '--blocks', '3', '--to', TO, '--json')),
   ]);
-  expect(a.code, a.stderr).toBe(0);
-  expect(b.code, b.stderr).toBe(0);
-}, 120_000);
+  expect(minedDevnet.code, minedDevnet.stderr).toBe(0);
+  expect(minedRegtest.code, minedRegtest.stderr).toBe(0);
+}, 180_000);
 afterAll(() => rm(home, { recursive: true, force: true }));
+
+describe('cairn mine shows its progress', () => {
+  it('blocks on stdout as found; blocks found and hash rate on stderr; --json: one document, nothing else', () => {
+    const lines = minedDevnet.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const [i, line] of lines.entries()) expect(line).toMatch(new RegExp(`^${i + 1} [0-9a-f]{64}$`));
+    // Real difficulty: the last line sums it up with the average hash rate.
+    expect(minedDevnet.stderr).toMatch(
+      /^mined 2 blocks in \d+(\.\d)? (s|min \d+ s), \d+(\.\d+)? [kMG]?H\/s on average$/m,
+    );
+    expect(minedRegtest.stderr).toBe('');
+    const doc = JSON.parse(minedRegtest.stdout) as {
+      blocks: { height: number; hash: string; txs: number }[];
+      seconds: number;
+      hashes: number;
+      hashesPerSecond: number;
+    };
+    expect(minedRegtest.stdout.trim().split('\n')).toHaveLength(1);
+    expect(doc.blocks.map((b) => b.height)).toEqual([1, 2, 3]);
+    for (const b of doc.blocks) expect(b.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(doc.seconds).toBeGreaterThan(0);
+    // At least the one hash that met the target, per block; the rate is the count over the time.
+    expect(doc.hashes).toBeGreaterThanOrEqual(3);
+    expect(doc.hashesPerSecond).toBeCloseTo(doc.hashes / doc.seconds, 0);
+  });
+});
 
 describe('a datadir of another chain is refused before anything changes', () => {
   const devnet = loadParams();
@@ -102,7 +131,7 @@ describe('a datadir of another chain is refused before anything changes', () => 
         expect(r.code, `${label}\n${r.stderr}`).toBe(5);
         const lines = r.stderr.trim().split('\n');
         expect(lines, label).toHaveLength(1);
-        expect(lines[0], label).toMatch(/^cairn: datadir .* holds another chain/);
+        expect(lines[0], label).toMatch(/^error: datadir .* holds another chain/);
         expect(lines[0], label).toContain('[WRONG_CHAIN]');
         expect(lines[0], label).toContain(toHex(stored));
         expect(lines[0], label).toContain(toHex(expected));
@@ -112,7 +141,8 @@ describe('a datadir of another chain is refused before anything changes', () => 
       }
       const json = await run(cairnArgs('reindex', '--datadir', dir, ...flags, '--json'));
       expect(json.code).toBe(5);
-      expect(JSON.parse(json.stderr).error.code).toBe('WRONG_CHAIN');
+      expect(json.stderr).toBe('');
+      expect(JSON.parse(json.stdout).error.code).toBe('WRONG_CHAIN');
     }
     expect({ devnet: await chainState(devnetDir), regtest: await chainState(regtestDir) }).toEqual(before);
   }, 300_000);

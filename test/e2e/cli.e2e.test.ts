@@ -36,6 +36,15 @@ async function api<T>(path: string, token = TOKEN): Promise<T> {
   return (await res.json()) as T;
 }
 
+/** A --json run: exactly one compact JSON document on stdout, nothing on stderr. */
+function jsonOnly(r: { stdout: string; stderr: string }, what: string): Record<string, unknown> {
+  expect(r.stderr, what).toBe('');
+  const lines = r.stdout.trim().split('\n');
+  expect(lines, `${what}: ${r.stdout}`).toHaveLength(1);
+  expect(r.stdout, what).toBe(`${lines[0]}\n`);
+  return JSON.parse(lines[0]!) as Record<string, unknown>;
+}
+
 /** A CLI run that must fail with one line on stderr (never "unexpected error"), nothing on stdout. */
 function oneLine(r: { stdout: string; stderr: string }, what: string): string {
   const lines = r.stderr.trim().split('\n');
@@ -71,7 +80,7 @@ describe('cairn against a regtest node with an API token', () => {
   it('the token from --api-token, --api-token-file or CAIRN_API_TOKEN; none is refused as UNAUTHORIZED', async () => {
     const none = await run(cairnArgs('status', '--api', node.api));
     expect(none.code).toBe(2);
-    expect(oneLine(none, 'no token')).toMatch(/^cairn: .*\[UNAUTHORIZED\]$/);
+    expect(oneLine(none, 'no token')).toMatch(/^error: .*\[UNAUTHORIZED\]$/);
     const runs = await Promise.all([
       run(cairnArgs('status', '--api', node.api, '--api-token', TOKEN)),
       run(cairnArgs('status', '--api', bare, '--api-token-file', tokenFile)),
@@ -118,18 +127,30 @@ describe('cairn against a regtest node with an API token', () => {
     expect(line).toContain('[DATADIR_LOCKED]');
   });
 
-  it('not found is exit 6; --json errors are one {"error":{"code","message"}} line on stderr', async () => {
+  it('not found is exit 6; with --json an error is the one {"error":{"code","message"}} document on stdout', async () => {
     const r = await run(cairnArgs('block', '999999', '--api', bare, '--api-token', TOKEN));
     expect(r.code).toBe(6);
-    expect(oneLine(r, 'block 999999')).toMatch(/^cairn: not found: .*\[NOT_FOUND\]$/);
+    expect(oneLine(r, 'block 999999')).toMatch(/^error: not found: .*\[NOT_FOUND\]$/);
     const j = await run(cairnArgs('tx', 'ab'.repeat(32), '--api', bare, '--api-token', TOKEN, '--json'));
     expect(j.code).toBe(6);
-    expect(JSON.parse(oneLine(j, 'tx --json'))).toEqual({
+    expect(jsonOnly(j, 'tx --json')).toEqual({
       error: { code: 'NOT_FOUND', message: expect.any(String) },
     });
     const down = await run(cairnArgs('status', '--api', '127.0.0.1:9', '--json'));
     expect(down.code).toBe(3);
-    expect(JSON.parse(oneLine(down, 'unreachable --json')).error.code).toBe('NODE_UNREACHABLE');
+    expect(jsonOnly(down, 'unreachable --json')).toMatchObject({ error: { code: 'NODE_UNREACHABLE' } });
+    // Commander's own usage errors too, in both CLIs.
+    const [usage, walletUsage] = await Promise.all([
+      run(cairnArgs('status', '--json', '--no-such-flag')),
+      run(walletArgs('--json', 'balance')),
+    ]);
+    expect([usage.code, walletUsage.code]).toEqual([2, 2]);
+    expect(jsonOnly(usage, 'usage --json')).toEqual({
+      error: { code: 'USAGE', message: "unknown option '--no-such-flag'" },
+    });
+    expect(jsonOnly(walletUsage, 'wallet usage --json')).toEqual({
+      error: { code: 'USAGE', message: expect.stringMatching(/missing required argument/) },
+    });
   });
 
   it('cairn-wallet takes the same token options and the same scheme-less --api', async () => {
@@ -195,7 +216,7 @@ describe('every flag is checked before anything starts: one line, exit 2, no dat
       { env },
     );
     expect(r.code, r.stderr).toBe(2);
-    expect(oneLine(r, what)).toMatch(new RegExp(`^cairn: .*${message.source}`));
+    expect(oneLine(r, what)).toMatch(new RegExp(`^error: .*${message.source}`));
     await expect(stat(dir)).rejects.toThrow(/ENOENT/);
   });
 });
@@ -213,7 +234,8 @@ describe('help, version and completion', () => {
     expect(cv.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(wv.stdout).toBe(cv.stdout);
     for (const h of [help.stdout, whelp.stdout]) {
-      expect(h).toMatch(/Exit status:/);
+      expect(h).toMatch(/^Exit status \(the same in cairn and cairn-wallet\):$/m);
+      expect(h).toMatch(/^ {2}7 {2}the keystore cannot be opened/m);
       expect(h).toMatch(/^ {2}6 {2}not found/m);
       expect(h).toContain('CAIRN_API_TOKEN');
     }

@@ -97,7 +97,7 @@ describe.skipIf(!run)('dashboard in Chromium', () => {
     );
     expect(await page.textContent('.inspector')).toContain('hash ≤ target');
     expect(browser.errors).toEqual([]);
-  });
+  }, 120_000); // real processes: a node's start alone takes seconds on a loaded machine
 
   it('drops the event stream, reconnects and shows the same state as the node, with no duplicates', async () => {
     const a = await node('a');
@@ -122,7 +122,7 @@ describe.skipIf(!run)('dashboard in Chromium', () => {
     const log = await page.textContent('.events');
     for (const h of body.hashes as string[]) expect(log!.split(h.slice(0, 10)).length - 1).toBe(1);
     expect(browser.errors).toEqual([]);
-  });
+  }, 120_000); // real processes: a node's start alone takes seconds on a loaded machine
 
   it('shows a fork as two lanes, then the reorg banner with its depth', async () => {
     const a = await node('a');
@@ -164,5 +164,5 @@ describe.skipIf(!run)('dashboard in Chromium', () => {
     expect(await page.getAttribute(`svg .block[data-hash="${active.hash}"]`, 'data-lane')).toBe('0');
     expect(tips.filter((t) => t.status === 'valid-fork')).toHaveLength(1);
     expect(browser.errors).toEqual([]);
-  });
+  }, 120_000); // real processes: a node's start alone takes seconds on a loaded machine
 });

@@ -137,7 +137,7 @@ describe('cairn start (end to end)', () => {
     const res = await run(cairnArgs('status', '--api', 'http://127.0.0.1:9'));
     expect(res.code).toBe(3);
     expect(res.stderr.trim()).toMatch(
-      /^cairn: cannot reach the node at http:\/\/127\.0\.0\.1:9 .*cairn start/,
+      /^error: cannot reach the node at http:\/\/127\.0\.0\.1:9 .*cairn start/,
     );
   });
 });

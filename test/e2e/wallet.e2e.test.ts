@@ -12,7 +12,7 @@ import { encodeAddress } from '../../src/consensus/address.js';
 import { blockSubsidy } from '../../src/consensus/subsidy.js';
 import { COIN } from '../../src/consensus/types.js';
 import { loadParams } from '../../src/node/params.js';
-import { formatCoins } from '../../wallet/amount.js';
+import { formatCoins, groupedCoins } from '../../wallet/amount.js';
 import { devKeys } from '../../wallet/dev-keys.js';
 import { DEFAULT_FEE } from '../../wallet/tx-builder.js';
 import { testKey } from '../helpers/chain-fixtures.js';
@@ -61,9 +61,10 @@ function walletEnv(): NodeJS.ProcessEnv {
   };
 }
 
-/** A successful --json command: exit 0, and its stdout is one JSON line. */
+/** A successful --json command: exit 0, its stdout is one JSON line, and nothing else is printed. */
 function ok<T = Record<string, unknown>>(r: Result): T {
   expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toBe('');
   const lines = r.stdout.trim().split('\n');
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0]!) as T;
@@ -115,7 +116,8 @@ beforeAll(async () => {
   expect(dev0to4.wallets).toEqual(
     dev.map((address, i) => expect.objectContaining({ name: `dev${i}`, address, imported: true })),
   );
-  expect(imported.stderr).toMatch(/PUBLIC, INSECURE/);
+  // With --json the warning is a field of the one document (and stderr stays empty).
+  expect((dev0to4 as unknown as { warning: string }).warning).toMatch(/PUBLIC, INSECURE/);
 
   const created = ok<{ name: string; address: string; mnemonic: string; keystore: string }>(
     await wallet(['create', 'alice', '--json']),
@@ -158,7 +160,7 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
         '--from',
         'dev0',
         '--to',
-        dev[1]!,
+        'dev1', // a wallet name, as `balance` takes one
         '--amount',
         '1.5',
         '--api',
@@ -211,8 +213,22 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
       nonce: '1',
     });
     expect(byAddress.code, byAddress.stderr).toBe(0);
-    expect(byAddress.stdout).toContain(`confirmed: ${formatCoins(dev1Before + amount)} coins`);
-  }, 60_000);
+    expect(byAddress.stdout).toContain(`confirmed: ${groupedCoins(dev1Before + amount)} coins`);
+    // The recipient's history shows the transfer it received (not only what it sent).
+    const incoming = ok<{ txs: Record<string, unknown>[] }>(
+      await wallet(['history', 'dev1', '--api', node.api, '--json']),
+    );
+    expect(incoming.txs).toContainEqual(
+      expect.objectContaining({
+        direction: 'in',
+        status: 'confirmed',
+        from: dev[0],
+        to: dev[1],
+        amount: amount.toString(),
+        confirmations: 1,
+      }),
+    );
+  }, 120_000);
 
   it('five sends in a row without waiting: consecutive nonces, all pending, all mined in one block', async () => {
     const from = 'dev2';
@@ -272,9 +288,12 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
       pending: (aliceBefore + received).toString(),
       pendingIncoming: received.toString(),
     });
-    const before = ok<{ txs: { id: string; kind: string; status: string; nonce: string }[] }>(historyPending);
-    expect(before.txs.map((t) => [t.id, t.kind, t.status, t.nonce])).toEqual(
-      ids.map((id, i) => [id, 'sent', 'pending', (nonce0 + BigInt(i)).toString()]),
+    // History is newest first: the last send on top.
+    const before = ok<{ txs: { id: string; direction: string; status: string; nonce: string }[] }>(
+      historyPending,
+    );
+    expect(before.txs.map((t) => [t.id, t.direction, t.status, t.nonce])).toEqual(
+      ids.map((id, i) => [id, 'out', 'pending', (nonce0 + BigInt(i)).toString()]).reverse(),
     );
 
     const minedAt = await mineOne();
@@ -285,13 +304,76 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
     expect(await balanceOf(dev[2]!)).toBe(senderBefore - spent);
     expect(await balanceOf(alice.address)).toBe(aliceBefore + received);
     expect(await accountNonce(dev[2]!)).toBe(nonce0 + 5n);
-    const after = ok<{ txs: { id: string; status: string; height: number | null }[] }>(
-      await wallet(['history', from, '--api', node.api, '--json']),
+    const [after, aliceHistory] = await Promise.all([
+      wallet(['history', from, '--api', node.api, '--json']),
+      wallet(['history', alice.address, '--api', node.api]),
+    ]);
+    expect(
+      ok<{ txs: { id: string; status: string; height: number | null }[] }>(after).txs.map((t) => [
+        t.id,
+        t.status,
+        t.height,
+      ]),
+    ).toEqual(ids.map((id) => [id, 'confirmed', minedAt]).reverse());
+    // The recipient's history, by address, lists the same five as received (the address index).
+    expect(aliceHistory.code, aliceHistory.stderr).toBe(0);
+    for (const [i, id] of ids.entries()) {
+      expect(aliceHistory.stdout).toContain(`tx ${id}`);
+      expect(aliceHistory.stdout).toMatch(
+        new RegExp(
+          `height ${minedAt} \\(1 confirmation\\) +received ${formatCoins(amounts[i]!).replace('.', '\\.')} coins from ${dev[2]}`,
+        ),
+      );
+    }
+  }, 120_000);
+
+  it('send --wait --confirmations 2: each confirmation shown on stderr as blocks come, then the summary', async () => {
+    const send = spawnNode(
+      walletArgs(
+        '--wallet-dir',
+        walletDir,
+        'send',
+        '--from',
+        'dev4',
+        '--to',
+        'alice',
+        '--amount',
+        '1234.5',
+        '--api',
+        node.api,
+        '--wait',
+        '--confirmations',
+        '2',
+        '--timeout',
+        '60',
+      ),
+      walletEnv(),
     );
-    expect(after.txs.map((t) => [t.id, t.status, t.height])).toEqual(
-      ids.map((id) => [id, 'confirmed', minedAt]),
-    );
-  }, 60_000);
+    const timer = setTimeout(() => send.child.kill('SIGKILL'), 90_000);
+    try {
+      const pending = await waitFor(
+        'the send in the mempool',
+        async () => (await mempool()).find((e) => e.from === dev[4]),
+        30_000,
+      );
+      await waitFor('the submitted line', () => send.stderr().includes(`submitted ${pending.id}`), 30_000);
+      const first = await mineOne();
+      await waitFor('the first confirmation', () => send.stderr().includes('1 of 2 confirmations'), 30_000);
+      expect(send.child.exitCode).toBeNull(); // one is not enough
+      await mineOne();
+      expect(await send.exited, send.stderr()).toBe(0);
+      expect(send.stderr()).toContain(`in block ${first}: 1 of 2 confirmations`);
+      expect(send.stderr()).toContain(`in block ${first}: 2 of 2 confirmations`);
+      expect(send.stdout()).toBe(
+        `${pending.id}\nconfirmed at height ${first} in block ${(await getJson<{ hash: string }>(`${node.api}/blocks/${first}`)).hash} (2 confirmations): sent 1,234.5 coins to ${alice.address}\n`,
+      );
+    } finally {
+      clearTimeout(timer);
+      send.child.kill('SIGKILL');
+      // Leave the pool empty for the next test, whatever happened here.
+      if ((await mempool()).length > 0) await mineOne();
+    }
+  }, 120_000);
 
   it('offline sign --regtest --nonce N, then broadcast RAW: accepted and mined', async () => {
     const amount = 25_000_000n; // 0.25 coins
@@ -405,13 +487,14 @@ describe('cairn-wallet refuses bad input with one line, its exit status, and cha
   };
 
   // [what, args (a function: some need values known only after setup), extra env, exit, code, message]
-  // A `--json` case checks the code from the JSON error line; the others check the line people read.
+  // A `--json` case checks the one JSON document on stdout (and nothing on stderr); the others check the
+  // one line people read on stderr (and nothing on stdout).
   const cases: [string, () => string[], NodeJS.ProcessEnv, number, string, RegExp][] = [
     [
       'wrong password',
       () => send({}, '--api', node.api),
       { CAIRN_WALLET_PASSWORD: 'not the password' },
-      5,
+      7,
       'WRONG_PASSWORD',
       /^error: cannot decrypt wallet "dev0": wrong password/,
     ],
@@ -419,7 +502,7 @@ describe('cairn-wallet refuses bad input with one line, its exit status, and cha
       'a keystore with a corrupted byte',
       () => ['--wallet-dir', brokenDir(), ...send({ from: 'tampered' }, '--api', node.api, '--json')],
       {},
-      5,
+      7,
       'WRONG_PASSWORD',
       /cannot decrypt wallet "tampered": wrong password, or the keystore file was modified/,
     ],
@@ -427,7 +510,7 @@ describe('cairn-wallet refuses bad input with one line, its exit status, and cha
       'a truncated keystore',
       () => ['--wallet-dir', brokenDir(), ...send({ from: 'truncated' }, '--api', node.api, '--json')],
       {},
-      5,
+      7,
       'CORRUPT_KEYSTORE',
       /keystore of wallet "truncated" is corrupt: the file is not valid JSON/,
     ],
@@ -435,7 +518,7 @@ describe('cairn-wallet refuses bad input with one line, its exit status, and cha
       'a keystore with impossible scrypt parameters',
       () => ['--wallet-dir', brokenDir(), ...send({ from: 'garbled' }, '--api', node.api)],
       {},
-      5,
+      7,
       'CORRUPT_KEYSTORE',
       /^error: keystore of wallet "garbled" is corrupt/,
     ],
@@ -501,7 +584,8 @@ describe('cairn-wallet refuses bad input with one line, its exit status, and cha
       {},
       4,
       'INSUFFICIENT_FUNDS',
-      /^error: the node rejected POST \/txs: INSUFFICIENT_FUNDS: /,
+      // answered by the wallet, in coins, before the password is asked or anything is signed
+      /^error: wallet "dev0" cannot pay 2,000,000 coins \+ 0\.0001 fee = 2,000,000\.0001 coins: it has [\d,.]+ coins confirmed.* Nothing was signed \[INSUFFICIENT_FUNDS\]$/,
     ],
     [
       'an unreachable node',
@@ -509,7 +593,7 @@ describe('cairn-wallet refuses bad input with one line, its exit status, and cha
       {},
       3,
       'NODE_UNREACHABLE',
-      /^error: cannot reach the node at http:\/\/127\.0\.0\.1:9: is `cairn start` running\?/,
+      /^error: cannot reach the node at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\): is `cairn start` running\? \[NODE_UNREACHABLE\]$/,
     ],
     [
       'create with a name that exists',
@@ -542,22 +626,26 @@ describe('cairn-wallet refuses bad input with one line, its exit status, and cha
     const argv = args();
     const r = await wallet(argv, env);
     expect(r.code, r.stderr).toBe(exit);
-    expect(r.stdout).toBe('');
-    const lines = r.stderr.trim().split('\n');
-    expect(lines, r.stderr).toHaveLength(1);
+    const json = argv.includes('--json');
+    expect(json ? r.stderr : r.stdout).toBe('');
+    const out = json ? r.stdout : r.stderr;
+    const lines = out.trim().split('\n');
+    expect(lines, out).toHaveLength(1);
     const line = lines[0]!;
-    if (argv.includes('--json')) {
+    if (json) {
       const error = (JSON.parse(line) as { error: { code: string; message: string } }).error;
       expect(error.code).toBe(code);
       expect(error.message).toMatch(message);
     } else {
       expect(line).toMatch(message);
-      if (code === 'INSUFFICIENT_FUNDS') expect(line).toContain(code);
+      expect(line.endsWith(`[${code}]`), line).toBe(true);
     }
     // Secrets never appear in an error.
-    expect(r.stderr).not.toContain(PASSWORD);
-    expect(r.stderr).not.toContain('not the password');
-    expect(r.stderr).not.toContain(alice.mnemonic.split(' ').slice(0, 3).join(' '));
+    for (const text of [r.stdout, r.stderr]) {
+      expect(text).not.toContain(PASSWORD);
+      expect(text).not.toContain('not the password');
+      expect(text).not.toContain(alice.mnemonic.split(' ').slice(0, 3).join(' '));
+    }
     expect(await state()).toEqual(before);
   });
 });

@@ -347,3 +347,38 @@ describe('ChainStore', () => {
     store = await ChainStore.open(join(dir, 'elsewhere'));
   });
 });
+
+describe('address index', () => {
+  const id = (i: number) => new Uint8Array(32).fill(i);
+  const addr = (i: number) => new Uint8Array(20).fill(i);
+
+  it('lists one address newest first, pages strictly before a cursor, and never mixes addresses', async () => {
+    const batch = store.batch();
+    for (const [height, position] of [
+      [1, 0],
+      [2, 0],
+      [2, 3],
+      [300, 1],
+    ] as const) {
+      batch.putAddressTx(addr(1), { height, position, id: id(height + position), blockHash: id(height) });
+    }
+    // Neighbours on both sides of address 1 in key order.
+    batch.putAddressTx(addr(0), { height: 9, position: 0, id: id(90), blockHash: id(9) });
+    batch.putAddressTx(addr(2), { height: 0, position: 0, id: id(91), blockHash: id(9) });
+    await batch.write();
+    const at = (refs: { height: number; position: number }[]) => refs.map((r) => `${r.height}.${r.position}`);
+    expect(at(await store.getAddressTxs(addr(1), 10))).toEqual(['300.1', '2.3', '2.0', '1.0']);
+    expect(at(await store.getAddressTxs(addr(1), 2))).toEqual(['300.1', '2.3']);
+    expect(at(await store.getAddressTxs(addr(1), 2, { height: 2, position: 3 }))).toEqual(['2.0', '1.0']);
+    expect(at(await store.getAddressTxs(addr(1), 2, { height: 1, position: 0 }))).toEqual([]);
+    expect((await store.getAddressTxs(addr(1), 1))[0]).toEqual({
+      height: 300,
+      position: 1,
+      id: id(301),
+      blockHash: id(300),
+    });
+    await store.batch().delAddressTx(addr(1), 2, 3).write();
+    expect(at(await store.getAddressTxs(addr(1), 10))).toEqual(['300.1', '2.0', '1.0']);
+    expect(await store.getAddressTxs(addr(3), 10)).toEqual([]);
+  });
+});

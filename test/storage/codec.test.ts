@@ -5,11 +5,16 @@ import { encodeHeader } from '../../src/consensus/encoding.js';
 import type { BlockHeader } from '../../src/consensus/types.js';
 import {
   ACCOUNT_BYTES,
+  ADDRESS_TX_KEY_BYTES,
+  ADDRESS_TX_VALUE_BYTES,
   decodeAccount,
+  decodeAddressTx,
   decodeHeaderEntry,
   decodeTxLocation,
   decodeU32,
   encodeAccount,
+  encodeAddressTxKey,
+  encodeAddressTxValue,
   encodeHeaderEntry,
   encodeTxLocation,
   encodeU32,
@@ -137,6 +142,37 @@ describe('tx location codec', () => {
     expect(storageCode(() => encodeTxLocation(new Uint8Array(32), 2 ** 32))).toBe('BAD_ARGUMENT');
     expect(storageCode(() => encodeTxLocation(new Uint8Array(20), 0))).toBe('BAD_ARGUMENT');
     expect(storageCode(() => decodeTxLocation(new Uint8Array(35)))).toBe('CORRUPT_RECORD');
+  });
+});
+
+describe('address index codec', () => {
+  it('round-trips (address, height, position) → (id, block hash); keys sort by address, height, position', () => {
+    fc.assert(
+      fc.property(bytes(20), u32, u32, bytes(32), bytes(32), (address, height, position, id, blockHash) => {
+        const key = encodeAddressTxKey(address, height, position);
+        const value = encodeAddressTxValue(id, blockHash);
+        expect([key.length, value.length]).toEqual([ADDRESS_TX_KEY_BYTES, ADDRESS_TX_VALUE_BYTES]);
+        expect(decodeAddressTx(key, value)).toEqual({ height, position, id, blockHash });
+      }),
+    );
+    fc.assert(
+      fc.property(bytes(20), u32, u32, u32, u32, (address, h1, p1, h2, p2) => {
+        const order = Math.sign(
+          compareBytes(encodeAddressTxKey(address, h1, p1), encodeAddressTxKey(address, h2, p2)),
+        );
+        expect(order).toBe(Math.sign(h1 - h2) || Math.sign(p1 - p2));
+      }),
+    );
+  });
+
+  it('rejects bad lengths and values', () => {
+    expect(storageCode(() => encodeAddressTxKey(new Uint8Array(19), 0, 0))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => encodeAddressTxKey(new Uint8Array(20), -1, 0))).toBe('BAD_ARGUMENT');
+    expect(storageCode(() => encodeAddressTxValue(new Uint8Array(32), new Uint8Array(31)))).toBe(
+      'BAD_ARGUMENT',
+    );
+    expect(storageCode(() => decodeAddressTx(new Uint8Array(27), new Uint8Array(64)))).toBe('CORRUPT_RECORD');
+    expect(storageCode(() => decodeAddressTx(new Uint8Array(28), new Uint8Array(63)))).toBe('CORRUPT_RECORD');
   });
 });
 

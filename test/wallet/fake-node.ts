@@ -113,6 +113,40 @@ export class FakeNode {
         stateDigest: '00'.repeat(32),
       });
     }
+    const txsOf = /^\/accounts\/([^/]+)\/txs$/.exec(url);
+    if (req.method === 'GET' && txsOf) {
+      let hash: Uint8Array;
+      try {
+        hash = decodeAddress(decodeURIComponent(txsOf[1]!), this.prefix);
+      } catch (e) {
+        return error(res, 400, 'BAD_ADDRESS', (e as Error).message);
+      }
+      // Every confirmed tx of the address, newest first (block order within a block: insertion order).
+      const rows = [...this.txs.values()]
+        .map((t, position) => ({ t, position }))
+        .filter(({ t }) => t.status === 'confirmed')
+        .filter(({ t }) => toHex(addressHash(t.tx.from)) === toHex(hash) || toHex(t.tx.to) === toHex(hash))
+        .reverse()
+        .map(({ t, position }) => {
+          const out = toHex(addressHash(t.tx.from)) === toHex(hash);
+          const into = toHex(t.tx.to) === toHex(hash);
+          return {
+            id: t.id,
+            from: encodeAddress(addressHash(t.tx.from), this.prefix),
+            to: encodeAddress(t.tx.to, this.prefix),
+            amount: t.tx.amount.toString(),
+            fee: t.tx.fee.toString(),
+            nonce: t.tx.nonce.toString(),
+            direction: out && into ? 'self' : out ? 'out' : 'in',
+            height: t.height!,
+            position,
+            blockHash: t.blockHash!,
+            time: 1_700_000_000 + t.height!,
+            confirmations: this.height - t.height! + 1,
+          };
+        });
+      return send(res, 200, { address: txsOf[1], txs: rows, next: null });
+    }
     if (req.method === 'GET' && url.startsWith('/accounts/')) {
       const text = decodeURIComponent(url.slice('/accounts/'.length));
       let hash: Uint8Array;

@@ -1,10 +1,13 @@
 // The tree layout rules of the dashboard (web/src/model/tree.ts): the centre lane is the ancestry of the
 // max-work tip, side lanes never move when blocks arrive, and a reorg swaps exactly the two branches.
 import { describe, expect, it } from 'vitest';
+import { collapse } from '../../web/src/model/collapse.js';
 import {
   addBlock,
   commonAncestor,
   emptyTree,
+  followedSide,
+  landmarks,
   mainChain,
   type TreeBlock,
   type TreeState,
@@ -99,5 +102,44 @@ describe('tree layout', () => {
     grow(t, 'a1', ['b2', 'b3', 'b4'], 5n);
     expect(commonAncestor(t, 'a3', 'b4')?.hash).toBe('a1');
     expect(commonAncestor(t, 'a3', 'a2')?.hash).toBe('a2');
+  });
+
+  it('keeps the lanes ever used as the view’s height, so the centre lane does not move when forks end', () => {
+    const t = start();
+    grow(t, 'g', ['a1', 'a2', 'a3']);
+    expect([t.top, t.bottom]).toEqual([0, 0]);
+    grow(t, 'a1', ['b2']);
+    grow(t, 'a1', ['c2']);
+    expect([t.top, t.bottom]).toEqual([1, -1]);
+    grow(t, 'a3', ['a4', 'a5', 'a6']); // no fork near the tip any more: the bounds stay
+    expect([t.top, t.bottom]).toEqual([1, -1]);
+  });
+
+  it('marks stale only the side blocks no node follows', () => {
+    const t = start();
+    grow(t, 'g', ['a1', 'a2', 'a3']);
+    grow(t, 'a1', ['b2', 'b3']); // a node still mines on b3
+    grow(t, 'a1', ['c2']); // abandoned
+    expect([...followedSide(t, ['a3', 'b3'])].sort()).toEqual(['b2', 'b3']);
+    expect([...followedSide(t, ['a3'])]).toEqual([]);
+  });
+
+  it('folds a long fork like a long chain: both lanes collapse, its start and its tips stay', () => {
+    const t = start();
+    const main = Array.from({ length: 60 }, (_, i) => `a${i + 1}`);
+    grow(t, 'g', main);
+    grow(
+      t,
+      'a10',
+      Array.from({ length: 40 }, (_, i) => `b${i + 11}`),
+      5n,
+    ); // a 40-block fork from height 11, lighter
+    const marks = landmarks(t);
+    expect(new Set(marks)).toEqual(new Set([11, 10, 50]));
+    const cols = collapse(0, 60, marks);
+    // Far fewer columns than heights: the runs inside the fork fold too.
+    expect(cols.length).toBeLessThan(30);
+    const shown = new Set(cols.flatMap((c) => (c.kind === 'height' ? [c.height] : [])));
+    for (const h of [10, 11, 50, 60]) expect(shown.has(h)).toBe(true);
   });
 });

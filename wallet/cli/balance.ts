@@ -1,8 +1,9 @@
 // `cairn-wallet balance NAME|ADDRESS`: the confirmed balance, and the balance once the txs now in the
 // node's mempool are mined (pending = confirmed − this account's pending spends + pending incoming).
 import type { Command } from 'commander';
+import { plural } from '../../src/client/format.js';
 import { ENV, helpFooter } from '../../src/client/help.js';
-import { formatCoins } from '../amount.js';
+import { formatCoins, groupedCoins } from '../amount.js';
 import { loadParams } from '../chain.js';
 import { accountView, pendingBalance } from '../tx-builder.js';
 import {
@@ -36,8 +37,8 @@ export function registerBalance(program: Command): void {
     const b = pendingBalance(account, pending, { hash, address });
     const human = [
       address,
-      `  confirmed: ${formatCoins(b.confirmed)} coins`,
-      `  pending:   ${formatCoins(b.pending)} coins${b.pendingTxs > 0 ? ` (${b.pendingTxs} pending tx${b.pendingTxs === 1 ? '' : 's'})` : ''}${b.exact ? '' : ' (approximate: the node did not show every pending amount)'}`,
+      `  confirmed: ${groupedCoins(b.confirmed)} coins`,
+      `  pending:   ${groupedCoins(b.pending)} coins${b.pendingTxs > 0 ? ` (${plural(b.pendingTxs, 'pending tx', 'pending txs')})` : ''}${b.exact ? '' : ' (approximate: the node did not show every pending amount)'}`,
       `  nonce:     ${account.nonce}`,
     ].join('\n');
     emit(

@@ -45,9 +45,12 @@ export function emit(g: Globals, json: unknown, human: string): void {
   console.log(g.json ? toJson(json) : human);
 }
 
-/** A note for people (warnings, progress); on stderr so stdout stays clean for scripts. */
-export function note(text: string): void {
-  console.error(text);
+/**
+ * A note for people (warnings, progress), on stderr so stdout stays clean for scripts. With --json there
+ * is none: the one JSON document on stdout is all the command prints (warnings are fields of it).
+ */
+export function note(g: Globals, text: string): void {
+  if (!g.json) console.error(text);
 }
 
 /** Parse an address for the chain with prefix `hrp`; a bad one is BAD_ADDRESS (exit 2). */

@@ -1,59 +1,49 @@
-// The one place where errors become exit statuses and error lines. The numbers are the table shared with
-// `cairn` (src/client/exit-codes.ts), which `--help` prints:
-//
-//   0  success
-//   1  anything else (a node that answers nonsense, a tx that did not confirm in time, an I/O error)
-//   2  bad input: arguments, amounts, addresses, names, a missing password; nothing was changed
-//   3  the node could not be reached (or did not answer in time)
-//   4  the node rejected the request; its code is shown (e.g. INSUFFICIENT_FUNDS, BAD_NONCE)
-//   5  wrong password, or a corrupt, truncated or tampered keystore
+// The one place where the wallet's errors become exit statuses and printed failures. The numbers are the
+// table shared with `cairn` (src/client/exit-codes.ts, printed by `--help`), and the printing is the one
+// both CLIs use (src/client/report.ts): "error: message [CODE]" on stderr, or with --json one
+// {"error":{"code","message"}} document on stdout.
 import { CommanderError } from 'commander';
 import { isClientError } from '../../src/client/errors.js';
-import { exitForClientError, EXIT as SHARED } from '../../src/client/exit-codes.js';
+import { EXIT } from '../../src/client/exit-codes.js';
+import { describeClientError, type Failure, usageFailure } from '../../src/client/report.js';
 import { isRuleError } from '../../src/consensus/errors.js';
 import { isWalletError, type WalletErrorKind } from '../errors.js';
 
-export const EXIT = {
-  OK: SHARED.OK,
-  GENERIC: SHARED.INTERNAL,
-  USAGE: SHARED.USAGE,
-  NODE_UNREACHABLE: SHARED.UNREACHABLE,
-  NODE_REJECTED: SHARED.REJECTED,
-  KEYSTORE: SHARED.KEYSTORE,
-} as const;
+export { EXIT } from '../../src/client/exit-codes.js';
 
 const BY_KIND: Record<WalletErrorKind, number> = {
   BAD_INPUT: EXIT.USAGE,
-  NODE_UNREACHABLE: EXIT.NODE_UNREACHABLE,
-  NODE_REJECTED: EXIT.NODE_REJECTED,
+  NODE_UNREACHABLE: EXIT.UNREACHABLE,
+  NODE_REJECTED: EXIT.REJECTED,
+  REJECTED: EXIT.REJECTED,
   KEYSTORE: EXIT.KEYSTORE,
-  FAILED: EXIT.GENERIC,
+  FAILED: EXIT.INTERNAL,
 };
+
+/** What a command's failure means: its code, its message and its exit status. */
+export function describeWalletError(e: unknown): Failure {
+  if (isClientError(e)) return describeClientError(e);
+  if (isWalletError(e)) return { code: e.code, message: e.message, exitCode: BY_KIND[e.kind] };
+  // Consensus decoders see user input too: an address (BAD_ADDRESS), a raw tx to broadcast (BAD_ENCODING).
+  if (isRuleError(e)) return { code: e.code, message: e.message, exitCode: EXIT.USAGE };
+  if (e instanceof CommanderError) {
+    const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0;
+    return usageFailure(e.message, ok ? EXIT.OK : EXIT.USAGE);
+  }
+  const hint = debugging() ? '' : ' (set CAIRN_DEBUG=1 for details)';
+  return {
+    code: 'INTERNAL',
+    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}${hint}`,
+    exitCode: EXIT.INTERNAL,
+  };
+}
+
+/** CAIRN_DEBUG=1 (or the older CAIRN_WALLET_DEBUG=1) prints the stack of an unexpected error. */
+export function debugging(): boolean {
+  return Boolean(process.env.CAIRN_DEBUG) || process.env.CAIRN_WALLET_DEBUG === '1';
+}
 
 /** The exit status for an error thrown by a command. */
 export function exitCodeOf(e: unknown): number {
-  if (isClientError(e)) return exitForClientError(e);
-  if (isWalletError(e)) return BY_KIND[e.kind];
-  // Consensus decoders see user input too: an address (BAD_ADDRESS), a raw tx to broadcast (BAD_ENCODING).
-  if (isRuleError(e)) return EXIT.USAGE;
-  if (e instanceof CommanderError) {
-    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0
-      ? EXIT.OK
-      : EXIT.USAGE;
-  }
-  return EXIT.GENERIC;
-}
-
-/** The stable code printed with `--json` (the node's own code for a rejection). */
-export function errorCodeOf(e: unknown): string {
-  if (isWalletError(e) || isRuleError(e)) return e.code;
-  if (e instanceof CommanderError) return 'USAGE';
-  return 'ERROR';
-}
-
-/** One line, no stack trace. (Set CAIRN_WALLET_DEBUG=1 to see the stack of an unexpected error.) */
-export function errorLine(e: unknown, json: boolean): string {
-  const message = (e instanceof Error ? e.message : String(e)).replace(/\s*\n\s*/g, ' ');
-  if (json) return JSON.stringify({ error: { code: errorCodeOf(e), message } });
-  return isRuleError(e) ? `error: ${e.code}: ${message}` : `error: ${message}`;
+  return describeWalletError(e).exitCode;
 }

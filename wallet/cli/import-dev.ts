@@ -27,7 +27,7 @@ export function registerImportDev(program: Command): void {
   );
   command.action(async (opts: { passwordFile?: string }, cmd: Command) => {
     const g = globals(cmd);
-    note(WARNING);
+    note(g, WARNING);
     const params = loadParams();
     const keys = devKeys();
     const plan: { name: string; address: string; path: string; index: number; imported: boolean }[] = [];
@@ -58,7 +58,7 @@ export function registerImportDev(program: Command): void {
       });
       // Each key costs one scrypt (a fraction of a second at the default N): say which one is being done.
       for (const [i, p] of todo.entries()) {
-        note(`encrypting ${p.name} (${i + 1} of ${todo.length})…`);
+        note(g, `encrypting ${p.name} (${i + 1} of ${todo.length})…`);
         const key = keys[p.index]!;
         const keystore = encryptKeystore({
           name: p.name,

@@ -10,7 +10,7 @@ export function registerList(program: Command): void {
   command.action(async (_opts: unknown, cmd: Command) => {
     const g = globals(cmd);
     const wallets = await listWallets(g.walletDir);
-    for (const w of wallets) if (w.problem !== null) note(`warning: ${w.problem}`);
+    for (const w of wallets) if (w.problem !== null) note(g, `warning: ${w.problem}`);
     const readable = wallets.filter((w) => w.address !== null);
     const width = Math.max(4, ...readable.map((w) => w.name.length));
     emit(

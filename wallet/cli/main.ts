@@ -6,13 +6,14 @@ import { Command, CommanderError } from 'commander';
 import { addCompletionCommand } from '../../src/client/completion.js';
 import { EXIT_HELP } from '../../src/client/exit-codes.js';
 import { ENV } from '../../src/client/help.js';
+import { reportFailure } from '../../src/client/report.js';
 import { packageVersion } from '../../src/util/package-files.js';
 import { badInput } from '../errors.js';
 import { registerAddress } from './address.js';
 import { registerBalance } from './balance.js';
 import { registerBroadcast } from './broadcast.js';
 import { registerCreate } from './create.js';
-import { errorLine, exitCodeOf } from './exit-codes.js';
+import { debugging, describeWalletError } from './exit-codes.js';
 import { registerHistory } from './history.js';
 import { registerImport } from './import.js';
 import { registerImportDev } from './import-dev.js';
@@ -20,6 +21,7 @@ import { registerList } from './list.js';
 import { registerSend } from './send.js';
 import { registerSign } from './sign.js';
 
+const json = process.argv.includes('--json');
 const program = new Command('cairn-wallet')
   .description('Cairn wallet: keys, encrypted keystores and signed transfers (talks to a node over HTTP)')
   .option('--wallet-dir <dir>', 'where keystores live (default $CAIRN_WALLET_DIR or ~/.cairn/wallets)')
@@ -41,8 +43,10 @@ const program = new Command('cairn-wallet')
       EXIT_HELP,
     ].join('\n'),
   )
-  // Commander throws instead of exiting, so that every failure leaves through the one handler below.
-  .exitOverride();
+  // Commander throws instead of exiting, so that every failure leaves through the one handler below;
+  // with --json its own usage errors are printed there, as the one JSON document.
+  .exitOverride()
+  .configureOutput({ outputError: (text, write) => (json ? undefined : write(text)) });
 
 for (const register of [
   registerCreate,
@@ -65,11 +69,17 @@ addCompletionCommand(program, (message) => {
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
-  const code = exitCodeOf(e);
-  // Commander has already printed its own usage errors (and help); everything else is printed here.
+  const failure = describeWalletError(e);
   if (!(e instanceof CommanderError)) {
-    console.error(errorLine(e, process.argv.includes('--json')));
-    if (process.env.CAIRN_WALLET_DEBUG === '1' && e instanceof Error) console.error(e.stack);
+    reportFailure(
+      failure,
+      json,
+      failure.code === 'INTERNAL' && debugging() ? (e as Error)?.stack : undefined,
+    );
+  } else if (json && failure.exitCode !== 0) {
+    // Commander printed nothing (outputError above): its usage error becomes the one JSON document.
+    reportFailure(failure, true);
+  } else {
+    process.exitCode = failure.exitCode;
   }
-  process.exitCode = code;
 }

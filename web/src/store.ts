@@ -1,9 +1,10 @@
 // The dashboard's state and where it comes from. Two sources, one model:
 //   - one node (same origin): /status, /chain/tips, /chain/tree, /peers, /mempool and /events;
 //   - the devnet aggregator, found by GET /devnet/state: the same routes per node under each node's
-//     `base`, and one merged stream at /devnet/events whose events carry a `node` field.
+//     `base` (a same-origin proxy), and one merged stream at /devnet/events whose events wrap each node's
+//     event as {"node", "id", "data"}, plus the aggregator's own `node` (up/down) and `partition` events.
 // Events are applied to the tree (keyed by hash, so a replayed event changes nothing) and logged once
-// per event id; a `reset` event or a gap refetches the tree.
+// per (node, event id); a `reset` event or a block whose parent is unknown refetches the tree.
 import { addBlock, emptyTree, type TreeState } from './model/tree.js';
 
 export interface Status {
@@ -53,6 +54,16 @@ export interface LogEntry {
   readonly text: string;
   /** For block events: the block's hash (the scrubber replays these). */
   readonly hash?: string;
+  /** Its position in the log (set by the log): a stable key for the view. */
+  seq?: number;
+}
+
+/** One step of a transfer's path: submitted → gossiped → mined → (reorged out → back) → confirmed. */
+export interface TxStep {
+  readonly kind: 'submitted' | 'gossiped' | 'mined' | 'reorged out' | 'back in the mempool' | 'confirmed';
+  readonly node: string;
+  readonly at: number;
+  readonly text: string;
 }
 
 interface BlockEvent {
@@ -64,7 +75,6 @@ interface BlockEvent {
   miner: string;
   receivedAt?: number;
   origin?: string;
-  node?: string;
 }
 
 interface ReorgEvent {
@@ -75,13 +85,35 @@ interface ReorgEvent {
   forkHeight?: number;
   disconnected?: string[];
   connected?: string[];
-  node?: string;
+  returnedTxs?: string[];
+  returnedTxCount?: number;
+}
+
+interface TxEvent {
+  id: string;
+  origin?: string;
+  receivedAt?: number;
+}
+
+interface TxJson {
+  status: 'pending' | 'confirmed';
+  blockHash?: string;
+  height?: number;
+  confirmations?: number;
 }
 
 /** Blocks loaded below the tip when the page opens (older ones are summarised by the collapse). */
 const LOAD_DEPTH = 5_000;
 const LOG_MAX = 500;
 const POLL_MS = 2_000;
+/** The slow views (log, propagation, mempools, network, inspector) render at most this often. */
+const SLOW_MS = 250;
+/** Transfers whose path is remembered (the newest; a busy devnet sends hundreds a second). */
+const JOURNEYS_MAX = 2_000;
+/** A transfer counts as confirmed after this many blocks on top (1 = in the tip block). */
+const CONFIRMED_AFTER = 3;
+/** The node events the aggregator wraps as {node, id, data}. */
+const NODE_EVENTS = ['block', 'block:stored', 'reorg', 'tx', 'reset'] as const;
 
 export class Dashboard {
   mode: 'node' | 'devnet' = 'node';
@@ -93,21 +125,31 @@ export class Dashboard {
   readonly arrival = new Map<string, number>();
   /** miner address → node name, learnt from blocks a node mined itself. */
   readonly minerNode = new Map<string, string>();
-  /** tx id → node → when it entered that node's mempool. */
-  readonly txSeen = new Map<string, Map<string, number>>();
+  /** tx id → its path so far. */
+  readonly journeys = new Map<string, TxStep[]>();
+  /** The transfer the mempool view follows. */
+  followed: string | undefined;
+  /** The groups of the devnet's partition (from the aggregator), or null. */
+  partition: string[][] | null = null;
   log: LogEntry[] = [];
   private readonly logIds = new Set<string>();
   private logSeq = 0;
-  banner: { text: string; at: number } | undefined;
+  banner: { text: string; at: number; node: string; depth: number } | undefined;
   selected: string | undefined;
   /** The log position the scrubber shows; undefined = live. */
   scrub: number | undefined;
+  private player: ReturnType<typeof setInterval> | undefined;
   connected = false;
   error: string | undefined;
   private source: EventSource | undefined;
   private lastEventId = '';
   private readonly listeners = new Set<() => void>();
   private scheduled = false;
+  /** Bumped when the slow views may render again (see `changed`). */
+  slow = 0;
+  private slowAt = Number.NEGATIVE_INFINITY;
+  private slowDue = false;
+  private slowTimer: ReturnType<typeof setTimeout> | undefined;
   private poller: ReturnType<typeof setInterval> | undefined;
   private refetching: Promise<void> | undefined;
 
@@ -118,12 +160,29 @@ export class Dashboard {
     return () => this.listeners.delete(fn);
   }
 
-  /** Re-renders at most once per animation frame, however many events arrive. */
-  changed(): void {
+  /**
+   * Re-renders at most once per animation frame, however many events arrive. The block tree and the
+   * consensus bar follow every frame; the other views (`slow`) at most every SLOW_MS, so that hundreds of
+   * tx events a second do not re-lay the whole page sixty times a second. `now` (a learner's click)
+   * updates every view at the next frame.
+   */
+  changed(now = false): void {
+    if (now) this.slowDue = true;
     if (this.scheduled) return;
     this.scheduled = true;
     requestAnimationFrame(() => {
       this.scheduled = false;
+      const t = performance.now();
+      if (this.slowDue || t - this.slowAt >= SLOW_MS) {
+        this.slow++;
+        this.slowAt = t;
+        this.slowDue = false;
+        clearTimeout(this.slowTimer);
+      } else {
+        // The last change still reaches the slow views, SLOW_MS later at most.
+        clearTimeout(this.slowTimer);
+        this.slowTimer = setTimeout(() => this.changed(true), SLOW_MS);
+      }
       for (const fn of this.listeners) fn();
     });
   }
@@ -144,9 +203,10 @@ export class Dashboard {
       this.nodes = [{ name: 'node', base: '', online: true, height: 0, peers: [], mempool: [], tips: [] }];
     } else {
       try {
-        const state = await this.get<{ nodes: Record<string, unknown>[] }>('/devnet/state');
+        const state = await this.get<DevnetStateJson>('/devnet/state');
         this.mode = 'devnet';
         this.nodes = state.nodes.map((n, i) => nodeFrom(n, i));
+        this.partition = state.partition ?? null;
       } catch (e) {
         this.error = `neither a node nor the devnet aggregator answers here: ${(e as Error).message}`;
         this.changed();
@@ -161,6 +221,7 @@ export class Dashboard {
   stop(): void {
     this.source?.close();
     if (this.poller) clearInterval(this.poller);
+    if (this.player) clearInterval(this.player);
   }
 
   /** Loads everything again: at start, after a `reset`, or when a block's parent is unknown. */
@@ -172,7 +233,8 @@ export class Dashboard {
   }
 
   private async refetchNow(): Promise<void> {
-    await Promise.all(this.nodes.map((n) => this.loadNode(n)));
+    await Promise.all(this.nodes.filter((n) => n.online).map((n) => this.loadNode(n)));
+    if (this.mode === 'devnet') await this.poll();
     this.changed();
   }
 
@@ -193,7 +255,7 @@ export class Dashboard {
         if (!page.next) break;
         query = `from=${page.next.from}&after=${page.next.after}&limit=1000`;
       }
-      await this.pollNode(n);
+      if (this.mode === 'node') await this.pollNode(n);
     } catch (e) {
       n.online = false;
       this.error = `${n.name}: ${(e as Error).message}`;
@@ -222,23 +284,56 @@ export class Dashboard {
     if (!m.has(node)) m.set(node, at);
   }
 
-  /** Status (state digest), tips, peers and mempool of each node; tips it lacks fetch the tree again. */
+  /**
+   * Status (state digest), tips, peers and mempool of each node; tips it lacks fetch the tree again. On
+   * the devnet, one GET /devnet/snapshot answers for every node, and names the ones that are down.
+   */
   private async poll(): Promise<void> {
     if (this.mode === 'devnet') {
       try {
-        const state = await this.get<{ nodes: Record<string, unknown>[] }>('/devnet/state');
-        for (const [i, raw] of state.nodes.entries()) {
-          const fresh = nodeFrom(raw, i);
-          const n = this.nodes.find((x) => x.name === fresh.name);
-          if (n) n.online = fresh.online;
-          else this.nodes.push(fresh);
-        }
+        const snap = await this.get<SnapshotJson>('/devnet/snapshot');
+        this.partition = snap.partition ?? null;
+        await Promise.all(
+          snap.nodes.map(async (raw, i) => {
+            let n = this.nodeNamed(raw.name);
+            if (!n) {
+              n = nodeFrom({ name: raw.name }, i);
+              this.nodes.push(n);
+            }
+            if (raw.error !== undefined || !raw.status || !raw.tips) {
+              n.online = false;
+              return;
+            }
+            this.applyNodeView(n, raw.status, raw.tips, raw.peers ?? [], raw.mempool ?? []);
+            await this.fetchMissing(n, raw.tips);
+          }),
+        );
       } catch {
-        // the aggregator is gone for a moment; the per-node calls tell which nodes still answer
+        // the aggregator is gone for a moment: the next poll tries again
       }
+    } else {
+      await Promise.all(this.nodes.map((n) => this.pollNode(n)));
     }
-    await Promise.all(this.nodes.map((n) => this.pollNode(n)));
+    if (this.followed) await this.trackTx(this.followed);
     this.changed();
+  }
+
+  private applyNodeView(n: NodeState, status: Status, tips: Tip[], peers: Peer[], mempool: string[]): void {
+    n.online = true;
+    n.status = status;
+    n.tip = status.tipHash;
+    n.height = status.height;
+    n.tips = tips;
+    n.peers = peers;
+    n.mempool = mempool;
+  }
+
+  /** A tip the tree lacks (an event missed while a node was away): fetch the tree above its fork. */
+  private async fetchMissing(n: NodeState, tips: Tip[]): Promise<void> {
+    if (tips.some((t) => !this.tree.blocks.has(t.hash) && t.status !== 'headers-only')) {
+      const low = Math.min(...tips.map((t) => t.height - t.branchLength));
+      await this.fetchTreeFrom(n, low).catch(() => undefined);
+    }
   }
 
   private async pollNode(n: NodeState): Promise<void> {
@@ -249,17 +344,14 @@ export class Dashboard {
         this.get<Peer[]>(`${n.base}/peers`).catch(() => [] as Peer[]),
         this.get<{ id: string }[]>(`${n.base}/mempool?limit=50`).catch(() => [] as { id: string }[]),
       ]);
-      n.online = true;
-      n.status = status;
-      n.tip = status.tipHash;
-      n.height = status.height;
-      n.tips = tips;
-      n.peers = peers;
-      n.mempool = mempool.map((t) => t.id);
-      if (tips.some((t) => !this.tree.blocks.has(t.hash) && t.status !== 'headers-only')) {
-        const low = Math.min(...tips.map((t) => t.height - t.branchLength));
-        await this.fetchTreeFrom(n, low);
-      }
+      this.applyNodeView(
+        n,
+        status,
+        tips,
+        peers,
+        mempool.map((t) => t.id),
+      );
+      await this.fetchMissing(n, tips);
     } catch {
       n.online = false;
     }
@@ -287,44 +379,64 @@ export class Dashboard {
       this.connected = false; // EventSource reconnects by itself, sending Last-Event-ID
       this.changed();
     };
-    const on = (event: string, fn: (data: never) => void) =>
-      es.addEventListener(event, (e) => {
+    for (const name of NODE_EVENTS) {
+      es.addEventListener(name, (e) => {
         const m = e as MessageEvent<string>;
         if (m.lastEventId) this.lastEventId = m.lastEventId;
-        const data = JSON.parse(m.data) as { node?: string };
-        const key = `${data.node ?? ''}/${m.lastEventId}`;
-        if (m.lastEventId && this.logIds.has(key)) return; // already applied
-        if (m.lastEventId) this.logIds.add(key);
-        fn(data as never);
+        const raw = JSON.parse(m.data) as unknown;
+        // From the aggregator: {node, id, data}; from a node: the payload itself.
+        const wrapped =
+          this.mode === 'devnet' ? (raw as { node: string; id?: string; data: unknown }) : undefined;
+        const node = wrapped?.node ?? this.nodes[0]?.name ?? 'node';
+        const id = (wrapped ? wrapped.id : m.lastEventId) ?? m.lastEventId;
+        const key = `${node}/${id}`;
+        if (id && this.logIds.has(key)) return; // already applied (a replay overlapping what we had)
+        if (id) this.logIds.add(key);
+        this.apply(name, node, id ?? '', (wrapped ? wrapped.data : raw) as never);
         this.changed();
       });
-    on('block', (b: BlockEvent) => this.onBlock(b, this.lastEventId));
-    on('reorg', (r: ReorgEvent) => this.onReorg(r, this.lastEventId));
-    on('tx', (t: { id: string; node?: string; receivedAt?: number }) => {
-      const node = t.node ?? this.nodes[0]?.name ?? 'node';
-      const m = this.txSeen.get(t.id) ?? new Map<string, number>();
-      this.txSeen.set(t.id, m);
-      if (!m.has(node)) m.set(node, t.receivedAt ?? Date.now());
+    }
+    // The aggregator's own events (devnet): a node's stream came up or went down; a partition.
+    es.addEventListener('node', (e) => {
+      const m = e as MessageEvent<string>;
+      if (m.lastEventId) this.lastEventId = m.lastEventId;
+      const { node, up } = JSON.parse(m.data) as { node: string; up: boolean };
       const n = this.nodeNamed(node);
-      if (n && !n.mempool.includes(t.id)) n.mempool = [t.id, ...n.mempool].slice(0, 50);
-      this.addLog({
-        id: this.lastEventId,
-        node,
-        event: 'tx',
-        at: Date.now(),
-        text: `tx ${t.id.slice(0, 10)}… entered the mempool`,
-      });
+      if (!n) return;
+      const was = n.online;
+      n.online = up;
+      if (up && !was) void this.loadNode(n).then(() => this.changed()); // back: catch up on what it missed
+      this.changed();
     });
-    on('reset', () => {
+    es.addEventListener('partition', (e) => {
+      const m = e as MessageEvent<string>;
+      if (m.lastEventId) this.lastEventId = m.lastEventId;
+      const key = `/${m.lastEventId}`;
+      if (m.lastEventId && this.logIds.has(key)) return;
+      if (m.lastEventId) this.logIds.add(key);
+      const { groups } = JSON.parse(m.data) as { groups: string[][] | null };
+      this.partition = groups;
       this.addLog({
-        id: this.lastEventId,
+        id: m.lastEventId,
         node: '',
-        event: 'reset',
+        event: 'partition',
         at: Date.now(),
-        text: 'event stream reset: refetching',
+        text: groups ? `partitioned: ${groups.map((g) => `{${g.join(', ')}}`).join(' | ')}` : 'healed',
       });
-      void this.refetch();
+      this.changed();
     });
+  }
+
+  private apply(event: (typeof NODE_EVENTS)[number], node: string, id: string, data: never): void {
+    if (event === 'block') this.onBlock(data as BlockEvent, node, id, true);
+    else if (event === 'block:stored') this.onBlock(data as BlockEvent, node, id, false);
+    else if (event === 'reorg') this.onReorg(data as ReorgEvent, node, id);
+    else if (event === 'tx') this.onTx(data as TxEvent, node, id);
+    else {
+      this.addLog({ id, node, event: 'reset', at: Date.now(), text: 'event stream reset: refetching' });
+      const n = this.mode === 'devnet' ? this.nodeNamed(node) : undefined;
+      void (n ? this.loadNode(n).then(() => this.changed()) : this.refetch());
+    }
   }
 
   /** Drops the event stream (what a network blip does; the browser test uses it, then `open`). */
@@ -335,12 +447,12 @@ export class Dashboard {
     this.changed();
   }
 
-  private nodeNamed(name: string): NodeState | undefined {
+  nodeNamed(name: string): NodeState | undefined {
     return this.nodes.find((n) => n.name === name);
   }
 
-  private onBlock(b: BlockEvent, id: string): void {
-    const node = b.node ?? this.nodes[0]?.name ?? 'node';
+  /** A block event: `connected` = it joined that node's main chain (else it was stored on a side branch). */
+  private onBlock(b: BlockEvent, node: string, id: string, connected: boolean): void {
     const known = this.tree.blocks.has(b.prevHash) || b.height === 0;
     this.addTreeBlock(
       {
@@ -357,38 +469,155 @@ export class Dashboard {
     );
     this.see(b.hash, node, b.receivedAt ?? Date.now());
     const n = this.nodeNamed(node);
-    if (n) {
+    if (n && connected) {
       n.tip = b.hash;
       n.height = b.height;
     }
     this.addLog({
       id,
       node,
-      event: 'block',
+      event: connected ? 'block' : 'block:stored',
       at: Date.now(),
-      text: `block #${b.height} ${b.hash.slice(0, 10)}…${b.origin ? ` (${b.origin})` : ''}`,
+      text: `${connected ? 'block' : 'side-branch block'} #${b.height} ${b.hash.slice(0, 10)}…${b.origin ? ` (${b.origin})` : ''}`,
       hash: b.hash,
     });
     if (!known) void this.refetch();
   }
 
-  private onReorg(r: ReorgEvent, id: string): void {
-    const node = r.node ?? this.nodes[0]?.name ?? 'node';
+  private onReorg(r: ReorgEvent, node: string, id: string): void {
     for (const h of r.disconnected ?? []) this.tree.abandoned.add(h);
     for (const h of r.connected ?? []) this.tree.abandoned.delete(h);
+    const n = this.nodeNamed(node);
+    if (n) {
+      n.tip = r.newTip;
+      const tip = this.tree.blocks.get(r.newTip);
+      if (tip) n.height = tip.height;
+    }
     const text = `${node} reorged, depth ${r.depth}`;
-    this.banner = { text, at: Date.now() };
+    this.banner = { text, at: Date.now(), node, depth: r.depth };
+    const returned = r.returnedTxs ?? [];
+    for (const tx of returned) {
+      this.reorgedOut(tx, {
+        kind: 'reorged out',
+        node,
+        at: Date.now(),
+        text: `its block left ${node}'s main chain (reorg, depth ${r.depth})`,
+      });
+    }
+    const count = r.returnedTxCount ?? returned.length;
     this.addLog({
       id,
       node,
       event: 'reorg',
       at: Date.now(),
-      text: `${text}: fork at ${r.fork.slice(0, 10)}…, new tip ${r.newTip.slice(0, 10)}…`,
+      text: `${text}: fork at #${r.forkHeight ?? '?'} ${r.fork.slice(0, 10)}…, new tip ${r.newTip.slice(0, 10)}…${count ? `, ${count} tx${count === 1 ? '' : 's'} back to the mempool` : ''}`,
     });
+  }
+
+  private onTx(t: TxEvent, node: string, id: string): void {
+    const n = this.nodeNamed(node);
+    if (n && !n.mempool.includes(t.id)) n.mempool = [t.id, ...n.mempool].slice(0, 50);
+    const at = t.receivedAt ?? Date.now();
+    if (t.origin === 'reorg') {
+      this.step(t.id, { kind: 'back in the mempool', node, at, text: `back in ${node}'s mempool` });
+    } else if (t.origin === 'api') {
+      this.step(t.id, { kind: 'submitted', node, at, text: `submitted to ${node}` });
+    } else {
+      this.step(t.id, { kind: 'gossiped', node, at, text: `gossiped to ${node}` });
+    }
+    this.addLog({
+      id,
+      node,
+      event: 'tx',
+      at: Date.now(),
+      text: `tx ${t.id.slice(0, 10)}… entered the mempool`,
+    });
+  }
+
+  /** Appends a step to a transfer's path (a step of the same kind on the same node, once). */
+  private step(tx: string, s: TxStep): void {
+    let j = this.journeys.get(tx);
+    if (!j) {
+      j = [];
+      this.journeys.set(tx, j);
+      if (this.journeys.size > JOURNEYS_MAX) this.journeys.delete(this.journeys.keys().next().value!);
+    }
+    const last = j.findLast((x) => x.node === s.node);
+    if (last?.kind === s.kind) return;
+    j.push(s);
+  }
+
+  /**
+   * A node's reorg took the transfer's block off its main chain. The node announces the reorg once the
+   * switch is complete, after the transfer's own `tx` event (origin reorg) put it back in its mempool: the
+   * step goes before that one, in the order it happened.
+   */
+  private reorgedOut(tx: string, s: TxStep): void {
+    const j = this.journeys.get(tx);
+    const last = j?.findLast((x) => x.node === s.node);
+    if (j && last?.kind === 'back in the mempool') {
+      const before = j.findLast((x) => x.node === s.node && x.kind !== 'back in the mempool');
+      if (before?.kind !== 'reorged out') j.splice(j.lastIndexOf(last), 0, { ...s, at: last.at });
+      return;
+    }
+    this.step(tx, s);
+  }
+
+  /** Follows one transfer: asks each node where it is (pending, or in which block) now and at every poll. */
+  follow(tx: string | undefined): void {
+    this.followed = tx;
+    this.changed(true);
+    if (tx) void this.trackTx(tx).then(() => this.changed(true));
+  }
+
+  private async trackTx(tx: string): Promise<void> {
+    // Only the nodes that have had it: the others would answer 404 (and a browser logs every 404).
+    const had = new Set((this.journeys.get(tx) ?? []).map((s) => s.node));
+    await Promise.all(
+      this.nodes
+        .filter((n) => n.online && had.has(n.name))
+        .map(async (n) => {
+          let t: TxJson | undefined;
+          try {
+            t = await this.get<TxJson>(`${n.base}/txs/${tx}`);
+          } catch {
+            return; // unknown to that node (404), or the node is down
+          }
+          const j = this.journeys.get(tx) ?? [];
+          const last = j.findLast((x) => x.node === n.name);
+          if (t.status === 'confirmed' && t.blockHash) {
+            if (last?.kind !== 'mined' && last?.kind !== 'confirmed') {
+              this.step(tx, {
+                kind: 'mined',
+                node: n.name,
+                at: Date.now(),
+                text: `mined in #${t.height} ${t.blockHash.slice(0, 10)}… (on ${n.name}'s main chain)`,
+              });
+            }
+            if ((t.confirmations ?? 0) >= CONFIRMED_AFTER) {
+              this.step(tx, {
+                kind: 'confirmed',
+                node: n.name,
+                at: Date.now(),
+                text: `confirmed on ${n.name}: ${t.confirmations} blocks deep`,
+              });
+            }
+          } else if (last?.kind === 'mined' || last?.kind === 'confirmed') {
+            // Pending again: its block left this node's main chain (the reorg event says so too).
+            this.step(tx, {
+              kind: 'reorged out',
+              node: n.name,
+              at: Date.now(),
+              text: `reorged out on ${n.name}`,
+            });
+          }
+        }),
+    );
   }
 
   private addLog(e: LogEntry): void {
     this.logSeq++;
+    e.seq = this.logSeq;
     this.log.push(e);
     if (this.log.length > LOG_MAX) this.log.splice(0, this.log.length - LOG_MAX);
   }
@@ -404,19 +633,53 @@ export class Dashboard {
     return (this.arrival.get(hash) ?? 0) <= this.scrub;
   }
 
-  select(hash: string | undefined): void {
-    this.selected = hash;
-    this.changed();
+  /** Playback: replays the log from its oldest entry to live, one event per tick. */
+  play(): void {
+    if (this.player) clearInterval(this.player);
+    const first = this.logSeq - this.log.length;
+    this.scrub = first;
+    this.player = setInterval(() => {
+      this.scrub = (this.scrub ?? first) + 1;
+      if (this.scrub >= this.logSeq) {
+        this.scrub = undefined;
+        clearInterval(this.player);
+        this.player = undefined;
+      }
+      this.changed(true);
+    }, 150);
+    this.changed(true);
   }
 
-  async action(name: string, body: Record<string, unknown>): Promise<string> {
-    const res = await fetch(`${this.origin}/devnet/${name}`, {
+  get playing(): boolean {
+    return this.player !== undefined;
+  }
+
+  /** Moves the scrubber by hand (stops a playback). */
+  scrubTo(position: number | undefined): void {
+    if (this.player) clearInterval(this.player);
+    this.player = undefined;
+    this.scrub = position;
+    this.changed(true);
+  }
+
+  select(hash: string | undefined): void {
+    this.selected = hash;
+    this.changed(true);
+  }
+
+  /** POSTs a devnet control to the aggregator; resolves with a line saying how it went. */
+  async action(path: string, body: Record<string, unknown>, label = path): Promise<string> {
+    const res = await fetch(`${this.origin}/devnet/${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
     });
-    const text = await res.text();
-    return res.ok ? `${name}: ok` : `${name}: HTTP ${res.status} ${text.slice(0, 200)}`;
+    const json = (await res.json().catch(() => ({}))) as { error?: { message?: string } };
+    if (res.ok) {
+      void this.poll();
+      return `${label}: done`;
+    }
+    return `${label}: refused (HTTP ${res.status}) ${json.error?.message ?? ''}`.trim();
   }
 
   baseOf(node: string | undefined): string {
@@ -437,24 +700,35 @@ interface TreeBlockJson {
   origin?: string;
 }
 
-/** A node of /devnet/state, read leniently: `name`, `base` (a same-origin prefix) or `url`, `running`. */
+/** GET /devnet/snapshot: each node's own view, or why it has none. */
+interface SnapshotJson {
+  partition?: string[][] | null;
+  nodes: {
+    name: string;
+    running: boolean;
+    up: boolean;
+    error?: string;
+    status?: Status;
+    tips?: Tip[];
+    peers?: Peer[];
+    mempool?: string[];
+  }[];
+}
+
+interface DevnetStateJson {
+  nodes: Record<string, unknown>[];
+  partition?: string[][] | null;
+}
+
+/** A node of /devnet/state: `name`, `base` (the same-origin prefix the aggregator proxies), `running`. */
 function nodeFrom(raw: Record<string, unknown>, i: number): NodeState {
   const name = typeof raw.name === 'string' ? raw.name : `node${i}`;
-  const base =
-    typeof raw.base === 'string'
-      ? raw.base
-      : typeof raw.proxy === 'string'
-        ? raw.proxy
-        : typeof raw.api === 'string'
-          ? raw.api
-          : typeof raw.url === 'string'
-            ? raw.url
-            : `/devnet/nodes/${name}`;
-  const running = raw.running ?? raw.online ?? (raw.state === undefined ? true : raw.state === 'running');
+  const base = typeof raw.base === 'string' ? raw.base : `/devnet/nodes/${name}/api`;
   return {
     name,
     base: base.replace(/\/$/, ''),
-    online: running !== false,
+    // Running (the supervisor has its process) and up (its event stream answers), when the state says.
+    online: raw.running !== false && raw.up !== false,
     height: 0,
     peers: [],
     mempool: [],

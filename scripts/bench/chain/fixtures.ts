@@ -21,7 +21,15 @@ import { txRoot } from '../../../src/consensus/merkle.js';
 import { requiredBits } from '../../../src/consensus/pow.js';
 import { checkTxSignature, signingHash, signTx, TX_SIGNING_TAG } from '../../../src/consensus/signature.js';
 import { medianTimePast } from '../../../src/consensus/time.js';
-import type { Block, BlockHeader, ChainParams, Tx, UnsignedTx } from '../../../src/consensus/types.js';
+import {
+  type Block,
+  type BlockHeader,
+  type ChainParams,
+  HEADER_VERSION,
+  TX_VERSION,
+  type Tx,
+  type UnsignedTx,
+} from '../../../src/consensus/types.js';
 import { SignatureCache } from '../../../src/crypto/signature-cache.js';
 import { TxVerifier } from '../../../src/crypto/tx-verifier.js';
 import type { VerifierPool } from '../../../src/crypto/verifier-pool.js';
@@ -111,7 +119,7 @@ export class BranchBuilder {
     const parent = this.parent;
     const time = Math.max(parent.time + this.params.targetSpacing, medianTimePast(this.times) + 1);
     const header = solve({
-      version: 1,
+      version: HEADER_VERSION,
       height: parent.height + 1,
       prevHash: blockHash(parent),
       txRoot: txRoot(txs),
@@ -148,7 +156,7 @@ function importBlocks(world: BenchWorld): Block[] {
     const txs = Array.from({ length: IMPORT_TXS }, (_, i) =>
       fastSign(
         {
-          version: 1,
+          version: TX_VERSION,
           nonce: BigInt(b),
           fee: 1_000n,
           amount: 10_000n,
@@ -172,7 +180,7 @@ function branch(world: BenchWorld, tag: 'a' | 'b', length: number): Block[] {
     const txs = Array.from({ length: REORG_TXS }, (_, i) =>
       fastSign(
         {
-          version: 1,
+          version: TX_VERSION,
           nonce: BigInt(b),
           fee: 1_000n,
           amount: 5_000n,
@@ -202,7 +210,7 @@ function memoryBlocks(world: BenchWorld): Block[] {
       txs.push(
         fastSign(
           {
-            version: 1,
+            version: TX_VERSION,
             nonce: nonces[k]!++,
             fee: 1_000n,
             amount: 1_000n,
@@ -305,7 +313,7 @@ function cached(file: string, world: BenchWorld, count: number, build: () => Blo
 export function buildFixtures(world: BenchWorld): ChainFixtures & { built: boolean } {
   // The fast signer must agree with the reference byte for byte, or these are not the node's txs.
   const probe: UnsignedTx = {
-    version: 1,
+    version: TX_VERSION,
     nonce: 7n,
     fee: 1_000n,
     amount: 1n,

@@ -55,7 +55,7 @@ async function replica(which: readonly Block[]): Promise<number> {
   let chainWork = 0n;
   const t0 = performance.now();
   for (const block of which) {
-    // processBlockNow
+    // BlockProcessor.processBlock (src/chain/process.ts)
     const hash = await stage('1 sanity: header hash+pow, txId ×n, merkle, dup set', () => {
       const h = checkHeaderSanity(block.header, params);
       checkBlockSanity(block, params);

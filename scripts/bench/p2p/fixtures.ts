@@ -13,7 +13,7 @@ import { blockSize } from '../../../src/consensus/encoding.js';
 import { sha256 } from '../../../src/consensus/hash.js';
 import { txRoot } from '../../../src/consensus/merkle.js';
 import { checkTxSignature, signTx, TX_SIGNING_TAG } from '../../../src/consensus/signature.js';
-import type { Block, Tx } from '../../../src/consensus/types.js';
+import { type Block, TX_VERSION, type Tx } from '../../../src/consensus/types.js';
 import {
   BENCH_KEYS,
   type BenchWorld,
@@ -43,7 +43,7 @@ export function benchTransfer(world: BenchWorld, tag: string, k: number, nonce: 
   const key = world.keys[k]!;
   return fastSign(
     {
-      version: 1,
+      version: TX_VERSION,
       nonce: BigInt(nonce),
       fee: 1_000n,
       amount: 1_000n,

@@ -45,7 +45,7 @@ function neighbours(j: number): number[] {
 }
 
 /** Arrival times of each object at each node, and a way to wait until every node has one. */
-class Arrivals {
+export class Arrivals {
   private readonly seen = new Map<string, number[]>();
   private waiter: { key: string; resolve: (t: number) => void } | undefined;
 
@@ -106,7 +106,7 @@ export interface PropagationRun {
   readonly seconds: number;
 }
 
-function latencies(samples: readonly number[]): Latencies {
+export function latencies(samples: readonly number[]): Latencies {
   const sorted = [...samples].sort((a, b) => a - b);
   return { samples, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
 }

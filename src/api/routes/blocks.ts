@@ -1,12 +1,21 @@
-// GET /blocks/:hashOrHeight: a block by hash (any branch), by height (the main chain), or `tip`. Core: getblock
-// (and getbestblockhash for `tip`).
+// Blocks: GET /blocks/:hashOrHeight, a block by hash (any branch), by height (the main chain), or `tip`
+// (Core: getblock, and getbestblockhash for `tip`), and POST /blocks, a whole block handed in by a client
+// (Core: submitblock).
+//
+// POST /blocks is how a block crafted outside the node's own miner reaches the chain: a pool's separate
+// mining software, a learner's hand-made block, or the devnet's attack scenarios releasing the blocks a
+// private miner withheld (docs/ATTACKS.md). The block goes through the very path a block from a peer
+// takes (chain.processBlock: every rule, then fork choice), with origin 'api', so the P2P node publishes
+// it to its peers like a block it mined; nothing here judges it.
 import type { FastifyInstance } from 'fastify';
 import type { IndexEntry } from '../../chain/block-index.js';
-import { decodeBlock } from '../../consensus/encoding.js';
+import { originNow } from '../../chain/origin.js';
+import { fromHex, toHex } from '../../consensus/bytes.js';
+import { decodeBlock, txBytesAt } from '../../consensus/encoding.js';
 import { sha256 } from '../../consensus/hash.js';
-import { BLOCK_OVERHEAD_BYTES, type Block, TX_BYTES } from '../../consensus/types.js';
+import type { Block } from '../../consensus/types.js';
 import { ApiError } from '../errors.js';
-import { ROUTES } from '../schemas.js';
+import { ROUTES, SUBMIT_BLOCK_BODY_LIMIT } from '../schemas.js';
 import { type BlockView, blockView } from '../views.js';
 import type { RouteContext } from './context.js';
 
@@ -15,6 +24,31 @@ export function registerBlockRoutes(app: FastifyInstance, ctx: RouteContext): vo
     ...ROUTES.block,
     handler: async (req) => block(ctx, req.params.hashOrHeight),
   });
+  app.route<{ Body: { raw: string } }>({
+    ...ROUTES.submitBlock,
+    bodyLimit: SUBMIT_BLOCK_BODY_LIMIT,
+    handler: async (req) => submitBlock(ctx, req.body.raw),
+  });
+}
+
+interface SubmitResult {
+  readonly hash: string;
+  readonly height: number;
+  readonly status: 'connected' | 'stored' | 'orphan' | 'duplicate';
+  readonly onMainChain: boolean;
+}
+
+async function submitBlock(ctx: RouteContext, rawHex: string): Promise<SubmitResult> {
+  const { chain } = ctx;
+  const decoded = decodeBlock(fromHex(rawHex)); // RuleError BAD_ENCODING for a wrong length or field
+  const { status, hash } = await chain.processBlock(decoded, originNow('api'));
+  const entry = chain.index.get(hash);
+  return {
+    hash: toHex(hash),
+    height: decoded.header.height,
+    status,
+    onMainChain: entry !== undefined && chain.isOnMainChain(entry),
+  };
 }
 
 async function block(ctx: RouteContext, hashOrHeight: string): Promise<BlockView> {
@@ -42,12 +76,6 @@ async function block(ctx: RouteContext, hashOrHeight: string): Promise<BlockView
   }
   const decoded: Block = decodeBlock(raw);
   // A tx id is SHA-256 of the tx's encoding, which is a slice of the block's own bytes.
-  const ids = decoded.txs.map((_, i) => sha256(txSlice(raw, i)));
+  const ids = decoded.txs.map((_, i) => sha256(txBytesAt(raw, i)));
   return blockView(entry, decoded, ids, raw, chain.isOnMainChain(entry), chain.height, ctx.hrp);
-}
-
-/** The bytes of tx `i` inside an encoded block (the block layout is fixed-size: docs/PROTOCOL.md). */
-export function txSlice(block: Uint8Array, i: number): Uint8Array {
-  const start = BLOCK_OVERHEAD_BYTES + i * TX_BYTES;
-  return block.subarray(start, start + TX_BYTES);
 }

@@ -3,15 +3,14 @@
 import type { FastifyInstance } from 'fastify';
 import { originNow } from '../../chain/origin.js';
 import { fromHex, toHex } from '../../consensus/bytes.js';
-import { decodeTx } from '../../consensus/encoding.js';
+import { decodeTx, txBytesAt } from '../../consensus/encoding.js';
 import { isRuleError } from '../../consensus/errors.js';
 import { sha256 } from '../../consensus/hash.js';
-import { type Hash, TX_BYTES } from '../../consensus/types.js';
+import type { Hash } from '../../consensus/types.js';
 import { isMempoolError } from '../../mempool/policy.js';
 import { ApiError } from '../errors.js';
 import { MEMPOOL_LIST_DEFAULT, MEMPOOL_LIST_MAX, ROUTES } from '../schemas.js';
 import { type TxStatusView, txView } from '../views.js';
-import { txSlice } from './blocks.js';
 import type { RouteContext } from './context.js';
 
 export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -48,9 +47,9 @@ async function confirmedTx(ctx: RouteContext, id: Hash): Promise<TxStatusView | 
   const loc = await chain.findTx(id);
   if (!loc) return undefined;
   const raw = await chain.getBlockBytes(loc.entry.hash);
-  const bytes = raw && txSlice(raw, loc.index);
+  const bytes = raw && txAt(raw, loc.index);
   // The index and the block disagreeing would mean a damaged datadir: fail loudly (500), not wrongly.
-  if (!bytes || bytes.length !== TX_BYTES || toHex(sha256(bytes)) !== toHex(id)) {
+  if (!bytes || toHex(sha256(bytes)) !== toHex(id)) {
     throw new Error(`the tx index points ${toHex(id)} at block ${loc.entry.hex}, which does not hold it`);
   }
   const height = loc.entry.header.height;
@@ -61,6 +60,15 @@ async function confirmedTx(ctx: RouteContext, id: Hash): Promise<TxStatusView | 
     height,
     confirmations: chain.height - height + 1,
   };
+}
+
+/** Tx `i` of a stored block, or undefined when the stored bytes are not a block with such a tx. */
+function txAt(block: Uint8Array, i: number): Uint8Array | undefined {
+  try {
+    return txBytesAt(block, i);
+  } catch {
+    return undefined;
+  }
 }
 
 async function submitTx(ctx: RouteContext, rawHex: string): Promise<{ id: string; replaced?: string }> {

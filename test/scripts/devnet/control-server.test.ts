@@ -105,19 +105,74 @@ describe('devnet aggregator', () => {
     });
     const s = (await (await fetch(`${base}/devnet/state`)).json()) as Record<string, unknown>;
     expect(s.partition).toBeNull();
+    expect(s.links).toBeNull(); // loopback devnet: no shaped links (those need host mode)
     expect(s.nodes).toEqual(
       nodes.map((n, i) => ({
         name: `node${i}`,
         index: i,
         api: n.url,
+        base: `/devnet/nodes/node${i}/api`,
         apiPort: n.port,
         p2pPort: 1,
         miner: i < 2,
+        address: null, // loopback devnet: every node on 127.0.0.1
         peerId: PEER_IDS[i],
         running: false, // the supervisor started no process for it
         up: true, // but its event stream answers
       })),
     );
+  });
+
+  it('proxies reads of each node under its base (same origin for the page), and nothing else', async () => {
+    const status = await fetch(`${base}/devnet/nodes/node1/api/status`);
+    expect(status.status).toBe(200);
+    expect(status.headers.get('content-type')).toContain('application/json');
+    expect(await status.json()).toEqual({ height: 0, genesisHash: nodes[1]!.genesisHash });
+    // The node's own status code and error pass through; so does the query string.
+    const missing = await fetch(`${base}/devnet/nodes/1/api/nope?x=1`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: { code: 'NOT_FOUND', message: '/nope?x=1' } });
+    expect((await fetch(`${base}/devnet/nodes/node9/api/status`)).status).toBe(404);
+    const events = await fetch(`${base}/devnet/nodes/node0/api/events`);
+    expect(events.status).toBe(404);
+    expect(await events.text()).toContain('/devnet/events');
+    // A write through the proxy is no control: refused, and the node never sees it.
+    expect((await postJson('/devnet/nodes/node0/api/admin/unblock-peers', {})).status).toBe(404);
+    expect(nodes[0]!.posts).toEqual([]);
+    // A node that is gone is a 502 naming it.
+    await nodes[2]!.close();
+    const down = await fetch(`${base}/devnet/nodes/node2/api/status`);
+    expect(down.status).toBe(502);
+    expect(await down.json()).toMatchObject({
+      error: { code: 'NODE_DOWN', message: expect.stringContaining('node2') },
+    });
+  });
+
+  it('GET /devnet/snapshot: every node’s status, tips, peers and mempool in one answer; a node down is named', async () => {
+    await waitFor('every stream up', async () => {
+      const s = (await (await fetch(`${base}/devnet/state`)).json()) as { nodes: { up: boolean }[] };
+      return s.nodes.every((n) => n.up);
+    });
+    await nodes[1]!.close();
+    const snap = (await (await fetch(`${base}/devnet/snapshot`)).json()) as {
+      partition: unknown;
+      nodes: Record<string, unknown>[];
+    };
+    expect(snap.partition).toBeNull();
+    expect(snap.nodes).toHaveLength(3);
+    for (const i of [0, 2]) {
+      expect(snap.nodes[i]).toEqual({
+        name: `node${i}`,
+        running: false,
+        up: expect.any(Boolean),
+        status: { height: 0, genesisHash: nodes[i]!.genesisHash },
+        tips: [{ hash: nodes[i]!.genesisHash, height: 0, chainWork: '1', branchLength: 0, status: 'active' }],
+        peers: [],
+        mempool: ['aa'.repeat(32)],
+      });
+    }
+    expect(snap.nodes[1]).toMatchObject({ name: 'node1', error: expect.stringContaining('node1') });
+    expect(snap.nodes[1]!.status).toBeUndefined();
   });
 
   it('POST partition / heal: each group blocks the peers outside it, the state and the stream say so', async () => {
@@ -159,6 +214,19 @@ describe('devnet aggregator', () => {
     expect((await postJson('/devnet/partition', { groups: ['0,1,2'] })).status).toBe(400);
     expect((await postJson('/devnet/partition', {})).status).toBe(400);
     for (const n of nodes) expect(n.posts).toEqual([]);
+  });
+
+  it('POST link: shaping links needs host mode, and says so', async () => {
+    expect(await postJson('/devnet/link', { links: ['0-1'], shape: { delay: '200ms' } })).toEqual({
+      status: 409,
+      body: {
+        error: {
+          code: 'NOT_HOST_MODE',
+          message:
+            'links can be shaped only between separate hosts: start the devnet with `up --hosts` (Linux, root)',
+        },
+      },
+    });
   });
 
   it('merges the nodes’ events into GET /devnet/events, tagged by node', async () => {

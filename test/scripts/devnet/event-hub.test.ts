@@ -103,6 +103,13 @@ describe('EventHub (fake nodes on 127.0.0.1)', () => {
     node.refuseEvents = 2; // the node is "restarting": two refusals before it answers again
     node.dropStreams();
     await waitFor('the reconnect', () => node.eventConnections.length === 4 && hub!.isUp('node0'), 5_000, 10);
+    // The hub's "up again" reaches the client over its socket a moment after the hub knows it.
+    await waitFor(
+      'the client to hear it',
+      () => client.events.filter((e) => e.event === 'node').length === 3,
+      5_000,
+      10,
+    );
     // First connection without an id; every retry asks to resume after the last event seen.
     expect(node.eventConnections).toEqual([undefined, '42', '42', '42']);
     const states = client.events.filter((e) => e.event === 'node').map(data);
@@ -114,10 +121,44 @@ describe('EventHub (fake nodes on 127.0.0.1)', () => {
     node.emit('block', { height: 3 }, '43');
     await waitFor(
       'the block after the reconnect',
-      () => client.events.some((e) => e.id === undefined && data(e).id === '43'),
+      () => client.events.some((e) => data(e).id === '43'),
       5_000,
       10,
     );
+  });
+
+  it('numbers its own events; a client that reconnects with Last-Event-ID gets what it missed, once', async () => {
+    nodes.push(await startFakeNode());
+    const node = nodes[0]!;
+    hub = new EventHub([{ name: 'node0', url: `${node.url}/events` }], { ...FAST, replayEvents: 3 });
+    hub.start();
+    await waitFor('up', () => hub!.isUp('node0'), 5_000, 10);
+    const url = await serve(hub);
+    const first = await openSse(url);
+    clients.push(first);
+    const blocks = (c: SseClient) => c.events.filter((e) => e.event === 'block');
+    node.emit('block', { height: 1 }, 'n-1');
+    await waitFor('the first block', () => blocks(first).length === 1, 5_000, 10);
+    const seen = blocks(first)[0]!.id!;
+    expect(seen).toMatch(/^[0-9a-z]+-[0-9]+$/); // an id of the hub's own stream
+    first.close();
+    await waitFor('the client to leave', () => hub!.clientCount === 0, 5_000, 10);
+    node.emit('block', { height: 2 }, 'n-2');
+    node.emit('block', { height: 3 }, 'n-3');
+    await new Promise((r) => setTimeout(r, 100)); // both pass through the hub while nobody listens
+    const again = await openSse(url, { 'last-event-id': seen });
+    clients.push(again);
+    node.emit('block', { height: 4 }, 'n-4');
+    await waitFor('the replay and the live block', () => blocks(again).length >= 3, 5_000, 10);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(blocks(again).map((e) => data(e).id)).toEqual(['n-2', 'n-3', 'n-4']);
+    // Too old for the buffer (three events): one reset, and the client refetches.
+    for (let h = 5; h <= 8; h++) node.emit('block', { height: h }, `n-${h}`);
+    await waitFor('four more', () => blocks(again).length === 7, 5_000, 10);
+    const stale = await openSse(`${url}/?lastEventId=${encodeURIComponent(seen)}`);
+    clients.push(stale);
+    await waitFor('the reset', () => stale.events.some((e) => e.event === 'reset'), 5_000, 10);
+    expect(blocks(stale)).toEqual([]);
   });
 
   it('refuses clients past its limit with 503', async () => {

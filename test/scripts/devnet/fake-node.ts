@@ -65,6 +65,12 @@ export async function startFakeNode(genesisHash = '11'.repeat(32)): Promise<Fake
       return;
     }
     if (req.method === 'GET' && path === '/status') return json(res, 200, { height: 0, genesisHash });
+    if (req.method === 'GET' && path === '/chain/tips')
+      return json(res, 200, [
+        { hash: genesisHash, height: 0, chainWork: '1', branchLength: 0, status: 'active' },
+      ]);
+    if (req.method === 'GET' && path === '/peers') return json(res, 200, []);
+    if (req.method === 'GET' && path.startsWith('/mempool')) return json(res, 200, [{ id: 'aa'.repeat(32) }]);
     if (req.method === 'GET' && path.startsWith('/accounts/'))
       return json(res, 200, { balance: '0', nonce: '0', nextNonce: node.nextNonce });
     if (req.method === 'POST') {
@@ -95,9 +101,12 @@ export interface SseClient {
 }
 
 /** Opens `url` as an event stream and keeps parsing it in the background until close(). */
-export async function openSse(url: string): Promise<SseClient> {
+export async function openSse(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
   const abort = new AbortController();
-  const res = await fetch(url, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+  const res = await fetch(url, {
+    headers: { accept: 'text/event-stream', ...headers },
+    signal: abort.signal,
+  });
   const events: SseClient['events'] = [];
   const feed = sseParser((e) => events.push(e));
   const decoder = new TextDecoder();

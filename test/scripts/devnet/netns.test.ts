@@ -16,6 +16,7 @@ import {
   type HostPlan,
   healHosts,
   listNamespaces,
+  namespacePids,
   partitionHosts,
   planHosts,
   setCable,
@@ -105,12 +106,22 @@ describe.skipIf(reason !== undefined)('network-namespace hosts', () => {
   });
 
   it('a partition cuts the link between the groups only; heal restores it', async () => {
-    await partitionHosts(plan, [2]);
+    await partitionHosts(plan, [[0, 1], [2]]);
     expect(await reach(0, 1)).toBe(true);
     expect(await reach(0, 2, 800)).toBe(false);
     expect(await reach(2, 1, 800)).toBe(false);
     await healHosts(plan);
     expect(await reach(0, 2)).toBe(true);
+  });
+
+  it('a partition into three groups gives each its own bridge', async () => {
+    await partitionHosts(plan, [[0], [1], [2]]);
+    expect(await reach(0, 1, 800)).toBe(false);
+    expect(await reach(1, 2, 800)).toBe(false);
+    expect(await reach(2, 0, 800)).toBe(false);
+    await healHosts(plan);
+    expect(await reach(0, 1)).toBe(true);
+    expect(await reach(1, 2)).toBe(true);
   });
 
   it('pulling one cable isolates that host', async () => {
@@ -165,6 +176,12 @@ describe.skipIf(reason !== undefined)('network-namespace hosts', () => {
       });
       s.destroy();
       expect(echoed).toBe('hello');
+      // A links file that does not parse (a hand edit gone wrong) leaves the links as they were and the
+      // agent running: its node stays on the network.
+      writeFileSync(linksFile, '{"198.18.');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(agent.exitCode).toBeNull();
+      expect(await rttFrom(0, node1.address, 7501)).toBeGreaterThanOrEqual(159);
       // Rewriting the links file reshapes the link without a restart.
       writeFileSync(linksFile, linksToJson({}));
       await waitUntil(async () => (await rttFrom(0, node1.address, 7501)) < 80, 5000);
@@ -180,8 +197,15 @@ describe.skipIf(reason !== undefined)('network-namespace hosts', () => {
     await createHosts(plan);
     const mine = (await listNamespaces()).filter((ns) => ns.startsWith(plan.prefix));
     expect(mine.sort()).toEqual([plan.hub, ...plan.nodes.map((n) => n.ns)].sort());
+    // What a crashed supervisor leaves: a process still running inside a namespace. Teardown kills it.
+    const leftover = spawnInHost(plan.nodes[0]!, process.execPath, ['-e', 'setInterval(() => {}, 1000)'], {
+      stdio: 'ignore',
+    });
+    const gone = new Promise((resolve) => leftover.on('exit', (_code, signal) => resolve(signal)));
+    await waitUntil(async () => (await namespacePids(plan.nodes[0]!.ns)).includes(leftover.pid!), 5000);
     for (const s of servers) s.kill('SIGKILL');
     expect(await destroyHosts(plan)).toBe(4);
+    expect(await gone).toBe('SIGKILL');
     expect((await listNamespaces()).filter((ns) => ns.startsWith(plan.prefix))).toEqual([]);
     const routes = execFileSync('ip', ['route', 'show', plan.cidr]).toString();
     expect(routes).not.toMatch(/unreachable/);

@@ -1,6 +1,7 @@
 // The shaping relay over real TCP on 127.0.0.1: the delay a client measures through it matches the one
 // configured, the bandwidth limit holds, and cut/heal behave like pulling and replugging a cable.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +98,54 @@ describe('ShapingRelay', () => {
     // whole trip takes at least one direction's serialisation time, 250,000 / 250,000 s.
     expect(ms).toBeGreaterThanOrEqual(990);
     expect(ms).toBeLessThan(4_000);
+  });
+
+  it('an answer followed at once by the close (HTTP "Connection: close") arrives whole, shaped or not', async () => {
+    const body = 'x'.repeat(100_000);
+    const server = createHttpServer((_req, res) => {
+      res.setHeader('connection', 'close');
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const port = (server.address() as { port: number }).port;
+    for (const shape of [{}, { delay: '30ms', bandwidth: '8mbit' }]) {
+      const relay = await relayTo(port, shape);
+      for (let i = 0; i < 5; i++) {
+        const text = await new Promise<string>((resolve, reject) => {
+          // agent: false, as the CLIs' API client sends it: one connection per request, closed after.
+          const req = httpRequest({ host: '127.0.0.1', port: relay.address.port, agent: false }, (res) => {
+            let got = '';
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => (got += d));
+            res.on('end', () => resolve(got));
+            res.on('error', reject);
+          });
+          req.on('error', reject);
+          req.end();
+        });
+        expect(text.length).toBe(body.length);
+      }
+    }
+  });
+
+  it('a client that half-closes after its request still gets the whole answer', async () => {
+    const server = createServer({ allowHalfOpen: true }, (s) => {
+      let got = '';
+      s.on('data', (d) => (got += d));
+      s.on('end', () => setTimeout(() => s.end(`echo:${got}`), 50));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => server.close(() => r())));
+    const relay = await relayTo((server.address() as { port: number }).port, { delay: '20ms' });
+    const s = createConnection({ host: '127.0.0.1', port: relay.address.port, allowHalfOpen: true });
+    cleanups.push(() => void s.destroy());
+    let answer = '';
+    s.on('data', (d) => (answer += d));
+    const ended = new Promise<void>((r) => s.on('end', () => r()));
+    s.end('hello');
+    await ended;
+    expect(answer).toBe('echo:hello');
   });
 
   it('cut drops open connections and refuses new ones until heal', async () => {

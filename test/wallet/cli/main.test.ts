@@ -112,25 +112,37 @@ afterAll(() => rm(home, { recursive: true, force: true }));
 describe('cairn-wallet offline commands', { timeout: 180_000 }, () => {
   const texts: string[] = [];
 
-  it('import-dev: imports dev0…dev4 (the keys genesis funds), warns loudly, and is idempotent', async () => {
-    const r = await cli(['import-dev', '--json']);
+  it('import-dev: imports dev0…dev4 (the keys genesis funds), warns loudly, shows each key, and is idempotent', async () => {
+    const r = await cli(['import-dev']);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/PUBLIC, INSECURE development keys/);
-    const out = JSON.parse(r.stdout) as { wallets: { name: string; address: string; imported: boolean }[] };
+    // One progress line per key while scrypt runs.
+    for (let i = 0; i < 5; i++) expect(r.stderr).toContain(`encrypting dev${i} (${i + 1} of 5)…`);
+    // the keystores really hold the dev keys, under the given password
+    const secret = decryptKeystore(await readKeystore(walletDir, 'dev3'), PASSWORD);
+    expect(secret.privateKey).toEqual(dev[3]!.privateKey);
+    // Again, with --json: nothing to do, nothing on stderr, the warning a field of the one document.
+    const again = await cli(['import-dev', '--json']);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe('');
+    const out = JSON.parse(again.stdout) as {
+      warning: string;
+      wallets: { name: string; address: string; imported: boolean }[];
+    };
+    expect(out.warning).toMatch(/PUBLIC, INSECURE development keys/);
     expect(out.wallets.map((w) => w.name)).toEqual(['dev0', 'dev1', 'dev2', 'dev3', 'dev4']);
     out.wallets.forEach((w, i) => {
       // the addresses genesis funds, in order
       expect(devnet.allocations[i]!.address).toEqual(dev[i]!.addressHash);
       expect(w.address).toBe(encodeAddress(dev[i]!.addressHash, 'cairn'));
+      expect(r.stdout).toContain(`dev${i}   ${w.address}`);
       texts.push(w.address);
-      expect(w.imported).toBe(true);
+      expect(w.imported).toBe(false);
     });
-    // the keystores really hold the dev keys, under the given password
-    const secret = decryptKeystore(await readKeystore(walletDir, 'dev3'), PASSWORD);
-    expect(secret.privateKey).toEqual(dev[3]!.privateKey);
-    const again = await cli(['import-dev']);
-    expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/dev0 +cairn1\S+ +\(already imported\)/);
+    const third = await cli(['import-dev']);
+    expect(third.code).toBe(0);
+    expect(third.stdout).toMatch(/dev0 +cairn1\S+ +\(already imported\)/);
+    expect(third.stderr).not.toMatch(/encrypting/);
   });
 
   it('create: 24 words shown once with a warning; the keystore holds the key of those words', async () => {
@@ -234,20 +246,20 @@ describe('cairn-wallet offline commands', { timeout: 180_000 }, () => {
     };
     const badChecksum = `${texts[1]!.slice(0, -1)}${texts[1]!.endsWith('q') ? 'p' : 'q'}`;
     const cases: [string, string[], number, RegExp, Record<string, string | undefined>?][] = [
-      ['wrong password', sign({}), 5, /wrong password/, { CAIRN_WALLET_PASSWORD: 'nope' }],
+      ['wrong password', sign({}), 7, /wrong password/, { CAIRN_WALLET_PASSWORD: 'nope' }],
       [
         'flipped ciphertext byte',
         sign({ from: 'flipct' }),
-        5,
+        7,
         /wrong password, or the keystore file was modified/,
       ],
       [
         'flipped salt byte',
         sign({ from: 'flipsalt' }),
-        5,
+        7,
         /wrong password, or the keystore file was modified/,
       ],
-      ['truncated keystore', sign({ from: 'trunc' }), 5, /corrupt: the file is not valid JSON/],
+      ['truncated keystore', sign({ from: 'trunc' }), 7, /corrupt: the file is not valid JSON/],
       ['bad checksum', sign({ to: badChecksum }), 2, /checksum does not match/],
       ['another chain', sign({ to: encodeAddress(dev[1]!.addressHash, 'tcairn') }), 2, /another chain/],
       [
@@ -286,7 +298,7 @@ describe('cairn-wallet offline commands', { timeout: 180_000 }, () => {
         'unreachable node',
         ['send', '--from', 'dev0', '--to', texts[1]!, '--amount', '1', '--api', 'http://127.0.0.1:9'],
         3,
-        /cannot reach the node at http:\/\/127.0.0.1:9: is `cairn start` running\?/,
+        /cannot reach the node at http:\/\/127.0.0.1:9 \(ECONNREFUSED\): is `cairn start` running\?/,
       ],
       ['bad API URL', ['balance', 'dev0', '--api', 'ftp://x'], 2, /http:\/\/ or https:\/\//],
       ['bad raw tx', ['broadcast', 'abcd'], 2, /not a signed Cairn tx/],
@@ -313,6 +325,8 @@ describe('cairn-wallet offline commands', { timeout: 180_000 }, () => {
       expect({ what, code: r.code }).toEqual({ what, code: status });
       expect(r.stdout, what).toBe('');
       oneLine(r.stderr);
+      // One prefix for every failure, commander's own included.
+      expect(r.stderr, what).toMatch(/^error: /);
       expect(r.stderr, what).toMatch(message);
       expect(r.stderr).not.toContain(PASSWORD);
       expect(r.stderr).not.toMatch(/junk/);
@@ -320,20 +334,23 @@ describe('cairn-wallet offline commands', { timeout: 180_000 }, () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('--json errors are one JSON line on stderr with a stable code', async () => {
+  it('--json errors are the one JSON document on stdout, with a stable code; nothing on stderr', async () => {
     const r = await cli(
       ['--json', 'sign', '--from', 'dev0', '--to', texts[1]!, '--amount', '1', '--nonce', '0'],
       {
         env: { CAIRN_WALLET_PASSWORD: 'wrong' },
       },
     );
-    expect(r.code).toBe(5);
-    expect(JSON.parse(r.stderr)).toEqual({
-      error: {
-        code: 'WRONG_PASSWORD',
-        message: 'cannot decrypt wallet "dev0": wrong password, or the keystore file was modified',
-      },
-    });
+    expect(r.code).toBe(7);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe(
+      `${JSON.stringify({
+        error: {
+          code: 'WRONG_PASSWORD',
+          message: 'cannot decrypt wallet "dev0": wrong password, or the keystore file was modified',
+        },
+      })}\n`,
+    );
   });
 });
 
@@ -415,23 +432,33 @@ describe('cairn-wallet against a (fake) regtest node', { timeout: 180_000 }, () 
       nonce: '1',
     });
     const txs = (JSON.parse(hist!.stdout) as { txs: { id: string; status: string; nonce: string }[] }).txs;
+    // Newest first: the two pending sends, then the confirmed one.
     expect(txs.map((t) => [t.nonce, t.status])).toEqual([
-      ['0', 'confirmed'],
-      ['1', 'pending'],
       ['2', 'pending'],
+      ['1', 'pending'],
+      ['0', 'confirmed'],
     ]);
-    expect(txs[0]!.id).toBe(out.id);
+    expect(txs[2]!.id).toBe(out.id);
   });
 
-  it('balance of an address; insufficient funds shows the node code (exit 4) and logs nothing', async () => {
+  it('balance of an address, grouped; insufficient funds is answered in coins before any password or signing (exit 4)', async () => {
     const bal = await cli(['balance', texts[4]!, '--api', api]);
     expect(bal.code).toBe(0);
-    expect(bal.stdout).toMatch(/confirmed: 1000000 coins/);
+    expect(bal.stdout).toMatch(/confirmed: 1,000,000 coins/);
     const before = await snapshot();
-    const r = await cli(['send', '--from', 'dev3', '--to', texts[4]!, '--amount', '1000000', '--api', api]);
+    const posts = node.requests.filter((r) => r.method === 'POST').length;
+    // No password given at all: the refusal comes before the keystore is unlocked.
+    const r = await cli(['send', '--from', 'dev3', '--to', 'dev4', '--amount', '1000000', '--api', api], {
+      env: { CAIRN_WALLET_PASSWORD: undefined },
+    });
     expect(r.code).toBe(4);
     oneLine(r.stderr);
-    expect(r.stderr).toMatch(/INSUFFICIENT_FUNDS/);
+    expect(r.stderr).toBe(
+      'error: wallet "dev3" cannot pay 1,000,000 coins + 0.0001 fee = 1,000,000.0001 coins: it has ' +
+        '1,000,000 coins confirmed, so at most 999,999.9999 coins can be sent with this fee. Nothing was ' +
+        'signed [INSUFFICIENT_FUNDS]\n',
+    );
+    expect(node.requests.filter((q) => q.method === 'POST').length).toBe(posts); // nothing submitted
     expect(await snapshot()).toEqual(before);
   });
 

@@ -30,6 +30,12 @@ export interface TreeState {
   best: string | undefined;
   /** Blocks that were on the centre lane and lost it in a reorg (drawn grey). */
   readonly abandoned: Set<string>;
+  /**
+   * The highest and lowest lanes ever used. The view sizes itself by these rather than by the lanes in
+   * use now, so the centre lane stays at the same place on screen when branches come and go.
+   */
+  top: number;
+  bottom: number;
 }
 
 export function emptyTree(): TreeState {
@@ -40,6 +46,8 @@ export function emptyTree(): TreeState {
     cells: new Map(),
     best: undefined,
     abandoned: new Set(),
+    top: 0,
+    bottom: 0,
   };
 }
 
@@ -56,6 +64,8 @@ function* laneOrder(): Generator<number> {
 function place(t: TreeState, hash: string, lane: number, height: number): void {
   t.lanes.set(hash, lane);
   t.cells.set(cell(lane, height), hash);
+  if (lane > t.top) t.top = lane;
+  if (lane < t.bottom) t.bottom = lane;
 }
 
 /** The first side lane free at `height` and the heights just below it (so branches do not touch). */
@@ -161,4 +171,36 @@ export function mainChain(t: TreeState): TreeBlock[] {
   const out: TreeBlock[] = [];
   for (let e = t.best ? t.blocks.get(t.best) : undefined; e; e = t.blocks.get(e.parent)) out.push(e);
   return out.reverse();
+}
+
+/**
+ * The side-branch blocks that some node still follows: the ancestry of each tip in `tips` down to where it
+ * meets the centre lane. Every other block off the centre lane is stale: a branch nobody builds on.
+ */
+export function followedSide(t: TreeState, tips: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const tip of tips) {
+    let e = t.blocks.get(tip);
+    for (let i = 0; e && t.lanes.get(e.hash) !== 0 && !out.has(e.hash) && i < 100_000; i++) {
+      out.add(e.hash);
+      e = t.blocks.get(e.parent);
+    }
+  }
+  return out;
+}
+
+/**
+ * The heights the collapsed view must keep (web/src/model/collapse.ts): where each branch leaves its
+ * parent's lane (and the parent's height: the fork point), and every leaf. A long fork thus folds like a
+ * long chain, on every lane at once, and still shows where it starts and where it ends.
+ */
+export function landmarks(t: TreeState, visible: (hash: string) => boolean = () => true): number[] {
+  const out: number[] = [];
+  for (const b of t.blocks.values()) {
+    if (!visible(b.hash)) continue;
+    const lane = t.lanes.get(b.hash);
+    if (lane !== 0 && t.lanes.get(b.parent) !== lane) out.push(b.height, b.height - 1);
+    if (lane !== 0 && !t.children.get(b.hash)?.some(visible)) out.push(b.height);
+  }
+  return out;
 }

@@ -1,7 +1,7 @@
 // Views 3, 4 and 6: the network graph, block propagation, and the mempools.
 import { html } from 'htm/preact';
-import { useState } from 'preact/hooks';
 import { shortHash } from '../model/format.js';
+import { followedSide } from '../model/tree.js';
 import type { Dashboard } from '../store.js';
 import { nodeColour } from './tree-view.js';
 
@@ -80,16 +80,23 @@ export function Propagation({ d }: { d: Dashboard }) {
     for (const t of ts) if (t !== first) counts[BUCKETS.findIndex((b) => t - first < b)]!++;
   }
   const peak = Math.max(1, ...counts);
+  // Stale: off the main chain and followed by no node (a fork still being mined on is not stale yet).
+  const followed = followedSide(
+    d.tree,
+    d.nodes.flatMap((n) => (n.tip ? [n.tip] : [])),
+  );
   let stale = 0;
-  for (const b of d.tree.blocks.values()) if (d.tree.lanes.get(b.hash) !== 0) stale++;
+  for (const b of d.tree.blocks.values()) {
+    if (d.tree.lanes.get(b.hash) !== 0 && !followed.has(b.hash)) stale++;
+  }
   const rate = d.tree.blocks.size ? (100 * stale) / d.tree.blocks.size : 0;
   return html`<section class="card propagation">
     <h2>Propagation</h2>
-    <p class="explain">When each node first had each block, counted from the first node that had it; slow propagation is what makes forks.</p>
+    <p class="explain">When each node first had each block, counted from the first node that had it; slow propagation is what makes forks, and the stale rate counts the blocks they cost.</p>
     <table class="waterfall">
       ${rows.map((r) => {
         const first = r.times[0]![1];
-        return html`<tr data-hash=${r.hash}><th>#${r.b!.height}</th><td>
+        return html`<tr key=${r.hash} data-hash=${r.hash}><th>#${r.b!.height}</th><td>
           ${r.times.map(
             ([node, t]) =>
               html`<div class="bar" style=${`margin-left:${Math.min(300, (t - first) / 5)}px;background:${nodeColour(d, node)}`}>${node} +${t - first} ms</div>`,
@@ -107,27 +114,25 @@ export function Propagation({ d }: { d: Dashboard }) {
   </section>`;
 }
 
-/** View 6: each node's mempool, and where one transfer has been. */
+/** View 6: each node's mempool, and the path of one transfer through the network and the chain. */
 export function Mempools({ d }: { d: Dashboard }) {
-  const [tx, setTx] = useState<string | undefined>(undefined);
-  const path = tx
-    ? [...(d.txSeen.get(tx) ?? new Map<string, number>()).entries()].sort((a, b) => a[1] - b[1])
-    : [];
-  const mined = tx && d.nodes.every((n) => !n.mempool.includes(tx));
+  const tx = d.followed;
+  const path = tx ? (d.journeys.get(tx) ?? []) : [];
+  const first = path[0]?.at ?? 0;
   return html`<section class="card mempool">
     <h2>Mempools</h2>
-    <p class="explain">Transfers waiting to be mined, per node; click one to follow it from node to node until a block takes it.</p>
+    <p class="explain">Transfers waiting to be mined, per node; click one to follow its path: submitted, gossiped, mined, reorged out and back if its block loses, confirmed.</p>
     ${d.nodes.map(
       (n) => html`<div class="pool" data-node=${n.name}>
-        <b style=${`color:${nodeColour(d, n.name)}`}>${n.name}</b>: ${n.status?.mempool ?? n.mempool.length} pending
-        <div>${n.mempool.slice(0, 8).map((id) => html`<button class="tx" onClick=${() => setTx(id)}>${id.slice(0, 8)}</button>`)}</div>
+        <b style=${`color:${nodeColour(d, n.name)}`}>${n.name}</b>: <span data-pending=${n.status?.mempool ?? n.mempool.length}>${n.status?.mempool ?? n.mempool.length} pending</span>
+        <div>${n.mempool.slice(0, 8).map((id) => html`<button class="tx" data-tx=${id} onClick=${() => d.follow(id)}>${id.slice(0, 8)}</button>`)}</div>
       </div>`,
     )}
     ${
       tx
-        ? html`<div class="tx-path"><b>${tx.slice(0, 16)}…</b>
-          <ol>${path.map(([node, at], i) => html`<li>${node} +${at - path[0]![1]} ms${i === 0 ? ' (first)' : ''}</li>`)}</ol>
-          ${mined ? html`<p>no longer pending anywhere: mined (or dropped)</p>` : null}</div>`
+        ? html`<div class="tx-path" data-tx=${tx}><b>${tx.slice(0, 16)}…</b>
+          <ol>${path.map((s) => html`<li data-step=${s.kind} data-node=${s.node}><b>${s.kind}</b> ${s.text} <small>+${s.at - first} ms</small></li>`)}</ol>
+          <button onClick=${() => d.follow(undefined)}>stop following</button></div>`
         : null
     }
   </section>`;

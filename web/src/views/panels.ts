@@ -3,7 +3,7 @@
 import { html } from 'htm/preact';
 import { useEffect, useState } from 'preact/hooks';
 import { consensus } from '../model/consensus.js';
-import { formatWork, targetOfBits, workOfTarget } from '../model/format.js';
+import { formatWork, shortHash, targetOfBits, workOfTarget } from '../model/format.js';
 import { commonAncestor } from '../model/tree.js';
 import type { Dashboard } from '../store.js';
 import { nodeColour } from './tree-view.js';
@@ -20,22 +20,41 @@ export function ConsensusBar({ d }: { d: Dashboard }) {
     (a, b) => commonAncestor(d.tree, a, b)?.height,
   );
   return html`<section class=${`card consensus ${c.ledgers.length > 1 ? 'split' : 'one'}`} data-ledgers=${c.ledgers.length}>
-    <strong class="consensus-text">${c.text}</strong>
-    <span class="explain">
-      Nodes holding the same tip and the same state digest (a digest of every account) hold one ledger.
-    </span>
-    <span class=${`conn ${d.connected ? 'on' : 'off'}`}>${d.connected ? 'live' : 'reconnecting…'}</span>
+    <div class="consensus-head">
+      <strong class="consensus-text">${c.text}</strong>
+      <span class=${`conn ${d.connected ? 'on' : 'off'}`}>${d.connected ? 'live' : 'reconnecting…'}</span>
+    </div>
+    <p class="explain">
+      Nodes holding the same tip and the same state digest (a digest of every account) hold one ledger; the
+      digests are compared below, one row per node.
+    </p>
+    <table class="nodes">
+      <tr><th>node</th><th>height</th><th>tip</th><th>state digest</th><th>peers</th><th>mempool</th></tr>
+      ${d.nodes.map((n) => {
+        const digest = n.status?.stateDigest;
+        const ledger = c.ledgers.findIndex((l) => l.nodes.includes(n.name));
+        return html`<tr class=${`node-row${n.online ? '' : ' offline'}`} data-node=${n.name} data-height=${n.height} data-tip=${n.tip ?? ''} data-digest=${digest ?? ''}>
+          <td><span class="dot" style=${`background:${nodeColour(d, n.name)}`}></span>${n.name}</td>
+          <td>${n.online ? n.height : 'down'}</td>
+          <td class="mono">${n.tip ? shortHash(n.tip) : '—'}</td>
+          <td class="mono">${digest ? html`<span class=${`digest ledger-${ledger}`}>${shortHash(digest)}</span>` : '—'}</td>
+          <td>${n.status?.peers ?? '—'}</td>
+          <td>${n.status?.mempool ?? '—'}</td>
+        </tr>`;
+      })}
+    </table>
   </section>`;
 }
 
 export function Banner({ d }: { d: Dashboard }) {
   const b = d.banner;
   if (!b) return null;
-  return html`<div class="banner" role="status" data-at=${b.at}>
-    ${b.text}
+  // Keyed by time, so each reorg replays the banner's entrance animation.
+  return html`<div key=${b.at} class="banner" role="status" data-at=${b.at} data-node=${b.node} data-depth=${b.depth}>
+    ${b.text}: its badge slides to the heavier branch, and the blocks it abandoned turn grey
     <button onClick=${() => {
       d.banner = undefined;
-      d.changed();
+      d.changed(true);
     }}>×</button>
   </div>`;
 }
@@ -65,7 +84,9 @@ export function Inspector({ d }: { d: Dashboard }) {
     setBlock(undefined);
     setError(undefined);
     if (!hash) return;
-    const base = d.baseOf(d.nodes.find((n) => n.online)?.name);
+    // Ask a node that has had the block (a side-branch block is unknown to the others: 404).
+    const had = d.seen.get(hash);
+    const base = d.baseOf(d.nodes.find((n) => n.online && (!had || had.has(n.name)))?.name);
     fetch(`${base}/blocks/${hash}`)
       .then(async (r) => (r.ok ? setBlock((await r.json()) as BlockJson) : setError(`HTTP ${r.status}`)))
       .catch((e: Error) => setError(e.message));
@@ -118,8 +139,9 @@ export function EventLog({ d }: { d: Dashboard }) {
     .reverse();
   return html`<section class="card log">
     <h2>Event log</h2>
-    <p class="explain">Every event the nodes reported, newest first; drag the scrubber back to replay the tree as it grew.</p>
+    <p class="explain">Every event the nodes reported, newest first; drag the scrubber back, or press play, to replay the tree as it grew.</p>
     <label class="scrubber">
+      <button class="play" onClick=${() => (d.playing ? d.scrubTo(undefined) : d.play())}>${d.playing ? '■' : '▶'}</button>
       <input
         type="range"
         min=${firstSeq}
@@ -127,15 +149,16 @@ export function EventLog({ d }: { d: Dashboard }) {
         value=${at}
         onInput=${(e: Event) => {
           const v = Number((e.target as HTMLInputElement).value);
-          d.scrub = v >= end ? undefined : v;
-          d.changed();
+          d.scrubTo(v >= end ? undefined : v);
         }}
       />
-      ${d.scrub === undefined ? 'live' : `replaying: event ${at} of ${end}`}
+      <span class="scrub-state">${d.scrub === undefined ? 'live' : `replaying: event ${at} of ${end}`}</span>
     </label>
     <ol class="events">
       ${shown.map(
-        (e) => html`<li data-event-id=${`${e.node}/${e.id}`} data-event=${e.event} class=${e.event}>
+        (
+          e,
+        ) => html`<li key=${e.seq} data-event-id=${`${e.node}/${e.id}`} data-event=${e.event} class=${e.event.replace(':', '-')}>
           <time>${new Date(e.at).toISOString().slice(11, 23)}</time>
           ${e.node ? html`<b style=${`color:${nodeColour(d, e.node)}`}>${e.node}</b>` : null} ${e.text}
         </li>`,
@@ -144,28 +167,53 @@ export function EventLog({ d }: { d: Dashboard }) {
   </section>`;
 }
 
+/** Splits the nodes in two, each side with a miner where possible: even indexes | odd indexes. */
+function defaultGroups(d: Dashboard): string {
+  const names = d.nodes.map((_, i) => i);
+  return `${names.filter((i) => i % 2 === 0).join(',')} ${names.filter((i) => i % 2 === 1).join(',')}`;
+}
+
 export function Controls({ d }: { d: Dashboard }) {
   const [result, setResult] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [groups, setGroups] = useState('');
+  const [from, setFrom] = useState('dev0');
+  const [to, setTo] = useState('dev1');
+  const [amount, setAmount] = useState('1.5');
   if (d.mode !== 'devnet') return null;
-  const act = (name: string, body: Record<string, unknown> = {}) => {
-    void d.action(name, body).then(setResult);
+  const act = (path: string, body: Record<string, unknown>, label: string) => {
+    setBusy(true);
+    setResult(`${label}: …`);
+    void d
+      .action(path, body, label)
+      .then(setResult, (e: Error) => setResult(`${label}: ${e.message}`))
+      .finally(() => setBusy(false));
   };
+  const split = (groups || defaultGroups(d)).trim().split(/\s+/);
   return html`<section class="card controls">
     <h2>Devnet controls</h2>
-    <p class="explain">Split the network, heal it, stop or kill a node, or send coins, and watch the views above react.</p>
-    <div>
-      <button onClick=${() => act('partition')}>partition</button>
-      <button onClick=${() => act('heal')}>heal</button>
-      <button onClick=${() => act('send')}>send</button>
+    <p class="explain">Split the network, heal it, stop, kill or restart a node, or send coins: the same as <code>npm run devnet -- …</code>, and the views above react.</p>
+    <div class="control-row">
+      <button data-control="partition" disabled=${busy} onClick=${() => act('partition', { groups: split }, `partition ${split.join(' | ')}`)}>partition</button>
+      <input class="groups" aria-label="groups" value=${groups} placeholder=${defaultGroups(d)} onInput=${(e: Event) => setGroups((e.target as HTMLInputElement).value)} />
+      <button data-control="heal" disabled=${busy} onClick=${() => act('heal', {}, 'heal')}>heal</button>
+      ${d.partition ? html`<span class="partition">split: ${d.partition.map((g) => `{${g.join(', ')}}`).join(' | ')}</span>` : null}
+    </div>
+    <div class="control-row">
+      <button data-control="send" disabled=${busy} onClick=${() => act('transfer', { from, to, amount }, `send ${amount} ${from} → ${to}`)}>send</button>
+      <input class="from" aria-label="from" size="5" value=${from} onInput=${(e: Event) => setFrom((e.target as HTMLInputElement).value)} />
+      →
+      <input class="to" aria-label="to" size="12" value=${to} onInput=${(e: Event) => setTo((e.target as HTMLInputElement).value)} />
+      <input class="amount" aria-label="amount" size="6" value=${amount} onInput=${(e: Event) => setAmount((e.target as HTMLInputElement).value)} /> coins
     </div>
     ${d.nodes.map(
-      (n) => html`<div class="node-controls" data-node=${n.name}>
-        <b style=${`color:${nodeColour(d, n.name)}`}>${n.name}</b> ${n.online ? 'up' : 'down'}
-        <button onClick=${() => act('stop', { node: n.name })}>stop</button>
-        <button onClick=${() => act('start', { node: n.name })}>start</button>
-        <button onClick=${() => act('kill', { node: n.name })}>kill</button>
+      (n) => html`<div class="node-controls control-row" data-node=${n.name}>
+        <b style=${`color:${nodeColour(d, n.name)}`}>${n.name}</b> <span class="state">${n.online ? 'up' : 'down'}</span>
+        <button data-control="stop" disabled=${busy} onClick=${() => act(`nodes/${n.name}/stop`, {}, `stop ${n.name}`)}>stop</button>
+        <button data-control="start" disabled=${busy} onClick=${() => act(`nodes/${n.name}/start`, {}, `start ${n.name}`)}>start</button>
+        <button data-control="kill" disabled=${busy} onClick=${() => act(`nodes/${n.name}/kill`, {}, `kill ${n.name}`)}>kill</button>
       </div>`,
     )}
-    <p class="result">${result}</p>
+    <p class="result" role="status">${result}</p>
   </section>`;
 }

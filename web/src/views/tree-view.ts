@@ -1,9 +1,10 @@
 // View 1: the block tree, hand-written SVG. x is the height (long linear runs fold into one "… n
 // blocks …" column), the centre lane is the ancestry of the max-work tip, side branches keep their lanes.
 import { html } from 'htm/preact';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 import { type Column, collapse, columnIndex } from '../model/collapse.js';
 import { colourOf, formatWork, shortHash } from '../model/format.js';
-import { leaves, type TreeBlock } from '../model/tree.js';
+import { followedSide, landmarks, leaves, type TreeBlock } from '../model/tree.js';
 import type { Dashboard } from '../store.js';
 
 const COL = 64;
@@ -23,17 +24,23 @@ function blockColour(d: Dashboard, b: TreeBlock): string {
 }
 
 export function TreeView({ d }: { d: Dashboard }) {
+  // The newest blocks stay in view as the chain grows, unless the learner scrolled back to look.
+  const scroller = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    if (el && stick.current) el.scrollLeft = el.scrollWidth;
+  });
   const t = d.tree;
   const blocks = [...t.blocks.values()].filter((b) => d.visible(b.hash));
   if (blocks.length === 0) return html`<section class="card tree"><p>Loading the block tree…</p></section>`;
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
-  const interesting: number[] = [];
   for (const b of blocks) {
     min = Math.min(min, b.height);
     max = Math.max(max, b.height);
-    if (t.lanes.get(b.hash) !== 0) interesting.push(b.height, b.height - 1);
   }
+  const interesting = landmarks(t, (h) => d.visible(h));
   for (const n of d.nodes) {
     const tip = n.tip && t.blocks.get(n.tip);
     if (tip) interesting.push(tip.height);
@@ -42,14 +49,17 @@ export function TreeView({ d }: { d: Dashboard }) {
   if (sel) interesting.push(sel.height);
   const cols: Column[] = collapse(min, max, interesting);
   const colOf = columnIndex(cols);
-  const shown = blocks.filter((b) => cols[colOf(b.height) ?? -1]?.kind === 'height');
-  let top = 0;
-  let bottom = 0;
-  for (const b of shown) {
-    const lane = t.lanes.get(b.hash) ?? 0;
-    top = Math.max(top, lane);
-    bottom = Math.min(bottom, lane);
+  const shown: TreeBlock[] = [];
+  /** `${gap column}:${lane}` of every lane that has blocks folded into a gap. */
+  const folded = new Set<string>();
+  for (const b of blocks) {
+    const c = colOf(b.height) ?? 0;
+    if (cols[c]?.kind === 'height') shown.push(b);
+    else folded.add(`${c}:${t.lanes.get(b.hash) ?? 0}`);
   }
+  // Sized by every lane ever used, not the ones on screen now: the centre lane never jumps.
+  const top = t.top;
+  const bottom = t.bottom;
   const yOf = (lane: number) => 30 + (top - lane) * LANE;
   const xOf = (col: number) => 20 + col * COL;
   const pos = new Map<string, { x: number; y: number }>();
@@ -62,28 +72,43 @@ export function TreeView({ d }: { d: Dashboard }) {
     const p = pos.get(b.parent);
     const c = pos.get(b.hash)!;
     const parent = t.blocks.get(b.parent);
-    // A parent folded into a gap column: draw the edge to the gap on the centre lane.
-    const from = p ?? (parent ? { x: xOf(colOf(parent.height) ?? 0), y: yOf(0) } : undefined);
+    // A parent folded into a gap column: draw the edge from the gap, on the parent's lane.
+    const from =
+      p ??
+      (parent ? { x: xOf(colOf(parent.height) ?? 0), y: yOf(t.lanes.get(parent.hash) ?? 0) } : undefined);
     if (!from) return null;
     return html`<line key=${b.hash} class="edge" x1=${from.x + W} y1=${from.y + H / 2} x2=${c.x} y2=${c.y + H / 2} />`;
   });
 
+  // A gap column: the run it folds, as one line per lane that has blocks in it, and its length.
   const gaps = cols.map((c, i) =>
     c.kind === 'gap'
       ? html`<g class="gap" data-from=${c.from} data-to=${c.to}>
-          <line class="edge" x1=${xOf(i) - COL + W} y1=${yOf(0) + H / 2} x2=${xOf(i) + COL} y2=${yOf(0) + H / 2} />
+          ${[...folded]
+            .filter((k) => k.startsWith(`${i}:`))
+            .map((k) => {
+              const y = yOf(Number(k.slice(k.indexOf(':') + 1))) + H / 2;
+              return html`<line class="edge folded" x1=${xOf(i) - COL + W} y1=${y} x2=${xOf(i) + COL} y2=${y} />`;
+            })}
           <text x=${xOf(i) + W / 2} y=${yOf(0) - 4} text-anchor="middle">… ${c.to - c.from + 1} …</text>
         </g>`
       : null,
+  );
+
+  // Side-branch blocks that some node still follows (its tip is on that branch); the rest are stale.
+  const followed = followedSide(
+    t,
+    d.nodes.flatMap((n) => (n.tip ? [n.tip] : [])),
   );
 
   const nodes = shown.map((b) => {
     const { x, y } = pos.get(b.hash)!;
     const lane = t.lanes.get(b.hash) ?? 0;
     const abandoned = t.abandoned.has(b.hash) && lane !== 0;
+    const stale = lane !== 0 && !followed.has(b.hash);
     return html`<g
       key=${b.hash}
-      class=${`block${lane === 0 ? ' main' : ''}${abandoned ? ' abandoned' : ''}${d.selected === b.hash ? ' selected' : ''}`}
+      class=${`block${lane === 0 ? ' main' : ''}${abandoned ? ' abandoned' : ''}${stale ? ' stale' : ''}${d.selected === b.hash ? ' selected' : ''}`}
       data-hash=${b.hash}
       data-height=${b.height}
       data-lane=${lane}
@@ -91,7 +116,7 @@ export function TreeView({ d }: { d: Dashboard }) {
       onClick=${() => d.select(b.hash)}
     >
       <title>#${b.height} ${b.hash}</title>
-      <rect width=${W} height=${H} rx="4" fill=${abandoned ? '#666' : blockColour(d, b)} />
+      <rect width=${W} height=${H} rx="4" fill=${abandoned || stale ? '#666' : blockColour(d, b)} />
       <text x=${W / 2} y=${H / 2 + 4} text-anchor="middle">${b.height}</text>
     </g>`;
   });
@@ -129,9 +154,17 @@ export function TreeView({ d }: { d: Dashboard }) {
     <h2>Block tree</h2>
     <p class="explain">
       Each box is a block, left to right by height; the centre row is the chain with the most cumulative
-      work, side rows are forks, and each coloured dot is a node sitting on the tip it follows.
+      work, side rows are forks, each coloured dot is a node sitting on the tip it follows, and grey
+      blocks are stale: a branch no node follows any more.
     </p>
-    <div class="scroll">
+    <div
+      class="scroll"
+      ref=${scroller}
+      onScroll=${(e: Event) => {
+        const el = e.currentTarget as HTMLDivElement;
+        stick.current = el.scrollLeft + el.clientWidth >= el.scrollWidth - 2 * COL;
+      }}
+    >
       <svg width=${width} height=${height} data-columns=${cols.length} role="img" aria-label="block tree">
         ${edges}${gaps}${nodes}${tipLabels}${badges}
       </svg>
