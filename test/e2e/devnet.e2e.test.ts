@@ -449,7 +449,10 @@ describe('devnet (real processes, genesis.json at real difficulty)', () => {
 
       if (line.includes('cairn-wallet send')) {
         hooks.send++;
-        const m = /^([0-9a-f]{64})\nconfirmed at height (\d+) in block ([0-9a-f]{64}) \(\d+ confirmations?\): sent /m.exec(out);
+        const m =
+          /^([0-9a-f]{64})\nconfirmed at height (\d+) in block ([0-9a-f]{64}) \(\d+ confirmations?\): sent /m.exec(
+            out,
+          );
         expect(m, out).not.toBeNull();
         sent = { id: m![1]!, height: Number(m![2]), block: m![3]! };
         // Mined once, and every node says so: same block, on its main chain.
