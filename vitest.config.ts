@@ -29,6 +29,7 @@ export default defineConfig({
           ...shared,
           name: 'system',
           include: SLOW,
+          globalSetup: ['test/e2e/browser-check.ts'],
           fileParallelism: false,
           sequence: { groupOrder: 1 },
         },

@@ -3,7 +3,8 @@
 // downloads a browser, with one set of flags everywhere.
 import { type BrowserContext, chromium } from 'playwright-core';
 
-export const CHROMIUM = '/usr/bin/chromium';
+/** Debian's Chromium; CAIRN_CHROMIUM names another (the tests use a missing one to check the skip line). */
+export const CHROMIUM = process.env.CAIRN_CHROMIUM ?? '/usr/bin/chromium';
 
 /** No sandbox (containers run as root), no GPU, and nothing that reaches the network on its own. */
 export const CHROMIUM_ARGS = [

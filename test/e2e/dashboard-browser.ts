@@ -8,7 +8,13 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from '../../scripts/lib/chromium.js';
 
-/** True when the browser tests can run; prints the one skip line otherwise (throws under CI). */
+/** The line `npm test` prints, once, when there is no browser (test/e2e/browser-check.ts prints it). */
+export const SKIP_LINE = `dashboard browser tests skipped: no ${CHROMIUM} (install it with: apt-get install -y chromium)`;
+
+/**
+ * True when the browser tests can run. Under CI (CI=true) a missing browser throws: the tests must run
+ * there. Locally the files skip quietly; the one line saying so comes from the global setup.
+ */
 export function browserAvailable(): boolean {
   if (existsSync(CHROMIUM)) return true;
   if (process.env.CI === 'true') {
@@ -16,9 +22,6 @@ export function browserAvailable(): boolean {
       `${CHROMIUM} is missing and CI=true: the browser tests must run (apt-get install -y chromium)`,
     );
   }
-  console.log(
-    `dashboard browser tests skipped: no ${CHROMIUM} (install it with: apt-get install -y chromium)`,
-  );
   return false;
 }
 
