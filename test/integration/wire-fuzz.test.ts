@@ -42,7 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(hostiles.map((h) => h.stop().catch(() => undefined)));
+  await Promise.allSettled(hostiles.map(async (h) => h.stop()));
   await cleanup();
 });
 
