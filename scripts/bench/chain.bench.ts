@@ -2,8 +2,10 @@
 //
 //  1. chain.import_vs_pool: connecting blocks of 1,000 fresh transfers into a fresh LevelDB chain through
 //     Chain.processBlock (real TxVerifier on a VerifierPool over every core, new SignatureCache), in tx/s,
-//     against the pool alone verifying the same signatures in the same block-sized batches. Goal ≥ 0.70:
-//     storage, state and everything else may cost at most 30% on top of ECDSA.
+//     against the pool alone verifying the same signatures in the same block-sized batches. Goal ≥ 0.85
+//     (issue 16): storage, state and everything else may cost at most 15% on top of ECDSA. Measured with
+//     the node's default pool (native libsecp256k1 where it loads) and, as chain.import_vs_pool_wasm,
+//     with the WASM fallback's pool, so that import keeps up with whichever pool a node runs.
 //  2. chain.reorg_vs_connect: a 100-block reorg (disconnect 100, connect the heavier branch) against
 //     connecting 100 blocks the first time. Goal ≤ 1.5×.
 //  3. chain.memory_flat: RSS of a child process importing 5,000 small blocks, after a forced GC at block
@@ -31,6 +33,8 @@ import {
 import { type BenchResult, result } from './harness.js';
 
 const IMPORT_ROUNDS = 3;
+/** Issue 16: import keeps up with whichever pool runs, at ≥ 0.85 of its raw rate. */
+const IMPORT_GOAL = 0.85;
 const REORG_ROUNDS = 3;
 const MB = 1024 * 1024;
 
@@ -115,7 +119,13 @@ async function importRound(
   };
 }
 
-async function importBench(params: ChainParams, blocks: readonly Block[], pool: VerifierPool) {
+async function importBench(
+  params: ChainParams,
+  blocks: readonly Block[],
+  pool: VerifierPool,
+  name: string,
+  which: string,
+) {
   // The baseline's jobs are ready-made (digest computed) so that it times verification only; the import
   // computes them itself, as a node does.
   const batches: VerifyItem[][] = blocks.map((b) =>
@@ -135,18 +145,18 @@ async function importBench(params: ChainParams, blocks: readonly Block[], pool: 
   const ratios = rounds.map((r) => r.poolMs / r.importMs); // = import tx/s ÷ pool sig/s
   const mid = rounds[ratios.indexOf(median(ratios))]!;
   return result({
-    name: 'chain.import_vs_pool',
+    name,
     description:
-      `processBlock of ${blocks.length} pre-built blocks × ${blocks[0]!.txs.length} fresh txs into a new ` +
-      `LevelDB chain (TxVerifier + new SignatureCache on a ${pool.size}-worker pool) vs pool.verifyBatch ` +
+      `${which}: processBlock of ${blocks.length} pre-built blocks × ${blocks[0]!.txs.length} fresh txs into a new ` +
+      `LevelDB chain (TxVerifier + new SignatureCache on a ${pool.size}-worker ${pool.backend} pool) vs pool.verifyBatch ` +
       'of the same signatures in the same batches, paired block by block; median of ' +
       `${IMPORT_ROUNDS} rounds (ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}); median round: ` +
       `${(mid.importMs / blocks.length).toFixed(0)} vs ${(mid.poolMs / blocks.length).toFixed(0)} ms/block, ` +
       `CPU used ${mid.importCores.toFixed(2)} vs ${mid.poolCores.toFixed(2)} cores`,
-    baseline: { label: 'pool verify', value: (txs * 1000) / mid.poolMs, unit: 'sig/s' },
+    baseline: { label: `${pool.backend} pool verify`, value: (txs * 1000) / mid.poolMs, unit: 'sig/s' },
     subject: { label: 'import', value: (txs * 1000) / mid.importMs, unit: 'tx/s' },
     ratio: median(ratios),
-    goal: 0.7,
+    goal: IMPORT_GOAL,
     higherIsBetter: true,
   });
 }
@@ -297,10 +307,34 @@ export async function run(): Promise<BenchResult[]> {
   const pool = new VerifierPool();
   const out: BenchResult[] = [];
   try {
-    out.push(await importBench(world.params, fx.importBlocks, pool));
+    out.push(
+      await importBench(world.params, fx.importBlocks, pool, 'chain.import_vs_pool', "the node's backend"),
+    );
     out.push(await reorgBench(world.params, fx.branchA, fx.branchB, pool));
   } finally {
     await pool.close();
+  }
+  // The portable fallback too, so that import keeps up with whichever pool a node runs. Where native
+  // does not load, the default pool above already was the WASM one.
+  if (pool.backend !== 'tiny-secp256k1') {
+    const wasm = new VerifierPool({ backend: 'tiny-secp256k1' });
+    try {
+      out.push(
+        await importBench(
+          world.params,
+          fx.importBlocks,
+          wasm,
+          'chain.import_vs_pool_wasm',
+          'the WASM fallback',
+        ),
+      );
+    } finally {
+      await wasm.close();
+    }
+  } else {
+    console.error(
+      '  chain.import_vs_pool_wasm: left out, the default pool already runs WASM (native not loaded)',
+    );
   }
   // Last, with this process's pool closed: the child has the machine to itself.
   out.push(await memoryBench(fx.memoryFile));

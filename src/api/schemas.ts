@@ -11,6 +11,15 @@ import type { FastifySchema } from 'fastify';
 /** The hard upper bound of GET /mempool?limit= and its default. */
 export const MEMPOOL_LIST_MAX = 10_000;
 export const MEMPOOL_LIST_DEFAULT = 1_000;
+/** POST /txs/batch takes 1 … SUBMIT_BATCH_MAX txs per request (the mempool's MAX_ADD_MANY). */
+export const SUBMIT_BATCH_MAX = 1_000;
+/** A raw tx is 142 bytes: 284 hex digits. */
+const RAW_TX_HEX = 284;
+/**
+ * POST /txs/batch's body limit: a full batch of raw txs with its JSON punctuation, and room to spare. The
+ * other routes keep the server's default (64 KiB).
+ */
+export const SUBMIT_BATCH_BODY_LIMIT = SUBMIT_BATCH_MAX * (RAW_TX_HEX + 3) + 1024;
 /** GET /accounts/:address/txs?limit=: the hard upper bound and the default. */
 export const ACCOUNT_TXS_MAX = 1_000;
 export const ACCOUNT_TXS_DEFAULT = 50;
@@ -382,6 +391,63 @@ export const ROUTES = {
           type: 'object',
           required: ['id'],
           properties: { id: hash, replaced: { ...hash, description: 'the pending tx it replaced' } },
+        },
+        ...errors,
+      },
+    },
+  },
+  submitTxs: {
+    method: 'POST',
+    url: '/txs/batch',
+    operationId: 'submitTxs',
+    summary:
+      `Submit up to ${SUBMIT_BATCH_MAX} signed txs in one request (a wallet sending several, a load ` +
+      'generator). 200 with one result per tx, in the order given: {id, status: 202, replaced?} when ' +
+      'accepted, exactly as POST /txs would answer it, or {status, error: {code, message}, id?} with the ' +
+      'status and error POST /txs would give that tx alone (id when the tx decoded). A sender\u2019s ' +
+      'later nonces may follow its earlier ones in the same batch. 400 for the request as a whole only ' +
+      'when its body is malformed (not an array of hex strings, empty, or too many)',
+    schema: {
+      body: {
+        type: 'object',
+        required: ['txs'],
+        additionalProperties: false,
+        properties: {
+          txs: {
+            type: 'array',
+            minItems: 1,
+            maxItems: SUBMIT_BATCH_MAX,
+            items: {
+              type: 'string',
+              pattern: HEX_PATTERN,
+              maxLength: RAW_TX_HEX,
+              description: 'hex of an encoded signed tx',
+            },
+          },
+        },
+      },
+      response: {
+        200: {
+          type: 'object',
+          required: ['results'],
+          properties: {
+            results: {
+              type: 'array',
+              items: {
+                type: 'object',
+                required: ['status'],
+                properties: {
+                  status: {
+                    type: 'integer',
+                    description: 'what POST /txs would have answered for this tx alone: 202, 400 or 503',
+                  },
+                  id: { ...hash, description: 'the tx id (absent only when the tx did not decode)' },
+                  replaced: { ...hash, description: 'the pending tx it replaced' },
+                  error: { ...errorSchema.properties.error, description: 'why it was refused' },
+                },
+              },
+            },
+          },
         },
         ...errors,
       },

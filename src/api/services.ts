@@ -70,6 +70,14 @@ export interface ApiMempool {
    * origin says where the tx came from (POST /txs passes 'api').
    */
   add(tx: Tx, origin?: Origin): Promise<{ readonly id: Hash; readonly replaced?: Hash }>;
+  /**
+   * Many txs at once (POST /txs/batch), each accepted or refused on its own: result i is what `add`
+   * would have resolved with or thrown for txs[i]. Optional: without it the API adds them one by one.
+   */
+  addMany?(
+    txs: readonly Tx[],
+    origin?: Origin,
+  ): Promise<PromiseSettledResult<{ readonly id: Hash; readonly replaced?: Hash }>[]>;
   get(id: Hash): ApiMempoolEntry | undefined;
   entries(): Iterable<ApiMempoolEntry>;
   /** The nonce a new tx of this sender should use, counting its pending txs (optional). */

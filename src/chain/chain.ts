@@ -260,10 +260,26 @@ export class Chain extends EventEmitter<ChainEvents> {
   /**
    * Accept a block from anywhere (gossip, sync, the local miner, the API). Returns what became of it, or
    * throws the RuleError that rejects it. `origin` flows into the block's events; without one the block
-   * counts as handed in locally ('api').
+   * counts as handed in locally ('api'). `encoded`, when the caller has the block's bytes (from a peer),
+   * must be exactly encodeBlock(block): it is stored as it is and its txs hashed from it, not encoded again.
    */
-  processBlock(block: Block, origin: Origin = originNow('api')): Promise<ProcessResult> {
-    return this.serialize(() => this.processor.processBlock(block, origin));
+  processBlock(
+    block: Block,
+    origin: Origin = originNow('api'),
+    encoded?: Uint8Array,
+  ): Promise<ProcessResult> {
+    return this.serialize(() => this.processor.processBlock(block, origin, encoded));
+  }
+
+  /**
+   * A hint that `block` will be handed to processBlock soon (sync, which downloads ahead): its
+   * context-free checks run now and its signatures go to the verifier's workers, while the blocks queued
+   * before it connect. Changes no state and never throws; processBlock judges the block as always.
+   * `encoded` is as for processBlock.
+   */
+  prepareBlock(block: Block, encoded?: Uint8Array): void {
+    if (this.closing) return;
+    this.processor.prepare(block, encoded);
   }
 
   /** Accept headers ahead of their bodies (headers-first sync). Returns the entries, in order. */

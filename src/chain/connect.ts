@@ -3,7 +3,7 @@
 // disconnectBlock with chainio.go). Each move is ONE atomic LevelDB batch that includes the new tip, the
 // state changes, the undo data and the digest, so a crash at any moment leaves a consistent state.
 // Fork choice (process.ts) decides WHAT to connect; this file only knows HOW.
-import { bigIntToBytes, toHex } from '../consensus/bytes.js';
+import { bigIntToBytes, byteKey } from '../consensus/bytes.js';
 import { decodeBlock, encodeBlock } from '../consensus/encoding.js';
 import { txId } from '../consensus/hash.js';
 import { blockWork } from '../consensus/pow.js';
@@ -116,7 +116,15 @@ export class ActiveChain {
     batch.putHeaderEntry({ ...entryRecord(entry), status: 'valid' });
     batch.setDigest(digestBytes(digest));
     batch.setTip(entry.hash);
-    await verified;
+    // Hand the batch to LevelDB's native batch now, while the workers may still be verifying, so that
+    // once they are done only the commit is left. Nothing is written unless the signatures pass.
+    batch.stage();
+    try {
+      await verified;
+    } catch (e) {
+      await batch.discard();
+      throw e;
+    }
     await batch.write();
 
     entry.status = 'valid';
@@ -163,9 +171,9 @@ export function lookupFrom(
   const map = new Map<string, Account>();
   addresses.forEach((a, i) => {
     const acc = accounts[i];
-    if (acc) map.set(toHex(a), acc);
+    if (acc) map.set(byteKey(a), acc);
   });
-  return (address: Uint8Array) => map.get(toHex(address));
+  return (address: Uint8Array) => map.get(byteKey(address));
 }
 
 /**

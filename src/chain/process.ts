@@ -20,6 +20,7 @@ import {
   checkHeaderContext,
   checkHeaderSanity,
   isMalformedBody,
+  type SanityResult,
 } from '../consensus/validation.js';
 import type { ChainBatch, ChainStore, HeaderStatus } from '../storage/index.js';
 import { ancestorAt, type BlockIndex, forkPoint, type IndexEntry, recentTimes } from './block-index.js';
@@ -40,6 +41,13 @@ export interface ProcessorContext {
   readonly emit: ChainEmit;
 }
 
+/** A block checked ahead of its turn: its hash and tx ids, and its signature check under way. */
+interface Prepared extends SanityResult {
+  readonly verified: Promise<void>;
+  /** The bytes the ids were hashed from (none: from the decoded txs); reused only for these same bytes. */
+  readonly encoded: Uint8Array | undefined;
+}
+
 /** How many recent connect failures are remembered, so processBlock can report the block's own rule. */
 const CONNECT_FAILURES_KEPT = 64;
 
@@ -50,6 +58,8 @@ export class BlockProcessor {
   private readonly connectFailures = new Map<string, RuleError>();
   /** The block processBlock is handling, decoded and with its tx ids, so connect need not reread it. */
   private fresh: FreshBlock | undefined;
+  /** Blocks checked and handed to the verifier ahead of their turn (prepare), until processBlock. */
+  private readonly prepared = new WeakMap<Block, Prepared>();
 
   constructor(private readonly ctx: ProcessorContext) {}
 
@@ -131,17 +141,46 @@ export class BlockProcessor {
   // --- Blocks -------------------------------------------------------------------------------------
 
   /**
+   * Start on a block that will be processed soon (sync knows the next blocks while it connects this one):
+   * the context-free checks now, then its signatures to the verifier's workers, so that they are
+   * verified while the blocks before it are still connecting. processBlock(block) then picks up both
+   * instead of starting over. Runs outside the chain's queue and changes no chain state: it is only
+   * work done early. A block that fails its checks is left for processBlock to reject, with its reason.
+   */
+  prepare(block: Block, encoded?: Uint8Array): void {
+    if (this.prepared.has(block)) return;
+    const { params, verifier } = this.ctx;
+    let sanity: SanityResult;
+    try {
+      sanity = checkBlockSanity(block, params, encoded);
+    } catch {
+      return; // processBlock checks it again and says why
+    }
+    // The signatures need nothing but the block: the merkle root, just checked, ties these txs to a
+    // header with proof of work, so a peer cannot make us verify a body it made up.
+    const verified = verifier.verifyTxs(block.txs, sanity.ids);
+    verified.catch(() => undefined); // awaited by connect; this only keeps an early failure from going unhandled
+    this.prepared.set(block, { ...sanity, verified, encoded });
+  }
+
+  /**
    * What becomes of a block: connected, stored on a side branch, an orphan, or a duplicate; or the
    * RuleError that rejects it. Orphans wait in the pool; their arrival connects waiting children.
+   * `encoded`, if the caller has it, is the block's encoding (encodeBlock(block)), stored as it is.
    */
-  async processBlock(block: Block, origin: Origin): Promise<ProcessResult> {
+  async processBlock(block: Block, origin: Origin, encoded?: Uint8Array): Promise<ProcessResult> {
     const { params, index, orphans, active, store } = this.ctx;
-    // 1. Context-free checks. Proof of work first: a header without it is junk that costs its sender
-    //    nothing, so nothing about it is remembered.
-    const hash = checkHeaderSanity(block.header, params);
+    // What prepare found holds only for the bytes it checked: other bytes (a caller's bug) are checked
+    // from scratch, so that nothing unchecked is stored.
+    const early = this.prepared.get(block);
+    this.prepared.delete(block);
+    const prepared = early?.encoded === encoded ? early : undefined;
+    // 1. Context-free checks (done already if the block was prepared). Proof of work first: a header
+    //    without it is junk that costs its sender nothing, so nothing about it is remembered.
+    const hash = prepared?.hash ?? checkHeaderSanity(block.header, params);
     let ids: readonly Hash[];
     try {
-      ids = checkBlockSanity(block, params).ids;
+      ids = prepared?.ids ?? checkBlockSanity(block, params, encoded).ids;
     } catch (e) {
       // The header has valid work; if the body matches it (the failure is not a mutation), the header
       // itself is bad: remember that.
@@ -170,14 +209,16 @@ export class BlockProcessor {
       throw e;
     }
     // A block that extends the tip will be connected next: start checking its signatures on the workers
-    // now, while this thread stores the body.
-    const verified = entry.parent === active.tip ? this.ctx.verifier.verifyTxs(block.txs, ids) : undefined;
+    // now (unless prepare did already), while this thread stores the body.
+    const verified =
+      prepared?.verified ??
+      (entry.parent === active.tip ? this.ctx.verifier.verifyTxs(block.txs, ids) : undefined);
     verified?.catch(() => undefined); // awaited in connect; this only keeps an early failure from going unhandled
     entry.hasBody = true;
     entry.arrival = originFields(origin);
     entry.txCount = block.txs.length;
     batch.putHeaderEntry(entryRecord(entry));
-    batch.putBlock(hash, encodeBlock(block));
+    batch.putBlock(hash, encoded ?? encodeBlock(block));
     await batch.write();
     this.candidates.add(entry);
 

@@ -1,8 +1,9 @@
 // Hashing. Every digest in Cairn is SHA-256 (FIPS 180-4) from @noble/hashes: audited, pure JS, and the
 // same in Node, browsers and workers.
 import { sha256 } from '@noble/hashes/sha2.js';
-import { encodeHeader, encodeTx } from './encoding.js';
-import type { BlockHeader, Hash, Tx } from './types.js';
+import { blockSize, encodeHeader, encodeTx } from './encoding.js';
+import { RuleError } from './errors.js';
+import { BLOCK_OVERHEAD_BYTES, type BlockHeader, type Hash, TX_BYTES, type Tx } from './types.js';
 
 export { sha256 };
 
@@ -19,4 +20,24 @@ export function blockHash(header: BlockHeader): Hash {
 /** Tx id = SHA-256 of the whole encoded signed tx, signature included (Core: the wtxid, in spirit). */
 export function txId(tx: Tx): Hash {
   return sha256(encodeTx(tx));
+}
+
+/**
+ * The ids of a block's txs, hashed straight from the block's encoding (encoding.ts: every tx is TX_BYTES
+ * at a fixed offset) instead of encoding each tx again: the same bytes, so the same ids as txId. For a
+ * caller that has the bytes anyway (a block read from a peer or from disk). Throws BAD_ENCODING if the
+ * bytes are not a block's length for `txCount` txs.
+ */
+export function txIdsOfEncoded(encoded: Uint8Array, txCount: number): Hash[] {
+  if (encoded.length !== blockSize(txCount)) {
+    throw new RuleError(
+      'BAD_ENCODING',
+      `an encoded block of ${txCount} txs is ${blockSize(txCount)} bytes, got ${encoded.length}`,
+    );
+  }
+  const ids: Hash[] = new Array(txCount);
+  for (let i = 0, off = BLOCK_OVERHEAD_BYTES; i < txCount; i++, off += TX_BYTES) {
+    ids[i] = sha256(encoded.subarray(off, off + TX_BYTES));
+  }
+  return ids;
 }

@@ -12,7 +12,7 @@
 // without replaying the chain (Core: CBlockUndo / DisconnectBlock).
 import { addressHash } from './address.js';
 import { Reader, Writer } from './binary.js';
-import { toHex } from './bytes.js';
+import { byteKey } from './bytes.js';
 import { RuleError } from './errors.js';
 import { sha256 } from './hash.js';
 import { blockSubsidy } from './subsidy.js';
@@ -54,7 +54,7 @@ export function touchedAddresses(
   senders: readonly Uint8Array[] = senderAddresses(block),
 ): Uint8Array[] {
   const seen = new Map<string, Uint8Array>();
-  const add = (a: Uint8Array) => seen.set(toHex(a), a);
+  const add = (a: Uint8Array) => seen.set(byteKey(a), a);
   block.txs.forEach((tx, i) => {
     add(senders[i]!);
     add(tx.to);
@@ -84,11 +84,11 @@ export function applyBlock(
 ): AppliedBlock {
   const working = new Map<string, AccountChange>();
   const current = (address: Uint8Array): Account => {
-    const seen = working.get(toHex(address));
+    const seen = working.get(byteKey(address));
     return seen ? seen.after : (lookup(address) ?? EMPTY_ACCOUNT);
   };
   const set = (address: Uint8Array, after: Account): void => {
-    const key = toHex(address);
+    const key = byteKey(address);
     const seen = working.get(key);
     working.set(key, { address, before: seen ? seen.before : lookup(address), after });
   };
@@ -197,12 +197,33 @@ export function decodeUndo(bytes: Uint8Array): BlockUndo {
 const DIGEST_MOD = 1n << 256n;
 const LEAF_TAG = new TextEncoder().encode('cairn/account/v1');
 
+const LEAF_BYTES = LEAF_TAG.length + ADDRESS_BYTES + 16;
+
+/** SHA-256(tag ‖ address ‖ balance u64 ‖ nonce u64) as a 256-bit big-endian number. */
 function accountLeaf(address: Uint8Array, account: Account): bigint {
-  const w = new Writer(LEAF_TAG.length + ADDRESS_BYTES + 16);
-  w.raw(LEAF_TAG).raw(address, ADDRESS_BYTES).u64(account.balance).u64(account.nonce);
-  // The hash as a 256-bit big-endian number, four u64 words at a time (cheaper than going through hex).
-  const r = new Reader(sha256(w.finish()), 'account leaf hash');
-  return (r.u64() << 192n) | (r.u64() << 128n) | (r.u64() << 64n) | r.u64();
+  // Written by hand rather than with Writer/Reader: a block changes thousands of accounts, and each
+  // change hashes one or two leaves, so this is on the import's hot path (docs/BENCHMARKS.md).
+  if (address.length !== ADDRESS_BYTES) throw new RangeError(`address must be ${ADDRESS_BYTES} bytes`);
+  // DataView would wrap a value out of range silently; Writer.u64 refused it, and so does this.
+  const { balance, nonce } = account;
+  if (balance < 0n || balance > MAX_U64 || nonce < 0n || nonce > MAX_U64) {
+    throw new RuleError('BAD_ENCODING', `account balance ${balance} or nonce ${nonce} is not a u64`);
+  }
+  const bytes = new Uint8Array(LEAF_BYTES);
+  bytes.set(LEAF_TAG);
+  bytes.set(address, LEAF_TAG.length);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(LEAF_TAG.length + ADDRESS_BYTES, balance);
+  view.setBigUint64(LEAF_TAG.length + ADDRESS_BYTES + 8, nonce);
+  // The hash read as four u64 words (cheaper than going through hex).
+  const h = sha256(bytes);
+  const hv = new DataView(h.buffer, h.byteOffset, 32);
+  return (
+    (hv.getBigUint64(0) << 192n) |
+    (hv.getBigUint64(8) << 128n) |
+    (hv.getBigUint64(16) << 64n) |
+    hv.getBigUint64(24)
+  );
 }
 
 /** Absent and {0, 0} are the same account: storage deletes it rather than storing zeros. */

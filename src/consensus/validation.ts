@@ -10,10 +10,10 @@
 //
 // Each stage runs only after the cheaper, context-free ones passed, so a peer cannot make a node do
 // expensive work (state lookups, signature checks) for a block whose proof of work is missing.
-import { bytesEqual, toHex } from './bytes.js';
+import { byteKey, bytesEqual } from './bytes.js';
 import { blockSize } from './encoding.js';
 import { ensure, RULE_CODES, type RuleCode, RuleError, ruleKind } from './errors.js';
-import { blockHash, txId } from './hash.js';
+import { blockHash, txId, txIdsOfEncoded } from './hash.js';
 import { merkleRoot } from './merkle.js';
 import { checkProofOfWork, requiredBits } from './pow.js';
 import { checkBlockTime, medianTimePast } from './time.js';
@@ -95,14 +95,15 @@ export interface SanityResult {
  * Everything about a block that needs no other block and no state: header sanity, size, the merkle
  * commitment (first, so any later failure is the header's fault), no duplicate txs, tx sanity.
  */
-export function checkBlockSanity(block: Block, params: ChainParams): SanityResult {
+export function checkBlockSanity(block: Block, params: ChainParams, encoded?: Uint8Array): SanityResult {
   const hash = checkHeaderSanity(block.header, params);
   ensure(
     blockSize(block.txs.length) <= params.maxBlockBytes,
     'BLOCK_TOO_LARGE',
     () => `block is ${blockSize(block.txs.length)} bytes, more than the limit of ${params.maxBlockBytes}`,
   );
-  const ids = block.txs.map(txId);
+  // `encoded`, when the caller has it, is encodeBlock(block): its tx slices hash to the same ids.
+  const ids = encoded === undefined ? block.txs.map(txId) : txIdsOfEncoded(encoded, block.txs.length);
   ensure(
     bytesEqual(merkleRoot(ids), block.header.txRoot),
     'BAD_MERKLE_ROOT',
@@ -110,7 +111,7 @@ export function checkBlockSanity(block: Block, params: ChainParams): SanityResul
   );
   const seen = new Set<string>();
   ids.forEach((id, i) => {
-    const key = toHex(id);
+    const key = byteKey(id);
     ensure(!seen.has(key), 'DUPLICATE_TX', () => `tx ${i} appears twice in the block`);
     seen.add(key);
   });

@@ -7,13 +7,19 @@
 // hostile peer cannot plant a "verified" entry without producing a valid signature. The id does not
 // commit to the chain; a cache belongs to one TxVerifier and so to one genesis hash, and must not be
 // shared across chains.
-import { toHex } from '../consensus/bytes.js';
+import { byteKey, fromHex } from '../consensus/bytes.js';
 
-/** A tx id as bytes or as its lowercase hex. */
+/** A tx id as bytes or as hex (either case). */
 export type TxIdKey = Uint8Array | string;
 
-function keyOf(id: TxIdKey): string {
-  return typeof id === 'string' ? id.toLowerCase() : toHex(id);
+/** The map key of an id (one char per byte, see byteKey), or undefined for a string that is not hex. */
+function keyOf(id: TxIdKey): string | undefined {
+  if (typeof id !== 'string') return byteKey(id);
+  try {
+    return byteKey(fromHex(id));
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -25,7 +31,7 @@ function keyOf(id: TxIdKey): string {
 export class SignatureCache {
   private readonly entries = new Map<string, true>();
 
-  /** `capacity` entries of ~64-char keys: the default 100,000 is on the order of 15 MB. */
+  /** `capacity` entries of 32-char keys: the default 100,000 is on the order of 10 MB. */
   constructor(readonly capacity = 100_000) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError(`signature cache capacity must be a positive integer, got ${capacity}`);
@@ -39,7 +45,7 @@ export class SignatureCache {
   /** Was this tx verified valid? A hit counts as a use. */
   has(id: TxIdKey): boolean {
     const key = keyOf(id);
-    if (!this.entries.has(key)) return false;
+    if (key === undefined || !this.entries.has(key)) return false;
     this.entries.delete(key);
     this.entries.set(key, true);
     return true;
@@ -48,6 +54,7 @@ export class SignatureCache {
   /** Record a tx whose signature verified valid; evicts the least recently used entry when full. */
   add(id: TxIdKey): void {
     const key = keyOf(id);
+    if (key === undefined) throw new RangeError(`not a tx id (bytes or hex): ${String(id).slice(0, 80)}`);
     this.entries.delete(key);
     this.entries.set(key, true);
     if (this.entries.size > this.capacity) {

@@ -9,7 +9,6 @@
 //
 // Single txs (the mempool's) that arrive together are coalesced by a MicroBatcher into one pool batch, so
 // concurrent API requests and gossip share worker round trips instead of each verifying alone.
-import { toHex } from '../consensus/bytes.js';
 import { isRuleError, RuleError } from '../consensus/errors.js';
 import { txId } from '../consensus/hash.js';
 import { checkTxSignature, signingHash } from '../consensus/signature.js';
@@ -85,15 +84,15 @@ export class TxVerifier {
    * tx id if the caller already has it. Throws like checkTxSignature.
    */
   async verifyTx(tx: Tx, id?: Uint8Array): Promise<void> {
-    const key = this.cache ? toHex(id ?? txId(tx)) : '';
-    if (this.cache?.has(key)) return;
+    const key = this.cache ? (id ?? txId(tx)) : undefined;
+    if (key !== undefined && this.cache?.has(key)) return;
     const item = this.itemOf(tx);
     if (item === null) this.explain(tx);
     const ok = this.intake
       ? await this.intake.submit(item)
       : this.verifier.verify(item.msgHash, item.publicKey, item.signature);
     if (!ok) this.explain(tx);
-    this.cache?.add(key);
+    if (key !== undefined) this.cache?.add(key);
   }
 
   /**
@@ -102,12 +101,51 @@ export class TxVerifier {
    * same invalid block; on success, all of them join the cache.
    */
   async verifyTxs(txs: readonly Tx[], ids?: readonly Uint8Array[]): Promise<void> {
+    const { todo, keys, valid } = await this.fastVerdicts(txs, ids);
+    for (let k = 0; k < todo.length; k++) {
+      if (valid[k]) continue;
+      const index = todo[k]!;
+      const e = this.explanation(txs[index]!);
+      throw new RuleError(e.code, `tx ${index}: ${e.message}`);
+    }
+    for (const i of todo) {
+      const key = keys[i];
+      if (key !== undefined) this.cache?.add(key);
+    }
+  }
+
+  /**
+   * Check each tx's signature on its own: txs submitted together (POST /txs/batch) that stand or fall one
+   * by one. Like verifyTxs, the uncached ones go to the pool as one batch; unlike it, every tx gets its
+   * own verdict: undefined when valid (it joins the cache), else the RuleError checkTxSignature throws.
+   */
+  async checkTxs(txs: readonly Tx[], ids?: readonly Uint8Array[]): Promise<(RuleError | undefined)[]> {
+    const { todo, keys, valid } = await this.fastVerdicts(txs, ids);
+    const out: (RuleError | undefined)[] = new Array(txs.length).fill(undefined);
+    for (let k = 0; k < todo.length; k++) {
+      const index = todo[k]!;
+      const key = keys[index];
+      if (!valid[k]) out[index] = this.explanation(txs[index]!);
+      else if (key !== undefined) this.cache?.add(key);
+    }
+    return out;
+  }
+
+  /** The fast path over the uncached txs: which ones (by index), their cache keys, and yes or no each. */
+  private async fastVerdicts(
+    txs: readonly Tx[],
+    ids: readonly Uint8Array[] | undefined,
+  ): Promise<{ todo: number[]; keys: (Uint8Array | undefined)[]; valid: boolean[] }> {
     if (ids !== undefined && ids.length !== txs.length) {
       throw new RangeError(`got ${ids.length} tx ids for ${txs.length} txs`);
     }
-    const keys = this.cache ? txs.map((tx, i) => toHex(ids?.[i] ?? txId(tx))) : [];
+    // A tx that cannot be encoded has no id, so no cache entry: it goes on to fail below.
+    const keys: (Uint8Array | undefined)[] = this.cache ? txs.map((tx, i) => ids?.[i] ?? idOf(tx)) : [];
     const todo: number[] = [];
-    for (let i = 0; i < txs.length; i++) if (!this.cache?.has(keys[i]!)) todo.push(i);
+    for (let i = 0; i < txs.length; i++) {
+      const key = keys[i];
+      if (key === undefined || !this.cache?.has(key)) todo.push(i);
+    }
 
     // A tx whose fields cannot even be hashed fails without reaching a backend (and keeps its place in
     // the index order, so an earlier bad signature is still the one reported).
@@ -116,21 +154,10 @@ export class TxVerifier {
     const verdicts = this.pool
       ? await this.pool.verifyBatch(sendable)
       : sendable.map((it) => this.verifier.verify(it.msgHash, it.publicKey, it.signature));
-
+    const valid: boolean[] = new Array(todo.length);
     let next = 0;
-    for (let k = 0; k < todo.length; k++) {
-      const ok = items[k] !== null && verdicts[next++] === true;
-      if (!ok) {
-        const index = todo[k]!;
-        try {
-          this.explain(txs[index]!);
-        } catch (e) {
-          if (isRuleError(e)) throw new RuleError(e.code, `tx ${index}: ${e.message}`);
-          throw e;
-        }
-      }
-    }
-    for (const i of todo) this.cache?.add(keys[i]!);
+    for (let k = 0; k < todo.length; k++) valid[k] = items[k] !== null && verdicts[next++] === true;
+    return { todo, keys, valid };
   }
 
   /** Close the pool this verifier was given (it owns it from construction on). */
@@ -152,12 +179,32 @@ export class TxVerifier {
 
   /** The fast path said no: let the reference verifier name the rule. Always throws. */
   private explain(tx: Tx): never {
-    checkTxSignature(tx, this.genesisHash);
+    throw this.explanation(tx);
+  }
+
+  /** Why the fast path said no, as the reference verifier names it (a RuleError, never thrown here). */
+  private explanation(tx: Tx): RuleError {
+    try {
+      checkTxSignature(tx, this.genesisHash);
+    } catch (e) {
+      if (isRuleError(e)) return e;
+      throw e;
+    }
     // The reference accepted what the backend refused: a backend bug. Refusing is the safe side (the tx
     // can be retried), and the message makes the disagreement impossible to miss.
-    throw new RuleError(
+    return new RuleError(
       'BAD_SIGNATURE',
       `backend ${this.verifier.name} rejected a signature that the reference verifier accepts (a backend bug)`,
     );
+  }
+}
+
+/** A tx's id, or undefined when a field has the wrong size to be encoded (then it has no id). */
+function idOf(tx: Tx): Uint8Array | undefined {
+  try {
+    return txId(tx);
+  } catch (e) {
+    if (isRuleError(e)) return undefined;
+    throw e;
   }
 }

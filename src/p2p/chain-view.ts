@@ -43,8 +43,13 @@ export interface P2PChain {
   locator(from?: IndexEntry): Hash[];
   /** Validates and stores headers; throws a RuleError (with its kind) at the first bad one. */
   acceptHeaders(headers: readonly BlockHeader[]): Promise<IndexEntry[]>;
-  /** Judges a block; throws a RuleError (with its kind) if it is invalid. */
-  processBlock(block: Block, origin: Origin): Promise<BlockResult>;
+  /**
+   * Judges a block; throws a RuleError (with its kind) if it is invalid. `encoded` is the block's bytes
+   * as received (exactly encodeBlock(block)), so the chain need not encode it again.
+   */
+  processBlock(block: Block, origin: Origin, encoded?: Uint8Array): Promise<BlockResult>;
+  /** Optional: start checking a block that processBlock will get soon (see Chain.prepareBlock). */
+  prepareBlock?(block: Block, encoded?: Uint8Array): void;
   getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
   on(event: BlockEventName, listener: (e: BlockEvent) => void): unknown;
   off(event: BlockEventName, listener: (e: BlockEvent) => void): unknown;

@@ -153,7 +153,8 @@ export class Gossip {
       return { error: new ProtocolError('OVERSIZED', `a ${data.length}-byte block message`) };
     }
     const block = decodeBlock(data, maxBlockBytes);
-    const result = await chain.processBlock(block, originNow('gossip', from));
+    // The bytes as received go along: the chain stores them and hashes the txs from them.
+    const result = await chain.processBlock(block, originNow('gossip', from), data);
     if (result.status === 'orphan') {
       // We lack its parent: the sender has it. Headers-first from the sender fills the gap.
       this.opts.onOrphan(from);

@@ -4,13 +4,13 @@
 // network/reqresp does the same split: a ReqResp object, one handler file per protocol.)
 import type { Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
-import type { Block, BlockHeader, Hash } from '../consensus/types.js';
+import type { BlockHeader, Hash } from '../consensus/types.js';
 import type { Logger } from '../util/logger.js';
 import type { P2PChain } from './chain-view.js';
 import { ProtocolError, type Requester } from './framing.js';
 import type { Host } from './host.js';
 import { describeError, type ProtocolName, requestPenalty } from './outcome.js';
-import { requestBlocks, serveBlocks } from './protocols/blocks.js';
+import { type ReceivedBlock, requestBlocks, serveBlocks } from './protocols/blocks.js';
 import { requestHeaders, serveHeaders } from './protocols/headers.js';
 import { requestPeers, servePeers } from './protocols/peers.js';
 import { requestStatus, type Status, serveStatus } from './protocols/status.js';
@@ -104,7 +104,7 @@ export class ReqResp {
     return requestHeaders(this.requester, peer, locator, maxHeaders);
   }
 
-  blocks(peer: string, hashes: readonly Hash[]): Promise<Block[]> {
+  blocks(peer: string, hashes: readonly Hash[]): Promise<ReceivedBlock[]> {
     return requestBlocks(this.requester, peer, hashes, this.opts.maxBlockBytes);
   }
 

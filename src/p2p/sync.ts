@@ -23,22 +23,29 @@ import type { Block, BlockHeader, Hash } from '../consensus/types.js';
 import type { Logger } from '../util/logger.js';
 import type { P2PChain } from './chain-view.js';
 import { describeError, kindOf, penaltyFor, requestPenalty } from './outcome.js';
-import { MAX_BLOCKS_PER_REQUEST } from './protocols/blocks.js';
+import { decodeReceived, MAX_BLOCKS_PER_REQUEST, type ReceivedBlock } from './protocols/blocks.js';
 import { checkLinked, MAX_HEADERS } from './protocols/headers.js';
 import type { Status } from './protocols/status.js';
 import type { Offence } from './scoring.js';
 
-/** What sync needs from the network: the two request/response exchanges it makes and a way to punish. */
+/**
+ * What sync needs from the network: the two request/response exchanges it makes and a way to punish.
+ * `blocks` answers with the blocks as received (bytes, checked for form: protocols/blocks.ts), or
+ * decoded already (a test's fake network).
+ */
 export interface SyncNetwork {
   headers(peer: string, locator: readonly Hash[], maxHeaders: number): Promise<BlockHeader[]>;
-  blocks(peer: string, hashes: readonly Hash[]): Promise<Block[]>;
+  blocks(peer: string, hashes: readonly Hash[]): Promise<readonly (ReceivedBlock | Block)[]>;
   penalise(peer: string, offence: Offence, reason: string): void;
 }
 
-/** What sync uses of the chain. Downloaded blocks go to it with a 'sync' origin naming their sender. */
+/**
+ * What sync uses of the chain. Downloaded blocks go to it with a 'sync' origin naming their sender, and
+ * with their bytes; the next few are handed to `prepareBlock`, when the chain has it, while one connects.
+ */
 export type SyncChain = Pick<
   P2PChain,
-  'tip' | 'height' | 'entry' | 'isOnMainChain' | 'locator' | 'acceptHeaders' | 'processBlock'
+  'tip' | 'height' | 'entry' | 'isOnMainChain' | 'locator' | 'acceptHeaders' | 'processBlock' | 'prepareBlock'
 >;
 
 export interface SyncLimits {
@@ -50,6 +57,13 @@ export interface SyncLimits {
   readonly maxBufferedBytes: number;
   /** After a failed request, the peer gets no new block requests for this long (ms). */
   readonly retryAfterMs: number;
+  /**
+   * While a block connects, this many of the downloaded blocks after it are decoded and handed to the
+   * chain's prepareBlock, so that their signatures are verified on the workers during the main thread's
+   * share of the work before them (Core likewise checks the scripts of a block on its -par threads
+   * while the next is being read). The rest of the buffer stays encoded.
+   */
+  readonly prepareAhead: number;
 }
 
 export const DEFAULT_SYNC_LIMITS: SyncLimits = {
@@ -57,6 +71,7 @@ export const DEFAULT_SYNC_LIMITS: SyncLimits = {
   window: 1024,
   maxBufferedBytes: 64 * 1024 * 1024,
   retryAfterMs: 2_000,
+  prepareAhead: 2,
 };
 
 /** Concurrent block requests per peer: well under the 8 inbound streams a node serves per protocol. */
@@ -93,6 +108,9 @@ interface Wanted {
   readonly sources: Set<string>;
   /** The peer asked for it right now, if any. */
   assigned?: string;
+  /** The downloaded block: as received (bytes) until its turn nears, then decoded (`block`). */
+  received?: ReceivedBlock | Block;
+  /** The decoded block, once it is next or among the next `prepareAhead` to connect. */
   block?: Block;
   /** Who sent the downloaded block, and when. */
   origin?: Origin;
@@ -142,7 +160,7 @@ export class Sync extends EventEmitter<SyncEvents> {
     // Blocks nobody left can give us leave the queue; a later status that shows them queues them again.
     this.order = this.order.filter((w) => {
       w.sources.delete(id);
-      if (w.sources.size > 0 || w.block || w.assigned) return true;
+      if (w.sources.size > 0 || w.received || w.assigned) return true;
       this.wanted.delete(w.entry.hex);
       this.run.total--;
       return false;
@@ -252,7 +270,7 @@ export class Sync extends EventEmitter<SyncEvents> {
       const batch: Wanted[] = [];
       for (const w of window) {
         if (batch.length >= room) break;
-        if (!w.assigned && !w.block && w.sources.has(peer.id)) batch.push(w);
+        if (!w.assigned && !w.received && w.sources.has(peer.id)) batch.push(w);
       }
       if (batch.length > 0) void this.fetch(peer, batch);
     }
@@ -262,7 +280,7 @@ export class Sync extends EventEmitter<SyncEvents> {
     for (const w of batch) w.assigned = peer.id;
     peer.inFlight += batch.length;
     peer.requests++;
-    let blocks: Block[] = [];
+    let blocks: readonly (ReceivedBlock | Block)[] = [];
     try {
       blocks = await this.net.blocks(
         peer.id,
@@ -274,12 +292,12 @@ export class Sync extends EventEmitter<SyncEvents> {
     peer.inFlight -= batch.length;
     peer.requests--;
     // The answer was checked against what we asked (protocols/blocks.ts): each block is one of these.
-    const got = new Map(blocks.map((b) => [toHex(blockHash(b.header)), b]));
+    const got = new Map(blocks.map((b) => [toHex('hash' in b ? b.hash : blockHash(b.header)), b]));
     for (const w of batch) {
       w.assigned = undefined;
       const block = got.get(w.entry.hex);
-      if (block && this.wanted.get(w.entry.hex) === w && !w.block) {
-        w.block = block;
+      if (block && this.wanted.get(w.entry.hex) === w && !w.received) {
+        w.received = block;
         w.origin = originNow('sync', peer.id);
         this.bufferedBytes += blockBytes(block);
       } else if (!block) {
@@ -302,11 +320,14 @@ export class Sync extends EventEmitter<SyncEvents> {
           this.finish(w); // arrived some other way (gossip), or its branch turned out invalid
           continue;
         }
-        if (!w.block) break;
-        const block = w.block;
+        if (!w.received) break;
+        const block = this.decoded(w);
         const origin = w.origin!;
+        // The next few downloaded blocks get decoded and their signatures started now: the workers
+        // verify them while this block's state and storage work runs on this thread.
+        this.prepareNext();
         try {
-          await this.chain.processBlock(block, origin);
+          await this.chain.processBlock(block, origin, encodedOf(w.received));
         } catch (err) {
           if (!kindOf(err)) throw err;
           this.refused(origin.peer!, err, 'synced block');
@@ -323,10 +344,30 @@ export class Sync extends EventEmitter<SyncEvents> {
     this.schedule();
   }
 
+  /** The decoded block of a downloaded one (decoding it now if it is still as received). */
+  private decoded(w: Wanted): Block {
+    w.block ??= 'bytes' in w.received! ? decodeReceived(w.received) : w.received!;
+    return w.block;
+  }
+
+  /** Decode and hand to chain.prepareBlock the downloaded blocks right after the head of the queue. */
+  private prepareNext(): void {
+    const prepare = this.chain.prepareBlock?.bind(this.chain);
+    if (!prepare) return;
+    const end = Math.min(this.order.length, 1 + this.limits.prepareAhead);
+    for (let i = 1; i < end; i++) {
+      const w = this.order[i]!;
+      if (!w.received) break; // connecting stops at a gap anyway; preparing past it is wasted
+      if (w.block) continue; // prepared already
+      prepare(this.decoded(w), encodedOf(w.received));
+    }
+  }
+
   private finish(w: Wanted): void {
     this.order.shift();
     this.wanted.delete(w.entry.hex);
-    if (w.block) this.bufferedBytes -= blockBytes(w.block);
+    if (w.received) this.bufferedBytes -= blockBytes(w.received);
+    w.received = undefined;
     w.block = undefined;
     this.run.done++;
     // Drop queued blocks that can no longer be connected (their branch was marked invalid).
@@ -334,7 +375,7 @@ export class Sync extends EventEmitter<SyncEvents> {
       this.order = this.order.filter((x) => {
         if (x.entry.status !== 'invalid') return true;
         this.wanted.delete(x.entry.hex);
-        if (x.block) this.bufferedBytes -= blockBytes(x.block);
+        if (x.received) this.bufferedBytes -= blockBytes(x.received);
         this.run.done++;
         return false;
       });
@@ -371,6 +412,11 @@ export class Sync extends EventEmitter<SyncEvents> {
 }
 
 /** Encoded size, for the download buffer bound. */
-function blockBytes(block: Block): number {
-  return blockSize(block.txs.length);
+function blockBytes(block: ReceivedBlock | Block): number {
+  return 'bytes' in block ? block.bytes.length : blockSize(block.txs.length);
+}
+
+/** The bytes a block arrived as, if it came encoded (the chain stores them as they are). */
+function encodedOf(block: ReceivedBlock | Block | undefined): Uint8Array | undefined {
+  return block !== undefined && 'bytes' in block ? block.bytes : undefined;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Chain, type ReorgEvent } from '../../src/chain/chain.js';
 import { fromHex, toHex } from '../../src/consensus/bytes.js';
+import { encodeBlock } from '../../src/consensus/encoding.js';
 import { RuleError } from '../../src/consensus/errors.js';
 import { blockHash, txId } from '../../src/consensus/hash.js';
 import { computeDigest } from '../../src/consensus/state.js';
@@ -253,6 +254,113 @@ describe('Chain', () => {
     });
     expect(chain.index.get(blockHash(honest.header))).toBeUndefined();
     expect((await chain.processBlock(honest)).status).toBe('connected');
+  });
+
+  it('prepareBlock verifies ahead once; processBlock reuses it and judges the block as always', async () => {
+    // A verifier that counts the txs it is asked to check (the reference, underneath).
+    const checked: number[] = [];
+    const reference = referenceVerifier(params);
+    store = await ChainStore.open(dir);
+    chain = await Chain.open({
+      params,
+      store,
+      now: () => 2_000_000_000,
+      verifier: {
+        verifyTxs: async (txs) => {
+          checked.push(txs.length);
+          await reference.verifyTxs(txs);
+        },
+      },
+    });
+    const b = new BlockBuilder(params);
+    const k0 = testKey(0);
+    const first = b.next({ txs: [transfer(params, k0, testKey(1).address, 7n, 0n)] });
+    const second = b.next({
+      parent: first,
+      txs: [
+        transfer(params, k0, testKey(1).address, 7n, 1n),
+        transfer(params, testKey(2), k0.address, 1n, 0n),
+      ],
+    });
+    // The second is prepared while the first is still to come: its signatures are checked now, once.
+    chain.prepareBlock(second);
+    chain.prepareBlock(second); // a second hint changes nothing
+    expect(checked).toEqual([2]);
+    expect((await chain.processBlock(first)).status).toBe('connected');
+    expect((await chain.processBlock(second)).status).toBe('connected');
+    expect(checked).toEqual([2, 1]); // the first block's one tx; the second's were not checked again
+
+    // A prepared block with a bad signature is refused by processBlock with the usual code.
+    const forged = transfer(params, k0, testKey(1).address, 7n, 2n);
+    const bad = b.next({ parent: second, txs: [{ ...forged, amount: forged.amount + 1n }] });
+    chain.prepareBlock(bad);
+    await expect(chain.processBlock(bad)).rejects.toMatchObject({ code: 'BAD_SIGNATURE' });
+    // A mutated body is not even sent for verification: its merkle root fails first, and processBlock
+    // says so.
+    const calls = checked.length;
+    const honest = b.next({ parent: second, txs: [forged] });
+    const mutated = { header: honest.header, txs: [forged, forged] };
+    chain.prepareBlock(mutated);
+    expect(checked.length).toBe(calls);
+    await expect(chain.processBlock(mutated)).rejects.toMatchObject({ code: 'BAD_MERKLE_ROOT' });
+  });
+
+  it('prepareBlock is only a hint: other bytes are checked anew, a closed chain ignores it', async () => {
+    const checked: number[] = [];
+    const reference = referenceVerifier(params);
+    store = await ChainStore.open(dir);
+    chain = await Chain.open({
+      params,
+      store,
+      now: () => 2_000_000_000,
+      verifier: {
+        verifyTxs: async (txs) => {
+          checked.push(txs.length);
+          await reference.verifyTxs(txs);
+        },
+      },
+    });
+    const b = new BlockBuilder(params);
+    const k0 = testKey(0);
+    const tx = transfer(params, k0, testKey(1).address, 7n, 0n);
+    const block = b.next({ txs: [tx] });
+    const encoded = encodeBlock(block);
+    // Prepared from its decoded txs, then handed over with bytes of the right length that are not its
+    // own (a caller's bug): what prepare found does not vouch for them, so they are hashed and refused,
+    // and nothing is stored or condemned.
+    chain.prepareBlock(block);
+    const other = encodeBlock({ header: block.header, txs: [{ ...tx, amount: 8n }] });
+    expect(other.length).toBe(encoded.length);
+    await expect(chain.processBlock(block, undefined, other)).rejects.toMatchObject({
+      code: 'BAD_MERKLE_ROOT',
+    });
+    expect(await chain.getBlockBytes(blockHash(block.header))).toBeUndefined();
+    // Prepared with the wrong bytes: prepare keeps nothing (and throws nothing); processBlock with the
+    // block's own bytes checks them and connects it.
+    chain.prepareBlock(block, other);
+    expect((await chain.processBlock(block, undefined, encoded)).status).toBe('connected');
+    expect(await chain.getBlockBytes(blockHash(block.header))).toEqual(encoded);
+    // Once closing, a hint costs nothing: no signature goes to the verifier.
+    const calls = checked.length;
+    await chain.close();
+    chain.prepareBlock(b.next({ parent: block, txs: [transfer(params, k0, testKey(1).address, 7n, 1n)] }));
+    expect(checked.length).toBe(calls);
+  });
+
+  it('stores the bytes a block came as, and hashes its txs from them', async () => {
+    await openChain(params);
+    const block = new BlockBuilder(params).next({
+      txs: [transfer(params, testKey(0), testKey(1).address, 7n, 0n)],
+    });
+    const encoded = encodeBlock(block);
+    expect((await chain.processBlock(block, undefined, encoded)).status).toBe('connected');
+    expect(await chain.getBlockBytes(blockHash(block.header))).toEqual(encoded);
+    expect((await chain.findTx(txId(block.txs[0]!)))?.index).toBe(0);
+    // Bytes that are not this block's length are a caller's bug, refused before anything is stored.
+    const next = new BlockBuilder(params).next({ parent: block, txs: [] });
+    await expect(chain.processBlock(next, undefined, encoded)).rejects.toMatchObject({
+      code: 'BAD_ENCODING',
+    });
   });
 
   it('ignores a block from the future without marking it invalid', async () => {

@@ -15,6 +15,14 @@ describe('SignatureCache', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('finds nothing for a string that is not hex, and refuses to add one', () => {
+    const cache = new SignatureCache(10);
+    expect(cache.has('zz')).toBe(false);
+    expect(cache.has('abc')).toBe(false); // odd length
+    expect(() => cache.add('not a tx id')).toThrow(RangeError);
+    expect(cache.size).toBe(0);
+  });
+
   it('never holds more than its capacity, evicting the least recently used first', () => {
     const cache = new SignatureCache(3);
     cache.add(id(1));

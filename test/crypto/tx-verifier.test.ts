@@ -136,6 +136,33 @@ describe('TxVerifier.verifyTxs', () => {
   });
 });
 
+describe('TxVerifier.checkTxs', () => {
+  const txs = Array.from({ length: 40 }, (_, i) => tx(200 + i));
+
+  for (const [label, make] of [
+    ['inline', () => new TxVerifier({ genesisHash: GENESIS, cache: new SignatureCache() })],
+    ['through the pool', () => new TxVerifier({ genesisHash: GENESIS, pool, cache: new SignatureCache() })],
+  ] as const) {
+    it(`${label}: gives every tx its own verdict, the reference's code for each broken one`, async () => {
+      const v = make();
+      const mixed = txs.slice();
+      const codes = Object.keys(broken) as (keyof typeof broken)[];
+      codes.forEach((code, k) => {
+        mixed[5 + 7 * k] = broken[code](txs[5 + 7 * k]!);
+      });
+      const verdicts = await v.checkTxs(mixed);
+      expect(verdicts).toHaveLength(mixed.length);
+      mixed.forEach((t, i) => {
+        expect(verdicts[i]?.code ?? 'none').toBe(referenceCode(t));
+      });
+      expect(verdicts.filter((e) => e !== undefined)).toHaveLength(codes.length);
+      // The valid ones joined the cache; the broken ones did not.
+      const valid = mixed.filter((_, i) => verdicts[i] === undefined);
+      await expect(v.verifyTxs(valid)).resolves.toBeUndefined();
+    });
+  }
+});
+
 describe('TxVerifier with a SignatureCache', () => {
   const txs = Array.from({ length: 30 }, (_, i) => tx(100 + i));
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/consensus/types.js';
 import type { MempoolEntry } from '../../src/mempool/entries.js';
 import type { TxAdded, TxRemoved } from '../../src/mempool/events.js';
-import { Mempool, type MempoolChain } from '../../src/mempool/mempool.js';
+import { MAX_ADD_MANY, Mempool, type MempoolChain } from '../../src/mempool/mempool.js';
 import {
   MEMPOOL_CODES,
   type MempoolCode,
@@ -629,6 +629,18 @@ describe('concurrency', () => {
     expect(hexIds(pool.selectForBlock(1_000_000))).toEqual(ids(txs));
   });
 
+  it('adds that arrive in the same turn of the event loop share one account read', async () => {
+    const { chain, pool } = setup();
+    for (const k of [A, B, C, D, E]) chain.set(k.address, 1_000_000n);
+    const txs = [A, B, C, D, E].flatMap((k) => [makeTx(k, 0n), makeTx(k, 1n)]);
+    await Promise.all(txs.map((tx) => pool.add(tx)));
+    expect(pool.size).toBe(10);
+    expect(chain.calls).toBe(1);
+    // A later add is a later turn: a read of its own.
+    await pool.add(makeTx(A, 2n));
+    expect(chain.calls).toBe(2);
+  });
+
   it('parallel adds that overdraw end consistent: the pool never spends more than the balance', async () => {
     const { chain, pool } = setup();
     const cost = AMOUNT + FEE;
@@ -670,6 +682,94 @@ describe('concurrency', () => {
     open();
     await expectCode(pending, 'NONCE_TOO_LOW');
     expect(pool.size).toBe(0);
+  });
+});
+
+describe('addMany', () => {
+  it('judges each tx on its own, in order, with one account read before the signatures', async () => {
+    const { chain, pool, verifier, added } = setup({ maxNonceGap: 1 });
+    chain.set(A.address, 1_000_000n);
+    chain.set(B.address, 1_000_000n);
+    chain.set(C.address, 1n); // cannot pay anything
+    const run = [0n, 1n, 2n, 3n].map((n) => makeTx(A, n)); // past the gap of 1, but in order
+    const forged = { ...makeTx(B, 0n), amount: AMOUNT + 1n }; // the signature no longer matches
+    const txs = [...run, forged, makeTx(C, 0n), run[1]!, makeTx(D, 5n)];
+    const results = await pool.addMany(txs, originNow('api'));
+    expect(results.slice(0, 4)).toEqual(run.map((tx) => ({ status: 'fulfilled', value: { id: txId(tx) } })));
+    const reason = (i: number) => {
+      const r = results[i]!;
+      return r.status === 'rejected' ? (r.reason as { code: string }).code : 'accepted';
+    };
+    expect([4, 5, 6, 7].map(reason)).toEqual([
+      'BAD_SIGNATURE',
+      'INSUFFICIENT_FUNDS',
+      'ALREADY_KNOWN', // twice in one call
+      'NONCE_GAP_TOO_LARGE', // D's account nonce is 0
+    ]);
+    expect(results[4]!.status === 'rejected' && results[4]!.reason).toBeInstanceOf(RuleError);
+    expect(added).toEqual(ids(run));
+    // Senders A, B, C, D read in ONE call; C's and D's cheap refusals cost no signature check.
+    expect(chain.calls).toBe(1);
+    expect(verifier.calls).toBe(5);
+  });
+
+  it("hands the signatures to the verifier's batch check in one call when it has one", async () => {
+    const chain = new FakeChain();
+    chain.set(A.address, 1_000_000n);
+    chain.set(B.address, 1_000_000n);
+    const batches: number[] = [];
+    const verifier = {
+      verifyTx: async () => {
+        throw new Error('verifyTx must not be called when checkTxs exists');
+      },
+      checkTxs: async (txs: readonly Tx[]) => {
+        batches.push(txs.length);
+        return txs.map((tx) => {
+          try {
+            checkTxSignature(tx, GENESIS);
+            return undefined;
+          } catch (e) {
+            return e as Error;
+          }
+        });
+      },
+    };
+    const pool = new Mempool({ chain, verifier, now: () => T0 });
+    const good = [makeTx(A, 0n), makeTx(B, 0n), makeTx(A, 1n)];
+    const bad = { ...makeTx(B, 1n), fee: FEE + 1n };
+    const results = await pool.addMany([...good, bad]);
+    expect(batches).toEqual([4]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected']);
+    expect(pool.size).toBe(3);
+  });
+
+  it('a block connected while the batch is being verified is taken into account before it commits', async () => {
+    const { chain, pool, verifier } = setup();
+    chain.set(A.address, 1_000_000n);
+    chain.set(B.address, 1_000_000n);
+    let open!: () => void;
+    verifier.gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const pending = pool.addMany([makeTx(A, 0n), makeTx(B, 0n)]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    // Meanwhile a copy arriving alone is a duplicate: it is being checked already.
+    await expectCode(pool.add(makeTx(B, 0n)), 'ALREADY_KNOWN');
+    const block = makeBlock([makeTx(A, 0n, 7_000n)]); // A's nonce 0, but another tx
+    chain.apply(block);
+    await pool.onBlockConnected(block);
+    open();
+    const results = await pending;
+    expect(results[0]!.status === 'rejected' && (results[0]!.reason as MempoolError).code).toBe(
+      'NONCE_TOO_LOW',
+    );
+    expect(results[1]!.status).toBe('fulfilled');
+    expect(pool.size).toBe(1);
+  });
+
+  it(`refuses more than ${MAX_ADD_MANY} txs at once`, async () => {
+    const { pool } = setup();
+    await expect(pool.addMany(new Array(MAX_ADD_MANY + 1).fill(makeTx(A, 0n)))).rejects.toThrow(RangeError);
   });
 });
 

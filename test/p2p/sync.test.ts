@@ -52,8 +52,22 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 15_000): 
   }
 }
 
-/** A real chain as sync sees it; every block handed to it is recorded with its origin. */
-function syncView(chain: Chain, processed: { height: number; origin: Origin }[]): SyncChain {
+/** What sync handed to the chain: a block, and (for prepareBlock) the last height processed by then. */
+interface Handed {
+  readonly height: number;
+  readonly block: Block;
+  readonly lastProcessed: number;
+}
+
+/**
+ * A real chain as sync sees it; every block handed to it is recorded with its origin, and every block
+ * it is told to prepare with the height processed last at that moment.
+ */
+function syncView(
+  chain: Chain,
+  processed: { height: number; origin: Origin; block?: Block }[],
+  prepared: Handed[] = [],
+): SyncChain {
   return {
     get tip() {
       return chain.tip;
@@ -65,9 +79,13 @@ function syncView(chain: Chain, processed: { height: number; origin: Origin }[])
     isOnMainChain: (e) => chain.isOnMainChain(e),
     locator: (from) => chain.locator(from),
     acceptHeaders: (headers) => chain.acceptHeaders(headers),
-    processBlock: (block, origin) => {
-      processed.push({ height: block.header.height, origin });
-      return chain.processBlock(block, origin);
+    processBlock: (block, origin, encoded) => {
+      processed.push({ height: block.header.height, origin, block });
+      return chain.processBlock(block, origin, encoded);
+    },
+    prepareBlock: (block, encoded) => {
+      prepared.push({ height: block.header.height, block, lastProcessed: processed.at(-1)?.height ?? 0 });
+      chain.prepareBlock(block, encoded);
     },
   };
 }
@@ -98,7 +116,8 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
   const byHash = new Map(blocks.map((b) => [toHex(blockHash(b.header)), b]));
   const target = await open();
   const penalties: [string, Offence][] = [];
-  const received: { height: number; origin: Origin }[] = [];
+  const received: { height: number; origin: Origin; block?: Block }[] = [];
+  const prepared: Handed[] = [];
   const inFlight = new Map<string, number>();
   let maxInFlight = 0;
   const net: SyncNetwork = {
@@ -115,11 +134,12 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
     },
     penalise: (peer, offence) => penalties.push([peer, offence]),
   };
-  const sync = new Sync(syncView(target.chain, received), net, silentLogger(), {
+  const sync = new Sync(syncView(target.chain, received, prepared), net, silentLogger(), {
     maxInFlightPerPeer: 8,
     window: 64,
     maxBufferedBytes: 1 << 20,
     retryAfterMs: 100,
+    prepareAhead: 2,
   });
   const status = {
     genesisHash: params.genesisHash,
@@ -138,6 +158,7 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
     penalties,
     processed,
     received,
+    prepared,
     serve,
     maxInFlight: () => maxInFlight,
   };
@@ -167,6 +188,26 @@ describe('Sync', () => {
     expect(t.penalties).toEqual([]);
     expect(progress.at(-1)).toBe(120);
     await waitFor('idle', () => !t.sync.syncing);
+  });
+
+  test('prepares the next downloaded blocks while one connects, each once, and connects those very blocks', async () => {
+    const peers: Record<string, FakePeer> = {};
+    const t = await setup(30, peers);
+    peers.p1 = { blocks: async (hashes) => t.serve(hashes) }; // whole batches at once: blocks queue up
+    t.sync.onStatus('p1', t.status);
+    await waitFor('synced', () => t.target.chain.height === 30);
+    expect(t.processed()).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    expect(t.prepared.length).toBeGreaterThan(0);
+    const heights = t.prepared.map((p) => p.height);
+    expect(new Set(heights).size).toBe(heights.length); // each block prepared at most once
+    for (const p of t.prepared) {
+      // Prepared while the block before it (or the one before that) was the next to connect, never
+      // further ahead than prepareAhead (2) past it.
+      expect(p.height).toBeGreaterThanOrEqual(p.lastProcessed + 2);
+      expect(p.height).toBeLessThanOrEqual(p.lastProcessed + 3);
+      // processBlock got the same object, so the chain reuses what prepare started.
+      expect(t.received.find((r) => r.height === p.height)?.block).toBe(p.block);
+    }
   });
 
   test('a silent peer times out, is penalised, and its blocks go to another peer', async () => {

@@ -5,11 +5,11 @@ import { originNow } from '../../chain/origin.js';
 import { fromHex, toHex } from '../../consensus/bytes.js';
 import { decodeTx, txBytesAt } from '../../consensus/encoding.js';
 import { isRuleError } from '../../consensus/errors.js';
-import { sha256 } from '../../consensus/hash.js';
-import type { Hash } from '../../consensus/types.js';
+import { sha256, txId } from '../../consensus/hash.js';
+import type { Hash, Tx } from '../../consensus/types.js';
 import { isMempoolError } from '../../mempool/policy.js';
-import { ApiError } from '../errors.js';
-import { MEMPOOL_LIST_DEFAULT, MEMPOOL_LIST_MAX, ROUTES } from '../schemas.js';
+import { ApiError, toHttpError } from '../errors.js';
+import { MEMPOOL_LIST_DEFAULT, MEMPOOL_LIST_MAX, ROUTES, SUBMIT_BATCH_BODY_LIMIT } from '../schemas.js';
 import { type TxStatusView, txView } from '../views.js';
 import type { RouteContext } from './context.js';
 
@@ -21,6 +21,11 @@ export function registerTxRoutes(app: FastifyInstance, ctx: RouteContext): void 
       const result = await submitTx(ctx, req.body.raw);
       return reply.code(202).send(result);
     },
+  });
+  app.route<{ Body: { txs: string[] } }>({
+    ...ROUTES.submitTxs,
+    bodyLimit: SUBMIT_BATCH_BODY_LIMIT,
+    handler: async (req) => submitTxs(ctx, req.body.txs),
   });
   app.route<{ Querystring: { limit?: string } }>({
     ...ROUTES.mempool,
@@ -82,6 +87,60 @@ async function submitTx(ctx: RouteContext, rawHex: string): Promise<{ id: string
     if (isRuleError(e) || isMempoolError(e)) ctx.metrics.rejectedTx(e.code);
     throw e;
   }
+}
+
+/** One tx's answer in POST /txs/batch: what POST /txs would have said about it alone. */
+interface BatchResult {
+  readonly status: number;
+  readonly id?: string;
+  readonly replaced?: string;
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/**
+ * POST /txs/batch: decode each tx, hand the decoded ones to the mempool in one call (one account read,
+ * one signature batch, one commit turn: Mempool.addMany), and answer each in place. A refusal is the
+ * status and error body POST /txs would give (errors.ts, the one mapping), and is counted the same way.
+ */
+async function submitTxs(ctx: RouteContext, raws: readonly string[]): Promise<{ results: BatchResult[] }> {
+  const results: BatchResult[] = new Array(raws.length);
+  const txs: Tx[] = [];
+  const at: number[] = [];
+  raws.forEach((raw, i) => {
+    try {
+      txs.push(decodeTx(fromHex(raw))); // RuleError BAD_ENCODING for a wrong length or field
+      at.push(i);
+    } catch (e) {
+      results[i] = refusal(ctx, e, undefined);
+    }
+  });
+  const origin = originNow('api');
+  const { mempool } = ctx;
+  const settled = mempool.addMany
+    ? await mempool.addMany(txs, origin)
+    : await Promise.allSettled(txs.map((tx) => mempool.add(tx, origin)));
+  settled.forEach((r, k) => {
+    const i = at[k]!;
+    if (r.status === 'fulfilled') {
+      const { id, replaced } = r.value;
+      results[i] = replaced
+        ? { status: 202, id: toHex(id), replaced: toHex(replaced) }
+        : { status: 202, id: toHex(id) };
+    } else {
+      results[i] = refusal(ctx, r.reason, txs[k]!);
+    }
+  });
+  return { results };
+}
+
+/** A refused tx's entry; anything but a rule or mempool refusal is the node's fault and fails the request. */
+function refusal(ctx: RouteContext, e: unknown, tx: Tx | undefined): BatchResult {
+  if (!isRuleError(e) && !isMempoolError(e)) throw e;
+  ctx.metrics.rejectedTx(e.code);
+  const { status, body } = toHttpError(e);
+  return tx === undefined
+    ? { status, error: body.error }
+    : { status, id: toHex(txId(tx)), error: body.error };
 }
 
 function mempoolList(ctx: RouteContext, limitText: string | undefined) {

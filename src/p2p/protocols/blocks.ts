@@ -5,13 +5,23 @@
 //   request  = count u8 (≤ 64) | count × hash 32
 //   response = one frame: count u16 (≤ requested), then `count` frames, each one encoded block
 //
+// The client keeps each block as the bytes it received (ReceivedBlock), checked for form and identity
+// but not decoded: sync decodes a block when its turn to connect comes, and stores those same bytes.
+//
 // The server sends the blocks it has, in the order asked, skipping the ones it lacks, and stops at a
 // byte budget (always sending at least one block), so one answer is bounded both in blocks and bytes.
 import type { Stream } from '@libp2p/interface';
 import { toHex } from '../../consensus/bytes.js';
-import { decodeBlock } from '../../consensus/encoding.js';
+import { blockSize, decodeBlock, decodeHeader } from '../../consensus/encoding.js';
+import { RuleError } from '../../consensus/errors.js';
 import { blockHash } from '../../consensus/hash.js';
-import type { Block, Hash } from '../../consensus/types.js';
+import {
+  BLOCK_OVERHEAD_BYTES,
+  type Block,
+  type BlockHeader,
+  type Hash,
+  HEADER_BYTES,
+} from '../../consensus/types.js';
 import {
   checkedCount,
   type FramedStream,
@@ -86,32 +96,83 @@ export function serveBlocks(
 // --- Client ----------------------------------------------------------------------------------------------
 
 /**
- * Reads and checks an answer: every block decodes within `maxBlockBytes` and is one we asked for, once.
- * Blocks the peer did not have are simply absent from the result.
+ * A block as a peer sent it: its bytes, and its header. Kept encoded until its turn to connect comes:
+ * sync may hold hundreds of downloaded blocks, and one buffer each is far lighter for memory and the
+ * garbage collector than a thousand decoded txs each. `decodeReceived` gives the Block.
+ */
+export interface ReceivedBlock {
+  readonly header: BlockHeader;
+  readonly hash: Hash;
+  /** Exactly the block's encoding (encodeBlock of the decoded block), in a buffer of its own. */
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * Checks that `bytes` are a well-formed block without decoding its txs: the header decodes and the
+ * length is the size of a block with the tx count it states, within `maxBlockBytes`. Nothing else in a
+ * block can fail to decode (every tx field is fixed-size and any value is representable), so a block
+ * that passes always decodes (decodeReceived). Throws BAD_ENCODING / BLOCK_TOO_LARGE like decodeBlock.
+ */
+export function checkEncodedBlock(bytes: Uint8Array, maxBlockBytes: number): BlockHeader {
+  if (bytes.length > maxBlockBytes) {
+    throw new RuleError(
+      'BLOCK_TOO_LARGE',
+      `block is ${bytes.length} bytes, more than the limit of ${maxBlockBytes}`,
+    );
+  }
+  if (bytes.length < BLOCK_OVERHEAD_BYTES) {
+    throw new RuleError(
+      'BAD_ENCODING',
+      `a block is at least ${BLOCK_OVERHEAD_BYTES} bytes, got ${bytes.length}`,
+    );
+  }
+  const header = decodeHeader(bytes.subarray(0, HEADER_BYTES));
+  const count = new DataView(bytes.buffer, bytes.byteOffset + HEADER_BYTES, 4).getUint32(0);
+  if (blockSize(count) !== bytes.length) {
+    throw new RuleError(
+      'BAD_ENCODING',
+      `block says it has ${count} txs (${blockSize(count)} bytes) but is ${bytes.length} bytes`,
+    );
+  }
+  return header;
+}
+
+/** The Block of a received one (cannot fail: checkEncodedBlock checked everything that could). */
+export function decodeReceived(r: ReceivedBlock): Block {
+  return decodeBlock(r.bytes);
+}
+
+/**
+ * Reads and checks an answer: every block is well-formed within `maxBlockBytes` (checkEncodedBlock) and
+ * is one we asked for, once. Blocks the peer did not have are simply absent from the result.
  */
 export async function readBlocksResponse(
   fs: FramedStream,
   asked: readonly Hash[],
   maxBlockBytes: number,
-): Promise<Block[]> {
+): Promise<ReceivedBlock[]> {
   const head = frameReader(await fs.read(), 'blocks response');
   const n = checkedCount(head, head.u16(), asked.length, 'block count');
   head.end();
   const pending = new Set(asked.map(toHex));
-  const out: Block[] = [];
+  const out: ReceivedBlock[] = [];
   for (let i = 0; i < n; i++) {
-    const bytes = await fs.read();
-    let block: Block;
+    const frame = await fs.read();
+    let header: BlockHeader;
     try {
-      block = decodeBlock(bytes, maxBlockBytes);
+      header = checkEncodedBlock(frame, maxBlockBytes);
     } catch (e) {
       throw new ProtocolError('MALFORMED', `block ${i}: ${(e as Error).message}`);
     }
-    const key = toHex(blockHash(block.header));
+    const hash = blockHash(header);
+    const key = toHex(hash);
     if (!pending.delete(key)) {
       throw new ProtocolError('UNEXPECTED', `block ${key.slice(0, 16)}… was not asked for (or came twice)`);
     }
-    out.push(block);
+    // A frame can be a view into a larger network buffer; a block that waits in sync's buffer must not
+    // keep that alive (the buffer's byte bound counts the block only).
+    const bytes = frame.byteLength === frame.buffer.byteLength ? frame : frame.slice();
+    out.push({ header, hash, bytes });
   }
   return out;
 }
@@ -122,7 +183,7 @@ export function requestBlocks(
   peer: string,
   hashes: readonly Hash[],
   maxBlockBytes: number,
-): Promise<Block[]> {
+): Promise<ReceivedBlock[]> {
   const protocol = requester.ids.blocksProtocol;
   // Each response frame is one block (or the 2-byte count before them).
   return request(requester, peer, protocol, encodeBlocksRequest(hashes), Math.max(maxBlockBytes, 4), (fs) =>

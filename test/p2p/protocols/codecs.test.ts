@@ -1,11 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { toHex } from '../../../src/consensus/bytes.js';
-import { encodeHeader } from '../../../src/consensus/encoding.js';
+import { decodeBlock, encodeBlock, encodeHeader } from '../../../src/consensus/encoding.js';
+import { RuleError } from '../../../src/consensus/errors.js';
 import { blockHash } from '../../../src/consensus/hash.js';
+import { HEADER_BYTES, TX_BYTES } from '../../../src/consensus/types.js';
 import { ProtocolError } from '../../../src/p2p/framing.js';
 import {
+  checkEncodedBlock,
   decodeBlocksRequest,
+  decodeReceived,
   encodeBlocksRequest,
   MAX_BLOCKS_PER_REQUEST,
 } from '../../../src/p2p/protocols/blocks.js';
@@ -134,6 +138,44 @@ describe('blocks', () => {
     expect(() => decodeBlocksRequest(bytes)).toThrow(ProtocolError);
   });
   test('any bytes decode or are refused', () => decodesOrRefuses(decodeBlocksRequest));
+
+  test('a received block is checked without decoding its txs, and agrees with decodeBlock on every input', () => {
+    const block = new BlockBuilder(params).extend(2)[1]!;
+    const bytes = encodeBlock(block);
+    expect(checkEncodedBlock(bytes, params.maxBlockBytes)).toEqual(block.header);
+    expect(decodeReceived({ header: block.header, hash: blockHash(block.header), bytes })).toEqual(block);
+    // Random headers and tx bytes, with a tx count that may or may not fit the length: checkEncodedBlock
+    // accepts exactly what decodeBlock accepts, so a block it lets into sync's buffer always decodes.
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: HEADER_BYTES, maxLength: HEADER_BYTES }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.integer({ min: 0, max: 3 }),
+        fc.uint8Array({ maxLength: 3 * TX_BYTES }),
+        (header, stated, actual, noise) => {
+          const body = new Uint8Array(actual * TX_BYTES);
+          body.set(noise.subarray(0, body.length));
+          const b = new Uint8Array(HEADER_BYTES + 4 + body.length);
+          b.set(header);
+          new DataView(b.buffer).setUint32(HEADER_BYTES, stated);
+          b.set(body, HEADER_BYTES + 4);
+          let decoded: unknown;
+          try {
+            decoded = decodeBlock(b);
+          } catch {
+            decoded = undefined;
+          }
+          if (decoded === undefined) {
+            expect(() => checkEncodedBlock(b, 1_000_000)).toThrow(RuleError);
+          } else {
+            expect(checkEncodedBlock(b, 1_000_000)).toEqual((decoded as { header: unknown }).header);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(() => checkEncodedBlock(bytes, bytes.length - 1)).toThrow(/BLOCK_TOO_LARGE|more than the limit/);
+  });
 });
 
 describe('peers', () => {
