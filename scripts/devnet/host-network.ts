@@ -17,6 +17,7 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 import { type HostAgentConfig, type LinksFile, linksToJson } from './host-agent.js';
 import type { LinkShape } from './link-shape.js';
 import {
@@ -67,7 +68,8 @@ export interface LinkRow {
   readonly shape: LinkShape;
 }
 
-const AGENT_READY_MS = 60_000;
+/** How long a host agent may take to listen (a loaded machine starts processes slowly). */
+const AGENT_READY_MS = 180_000;
 
 export class HostNetwork implements DevnetNetwork {
   readonly partitionKind = 'link cut (bridge ports)';
@@ -92,6 +94,18 @@ export class HostNetwork implements DevnetNetwork {
   async create(): Promise<void> {
     await createHosts(this.plan);
     for (const node of this.state.nodes) writeFileSync(this.linksFile(node), linksToJson({}));
+    // The agent is bundled into one plain JavaScript file first (esbuild, milliseconds), so each of the
+    // N agents starts as a bare `node` process: through tsx, twenty of them starting at once on a busy
+    // two-core machine took minutes and tens of megabytes each.
+    await build({
+      entryPoints: [join(ROOT, 'scripts/devnet/host-agent.ts')],
+      outfile: this.agentBundle,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      logLevel: 'error',
+    });
     await Promise.all(this.state.nodes.map((n) => this.startAgent(n)));
     for (const node of this.state.nodes) {
       const forwarder = new ShapingRelay({
@@ -101,6 +115,10 @@ export class HostNetwork implements DevnetNetwork {
       await forwarder.start();
       this.forwarders.push(forwarder);
     }
+  }
+
+  private get agentBundle(): string {
+    return join(this.dir, 'host-agent.mjs');
   }
 
   private linksFile = (node: NodeSpec) => join(datadirOf(node, this.dir), 'links.json');
@@ -117,17 +135,15 @@ export class HostNetwork implements DevnetNetwork {
     };
     const configFile = join(dir, 'agent.json');
     writeFileSync(configFile, JSON.stringify(config, null, 2));
-    const agent = spawnInHost(
-      this.host(node),
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'scripts/devnet/host-agent.ts'), configFile],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const agent = spawnInHost(this.host(node), process.execPath, [this.agentBundle, configFile], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.agents.set(node.index, agent);
     agent.stderr!.pipe(createWriteStream(join(dir, 'agent.log'), { flags: 'a' }));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new Error(`${node.name}'s host agent was not ready within 60 s`)),
+        () => reject(new Error(`${node.name}'s host agent was not ready within ${AGENT_READY_MS / 1000} s`)),
         AGENT_READY_MS,
       );
       agent.stdout!.once('data', () => {

@@ -1,0 +1,332 @@
+// The stale-rate experiment (Gervais et al., "On the Security and Performance of Proof of Work
+// Blockchains", CCS 2016, §3 and Table 2): how often a block ends up off the main chain, against the block
+// interval T and the propagation delay Δ, measured on a real devnet and set beside 1 − e^(−Δ/T).
+//
+// The devnet is host mode (`devnet -- up --hosts`): N `cairn start` processes on N hosts (network
+// namespaces) over a bridge, each link shaped to a one-way delay with `devnet -- link all --delay D`, so
+// Δ is a real delay on real TCP connections plus whatever the nodes themselves add. The chain is regtest
+// (proof of work costs nothing), and a driver plays the hash power: blocks arrive as a Poisson process of
+// mean interval T (exponential gaps), and each arrival is won by a miner drawn with equal shares
+// (scripts/devnet/attack/lottery.ts, seeded), whose node then mines one block on whatever tip it has
+// right then (POST /mine). Nothing waits for a block to spread before the next is found: that race is
+// what makes stale blocks, as on a real network.
+//
+// A point runs in batches. After each batch the driver stops, one more block is mined on node0 so that a
+// tie at the end is settled (again if needed: Devnet.settle), and once every node has one tip the batch's blocks are classified: on the
+// final main chain, or stale. A point ends when its 95 % interval is narrower than its rate and it has
+// its minimum of blocks (or at its caps). Propagation is measured on the same blocks: for each block and
+// each other node, the time from being mined (the miner's receivedAt) to that node having it (its own
+// receivedAt), both on this machine's clock, from the devnet's merged event stream.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeAddress } from '../../src/consensus/address.js';
+import { loadParams } from '../../src/node/params.js';
+import { devKeys } from '../../wallet/dev-keys.js';
+import { Lottery, Rng } from '../devnet/attack/lottery.js';
+import { sseParser } from '../devnet/event-hub.js';
+import { checkHostSupport, destroyHosts, planHosts } from '../devnet/netns.js';
+import { ROOT } from '../devnet/state.js';
+import { longEnough, type PointResult, type PointSpec, percentileOf } from './stale-report.js';
+
+export interface StaleRateOptions {
+  readonly points: readonly PointSpec[];
+  readonly nodes: number;
+  readonly seed: number;
+  /** A point has at least this many blocks. */
+  readonly minBlocks: number;
+  /** … and at most this many (a cap, in case the rate is far below what was expected). */
+  readonly maxBlocks: number;
+  /** … and runs at most this long, minutes. */
+  readonly maxMinutes: number;
+  /** Blocks per batch (between two settlements). */
+  readonly batch: number;
+  readonly log: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function json<T>(url: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
+  const res = await fetch(url, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const out = (await res.json()) as T;
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status} ${JSON.stringify(out)}`);
+  return out;
+}
+
+async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check(); // a check returns undefined to wait on, throws to give up
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+async function freeBase(count: number): Promise<number> {
+  const { createServer } = await import('node:net');
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const s = createServer();
+      s.once('error', () => resolve(false));
+      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
+    let ok = true;
+    for (let p = base; p < base + count && ok; p++) ok = await free(p);
+    if (ok) return base;
+  }
+  throw new Error('no run of free ports');
+}
+
+/** The devnet the experiment runs on: a child `devnet -- up --hosts`, and its merged event stream. */
+class Devnet {
+  readonly arrivals = new Map<string, Map<string, number>>();
+  private child: ChildProcess | undefined;
+  private output = '';
+  private stream: AbortController | undefined;
+  readonly hosts = { prefix: `x${process.pid % 100_000}`, subnet: 160 + (process.pid % 40) };
+  base = 0;
+  dir = '';
+
+  constructor(readonly nodes: number) {}
+
+  api = (i: number) => `http://127.0.0.1:${this.base + 2 * i}`;
+  get control() {
+    return `http://127.0.0.1:${this.base + 2 * this.nodes}`;
+  }
+
+  async start(log: (line: string) => void): Promise<void> {
+    this.dir = await mkdtemp(join(tmpdir(), `cairn-stale-rate-${process.pid}-`));
+    this.base = await freeBase(2 * this.nodes + 1);
+    const env = {
+      ...process.env,
+      CAIRN_DEVNET_DIR: this.dir,
+      CAIRN_DEVNET_BASE_PORT: String(this.base),
+      CAIRN_DEVNET_HOSTS: `${this.hosts.prefix}:${this.hosts.subnet}`,
+    };
+    const args = ['--import', 'tsx', join(ROOT, 'scripts/devnet.ts'), 'up', '--hosts', '--regtest'];
+    args.push('--nodes', String(this.nodes), '--miners', '0');
+    this.child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout!.on('data', (d) => (this.output += d));
+    this.child.stderr!.on('data', (d) => (this.output += d));
+    log(`starting ${this.nodes} hosts (namespaces ${this.hosts.prefix}-n*, datadirs in ${this.dir}) …`);
+    await until(
+      'the devnet to start',
+      async () => {
+        if (this.child!.exitCode !== null) throw new Error(`devnet up exited:\n${this.output.slice(-2000)}`);
+        return this.output.includes('Ctrl-C stops every node') ? true : undefined;
+      },
+      900_000,
+    );
+    this.stream = new AbortController();
+    const res = await fetch(`${this.control}/devnet/events`, { signal: this.stream.signal });
+    const feed = sseParser((e) => {
+      if (e.event !== 'block') return;
+      const m = JSON.parse(e.data) as { node: string; data: { hash: string; receivedAt?: number } };
+      if (m.data.receivedAt === undefined) return;
+      let byNode = this.arrivals.get(m.data.hash);
+      if (!byNode) {
+        byNode = new Map();
+        this.arrivals.set(m.data.hash, byNode);
+      }
+      if (!byNode.has(m.node)) byNode.set(m.node, m.data.receivedAt);
+    });
+    void (async () => {
+      try {
+        for await (const chunk of res.body!.pipeThrough(new TextDecoderStream())) feed(chunk);
+      } catch {
+        // aborted at the end
+      }
+    })();
+  }
+
+  async setLinks(delayMs: number): Promise<void> {
+    const body =
+      delayMs > 0 ? { links: ['all'], shape: { delay: `${delayMs}ms` } } : { links: ['all'], clear: true };
+    await json(`${this.control}/devnet/link`, body);
+    await sleep(500); // the host agents re-read their links files every 100 ms
+  }
+
+  async mine(i: number, to: string): Promise<string> {
+    const r = await json<{ hashes: string[] }>(`${this.api(i)}/mine`, { blocks: 1, to }, 60_000);
+    return r.hashes[0]!;
+  }
+
+  /** Resolves with the tip once every node has the same one. */
+  async agree(timeoutMs = 120_000): Promise<{ tipHash: string; height: number }> {
+    let last = 'no answer yet';
+    try {
+      return await until(
+        'every node on one tip',
+        async () => {
+          const all = await Promise.all(
+            Array.from({ length: this.nodes }, (_, i) =>
+              json<{ tipHash: string; height: number; peers: number }>(
+                `${this.api(i)}/status`,
+                undefined,
+                10_000,
+              ),
+            ),
+          ).catch((e: Error) => {
+            last = e.message; // a node busy: ask again
+            return undefined;
+          });
+          if (all)
+            last = all
+              .map((s, i) => `node${i} ${s.height} ${s.tipHash.slice(0, 8)} (${s.peers} peers)`)
+              .join(', ');
+          return all?.every((s) => s.tipHash === all[0]!.tipHash) ? all[0] : undefined;
+        },
+        timeoutMs,
+      );
+    } catch (e) {
+      throw new Error(`${(e as Error).message}; last seen: ${last}`);
+    }
+  }
+
+  /**
+   * Ends a batch with every node on one tip. A tie of equal work never resolves by itself (each node keeps
+   * the branch it saw first, as Bitcoin Core does), so once the blocks in flight have landed, node0 mines
+   * one more block on whatever it has, and again if the nodes still disagree (node0 may itself have been on
+   * the losing side of a tie that was still spreading). These tie-breakers are not counted.
+   */
+  async settle(to: string, linkDelayMs: number): Promise<{ tipHash: string; height: number }> {
+    for (let attempt = 1; ; attempt++) {
+      await sleep(Math.max(1_000, 10 * linkDelayMs));
+      await this.mine(0, to);
+      try {
+        return await this.agree(attempt < 10 ? 15_000 : 120_000);
+      } catch (e) {
+        if (attempt >= 10) throw e;
+      }
+    }
+  }
+
+  /** The main chain's hashes from height `from` to the tip, as node0 sees it. */
+  async mainChain(from: number, to: number): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (let h = from; h <= to; h += 1000) {
+      const rows = await json<{ hash: string }[]>(`${this.api(0)}/blocks?from=${h}&limit=1000`);
+      for (const r of rows) out.add(r.hash);
+    }
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    this.stream?.abort();
+    const child = this.child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGINT');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await destroyHosts(planHosts(this.nodes, this.hosts));
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs every point on one devnet; resolves with what each measured. */
+export async function runStaleRate(opts: StaleRateOptions): Promise<PointResult[]> {
+  const why = await checkHostSupport();
+  if (why) throw new Error(`the stale-rate experiment shapes links between hosts, and ${why}`);
+  const prefix = loadParams({ regtest: true }).addressPrefix;
+  // Each node mines to a dev key of its own: blocks found by two miners on one parent must differ.
+  const addresses = Array.from({ length: opts.nodes }, (_, i) =>
+    encodeAddress(devKeys()[i % devKeys().length]!.addressHash, prefix),
+  );
+  const lottery = new Lottery(
+    Array.from({ length: opts.nodes }, () => 1 / opts.nodes),
+    new Rng(opts.seed),
+  );
+  const gaps = new Rng(opts.seed ^ 0x5eed);
+  const devnet = new Devnet(opts.nodes);
+  const results: PointResult[] = [];
+  try {
+    await devnet.start(opts.log);
+    // Every node connected and on one chain before anything is timed.
+    for (let i = 0; i < opts.nodes; i++) await devnet.mine(i, addresses[i]!);
+    await devnet.agree();
+    for (const point of opts.points) {
+      opts.log(
+        `point T = ${point.intervalMs} ms, link delay ${point.linkDelayMs} ms: ` +
+          `${opts.nodes} miners with equal shares, blocks as a Poisson process …`,
+      );
+      await devnet.setLinks(point.linkDelayMs);
+      const started = Date.now();
+      const deadline = started + opts.maxMinutes * 60_000;
+      const found: { hash: string; miner: number }[] = [];
+      let stale = 0;
+      let onMain = 0;
+      for (;;) {
+        const { height: from } = await devnet.agree();
+        // One batch: arrivals at exponential gaps on an absolute schedule (no drift from slow requests).
+        const mines: Promise<void>[] = [];
+        let at = performance.now();
+        for (let k = 0; k < opts.batch; k++) {
+          at += -point.intervalMs * Math.log(1 - gaps.next());
+          const wait = at - performance.now();
+          if (wait > 0) await sleep(wait);
+          const miner = lottery.draw();
+          mines.push(
+            devnet.mine(miner, addresses[miner]!).then(
+              (hash) => void found.push({ hash, miner }),
+              (e: Error) => opts.log(`  a mine request on node${miner} failed: ${e.message}`),
+            ),
+          );
+        }
+        await Promise.all(mines);
+        // Settle a tie at the end, then classify this batch's blocks against the final main chain.
+        const tip = await devnet.settle(addresses[0]!, point.linkDelayMs);
+        const main = await devnet.mainChain(from + 1, tip.height);
+        const batch = found.slice(stale + onMain);
+        for (const b of batch) {
+          if (main.has(b.hash)) onMain++;
+          else stale++;
+        }
+        const blocks = stale + onMain;
+        opts.log(
+          `  ${blocks} blocks, ${stale} stale (${((stale / Math.max(1, blocks)) * 100).toFixed(2)} %), ` +
+            `${((Date.now() - started) / 1000).toFixed(0)} s`,
+        );
+        if (blocks >= opts.minBlocks && longEnough(stale, blocks)) break;
+        if (blocks >= opts.maxBlocks || Date.now() > deadline) {
+          opts.log('  stopped at the cap: the interval is not narrower than the rate');
+          break;
+        }
+      }
+      const delays: number[] = [];
+      for (const { hash, miner } of found) {
+        const byNode = devnet.arrivals.get(hash);
+        const t0 = byNode?.get(`node${miner}`);
+        if (!byNode || t0 === undefined) continue;
+        for (const [node, t] of byNode) if (node !== `node${miner}`) delays.push(t - t0);
+      }
+      delays.sort((a, b) => a - b);
+      results.push({
+        ...point,
+        miners: opts.nodes,
+        blocks: stale + onMain,
+        stale,
+        propagation: {
+          p25: percentileOf(delays, 25),
+          p50: percentileOf(delays, 50),
+          p75: percentileOf(delays, 75),
+        },
+        seconds: (Date.now() - started) / 1000,
+      });
+    }
+    return results;
+  } finally {
+    await devnet.stop();
+  }
+}
