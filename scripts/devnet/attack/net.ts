@@ -98,7 +98,14 @@ class HttpFailure extends Error {
 }
 
 async function call<T>(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<T> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  let res: Response;
+  try {
+    res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (e) {
+    // undici says only "fetch failed"; the cause (ECONNREFUSED, a timeout …) and the URL say which node.
+    const cause = (e as Error & { cause?: Error }).cause;
+    throw new Error(`${init.method ?? 'GET'} ${url}: ${cause?.message ?? (e as Error).message}`);
+  }
   const body = (await res.json()) as T & { error?: { code: string; message: string } };
   if (!res.ok) {
     throw new HttpFailure(
@@ -447,7 +454,7 @@ export class AttackNet {
   /** Stops every node cleanly and the supervisor's server. Resolves false if a node did not stop cleanly. */
   async stop(): Promise<boolean> {
     await this.events.close();
-    const clean = await this.supervisor.shutdown();
+    const clean = await this.supervisor.shutdown(false); // the run's directory is wiped by the next run
     await this.server.close();
     return clean;
   }
