@@ -278,7 +278,7 @@ function check(codec: ByteCodec, bytes: Uint8Array): void {
 }
 
 /** A mutation of a valid encoding: bit flips, truncation, extension, byte overwrites, a splice. */
-const mutation = (valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> =>
+export const mutation = (valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> =>
   fc
     .tuple(
       valid,
