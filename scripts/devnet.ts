@@ -11,7 +11,10 @@
 //   npm run devnet -- send --from dev0 --to dev1 --amount 1.5 [--node 2]
 //   npm run devnet -- link 0-1 --delay 200ms [--jitter 20ms] [--bandwidth 1mbit] [--loss 2%] | --clear
 //   npm run devnet -- down                              (stop it, or clean up after a crashed supervisor)
+//   npm run devnet -- attack double-spend | fake-chain | timestamp | selfish-mining   (docs/ATTACKS.md)
 //
+// `up --miners 0:60,1:40` gives miners shares of the hash power (a seeded lottery picks each block's
+// finder, shares.ts).
 // `up --hosts` (Linux, root) puts each node on a host of its own: a network namespace with its own address
 // on a LAN the devnet builds; `partition` then cuts links and `link` shapes them (host-network.ts).
 //
@@ -24,7 +27,8 @@
 //
 // The pieces live in scripts/devnet/: cli.ts (these commands), up.ts, supervisor.ts (the processes),
 // control-server.ts and event-hub.ts (the aggregator), status.ts, partition.ts, load.ts, state.ts; host
-// mode: host-network.ts, netns.ts, host-agent.ts, shaping-relay.ts, link-shape.ts, links.ts.
+// mode: host-network.ts, netns.ts, host-agent.ts, shaping-relay.ts, link-shape.ts, links.ts; hash-power
+// shares: shares.ts; the attack scenarios: attack/ (one file per scenario, the devnet they run on in net.ts).
 import '../src/polyfill.js';
 import { devnetProgram } from './devnet/cli.js';
 

@@ -8,7 +8,12 @@
 //     with the WASM fallback's pool, so that import keeps up with whichever pool a node runs.
 //  2. chain.reorg_vs_connect: a 100-block reorg (disconnect 100, connect the heavier branch) against
 //     connecting 100 blocks the first time. Goal ≤ 1.5×.
-//  3. chain.memory_flat: RSS of a child process importing 5,000 small blocks, after a forced GC at block
+//  3. chain.fsync_cost: connecting the same 100 blocks of 20 transfers (the size a busy devnet makes)
+//     into a fresh chain with durability 'tip' (each batch that moves the tip is fsynced: what a node
+//     does) against 'none' (no fsync). Lower is better; the figure and the decision it supports are in
+//     docs/STORAGE.md "Durability". Goal ≤ 3×: a node on this kind of disk still connects ~100 small
+//     blocks a second while catching up, and a running devnet (a block every few seconds) never notices.
+//  4. chain.memory_flat: RSS of a child process importing 5,000 small blocks, after a forced GC at block
 //     5,000 against the same at block 1,000. Goal ≤ 1.25× (flat: no growth with chain length).
 //
 // The machine is shared, so each timed comparison runs in alternating rounds and reports the median of
@@ -296,6 +301,47 @@ async function memoryBench(file: string) {
   });
 }
 
+// --- 3. Durability -----------------------------------------------------------------------------------
+
+const FSYNC_ROUNDS = 3;
+
+async function fsyncBench(params: ChainParams, blocks: readonly Block[], pool: VerifierPool) {
+  const connectWith = async (durability: 'none' | 'tip') => {
+    const open = await openFreshChain(params, pool, durability);
+    try {
+      return (await timed(() => connectAll(open.chain, blocks, 'connected'))).ms;
+    } finally {
+      await open.close();
+    }
+  };
+  await connectWith('none'); // warm-up: workers, JIT, the page cache
+  const rounds: { none: number; tip: number }[] = [];
+  for (let i = 0; i < FSYNC_ROUNDS; i++) {
+    // Alternate which goes first, so both see the same load from the rest of the machine.
+    if (i % 2 === 0) rounds.push({ none: await connectWith('none'), tip: await connectWith('tip') });
+    else {
+      const tip = await connectWith('tip');
+      rounds.push({ none: await connectWith('none'), tip });
+    }
+  }
+  const ratios = rounds.map((r) => r.tip / r.none);
+  const mid = rounds[ratios.indexOf(median(ratios))]!;
+  const perBlock = (ms: number) => ms / blocks.length;
+  return result({
+    name: 'chain.fsync_cost',
+    description:
+      `processBlock of ${blocks.length} blocks × ${blocks[0]!.txs.length} txs into a new LevelDB chain with ` +
+      "durability 'tip' (an fdatasync per block) vs 'none'; median of " +
+      `${FSYNC_ROUNDS} alternating rounds (ratios ${ratios.map((r) => r.toFixed(2)).join(', ')}); the fsync costs ` +
+      `${(perBlock(mid.tip) - perBlock(mid.none)).toFixed(1)} ms per block here`,
+    baseline: { label: "'none'", value: perBlock(mid.none), unit: 'ms/block' },
+    subject: { label: "'tip'", value: perBlock(mid.tip), unit: 'ms/block' },
+    ratio: median(ratios),
+    goal: 3,
+    higherIsBetter: false,
+  });
+}
+
 export async function run(): Promise<BenchResult[]> {
   const t0 = performance.now();
   const world = benchWorld();
@@ -311,6 +357,7 @@ export async function run(): Promise<BenchResult[]> {
       await importBench(world.params, fx.importBlocks, pool, 'chain.import_vs_pool', "the node's backend"),
     );
     out.push(await reorgBench(world.params, fx.branchA, fx.branchB, pool));
+    out.push(await fsyncBench(world.params, fx.branchA, pool));
   } finally {
     await pool.close();
   }

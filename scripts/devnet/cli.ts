@@ -152,7 +152,17 @@ export function devnetProgram(): Command {
     .command('up', { isDefault: true })
     .description('start the devnet and supervise it until Ctrl-C')
     .option('--nodes <n>', 'how many nodes', int('nodes', 1, 20), 3)
-    .option('--miners <m>', 'how many of them mine', int('miners', 0, 20), 2)
+    .option(
+      '--miners <m>',
+      'how many of them mine (the first m, each flat out), or each miner’s share of the hash power, e.g. 0:60,1:40',
+      (v: string) => (/^\d+$/.test(v) ? int('miners', 0, 20)(v) : v),
+      2,
+    )
+    .option(
+      '--seed <n>',
+      'the seed of the shares’ lottery (with --miners N:P,…)',
+      int('seed', 0, 2 ** 32 - 1),
+    )
     .option(
       '--base-port <p>',
       'node i uses ports P+2i (API) and P+2i+1 (P2P); the supervisor (dashboard, controls) the next one',

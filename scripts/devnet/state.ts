@@ -36,6 +36,8 @@ export interface DevnetState {
   /** A genesis file of its own instead of genesis.json (the attack scenarios write one per run). */
   readonly genesis?: string;
   readonly threads: number;
+  /** `up --miners 0:60,1:40`: the miners' shares of the hash power (scripts/devnet/shares.ts). */
+  readonly shares?: readonly { readonly node: number; readonly share: number }[];
   readonly nodes: readonly NodeSpec[];
   /** Set in host mode: each node in a network namespace of its own (scripts/devnet/host-network.ts). */
   readonly hosts?: HostsSpec;

@@ -60,6 +60,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (state.genesis) args.push('--genesis', state.genesis);
     if (state.regtest) args.push('--regtest');
     if (this.hosts) args.push(...this.hosts.nodeArgs(node));
+    // A miner with a share of the hash power mines on the supervisor's lottery (POST /mine), with --threads.
+    if (state.shares?.some((s) => s.node === node.index)) args.push('--threads', String(state.threads));
     if (node.miner) {
       const prefix = devnetParams(state).addressPrefix;
       const address = encodeAddress(devKeys()[node.index % DEV_KEY_COUNT]!.addressHash, prefix);

@@ -5,11 +5,13 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { DEV_MNEMONIC, devKeys } from '../../wallet/dev-keys.js';
+import { type MinerShare, parseMinerShares } from './attack/lottery.js';
 import { ControlServer } from './control-server.js';
 import { EventHub } from './event-hub.js';
 import { cleanLeftovers, HostNetwork, hostsSpecFromEnv, withAddresses } from './host-network.js';
 import { portFree, sleep } from './http.js';
 import { checkHostSupport } from './netns.js';
+import { ShareScheduler } from './shares.js';
 import {
   apiOf,
   controlPortOf,
@@ -29,7 +31,10 @@ const STATUS_EVERY_MS = 5_000;
 
 export interface UpFlags {
   nodes: number;
-  miners: number;
+  /** How many nodes mine (the first ones, each flat out), or shares of the hash power: "0:60,1:40". */
+  miners: number | string;
+  /** The seed of the shares' lottery (default: the clock). */
+  seed?: number;
   basePort: number;
   fresh?: boolean;
   regtest?: boolean;
@@ -42,7 +47,15 @@ export interface UpFlags {
 type Fail = (message: string) => never;
 
 export async function up(flags: UpFlags, fail: Fail): Promise<void> {
-  if (flags.miners > flags.nodes) fail(`--miners ${flags.miners} is more than --nodes ${flags.nodes}`);
+  let shares: MinerShare[] | undefined;
+  if (typeof flags.miners === 'string') {
+    try {
+      shares = parseMinerShares(flags.miners, flags.nodes);
+    } catch (e) {
+      fail(`--miners: ${(e as Error).message}`);
+    }
+  } else if (flags.miners > flags.nodes) fail(`--miners ${flags.miners} is more than --nodes ${flags.nodes}`);
+  const continuous = shares ? 0 : (flags.miners as number);
   const previous = readState();
   if (previous && isAlive(previous.supervisorPid)) {
     fail(`a devnet is already running (supervisor pid ${previous.supervisorPid}); stop it with Ctrl-C there`);
@@ -63,7 +76,7 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
     console.log('note: the devnet in .devnet/ has a different shape; starting over (--fresh)');
     rmSync(DEVNET_DIR, { recursive: true, force: true });
   }
-  const specs = nodeSpecs(flags.nodes, flags.miners, flags.basePort);
+  const specs = nodeSpecs(flags.nodes, continuous, flags.basePort);
   const nodes = hostsSpec ? withAddresses(specs, hostsSpec) : specs;
   const controlPort = controlPortOf(flags.nodes, flags.basePort);
   const taken: string[] = [];
@@ -80,6 +93,7 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
     basePort: flags.basePort,
     regtest: Boolean(flags.regtest),
     threads: flags.threads,
+    ...(shares ? { shares } : {}),
     nodes,
     ...(hostsSpec ? { hosts: hostsSpec } : {}),
     control: `http://127.0.0.1:${controlPort}`,
@@ -101,8 +115,12 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   const hub = new EventHub(nodes.map((n) => ({ name: n.name, url: `${apiOf(n)}/events` })));
   const server = new ControlServer({ state, supervisor: sup, hub, hosts: network });
   sup.on('started', (node) => hub.reconnectNow(node.name));
+  const scheduler = shares
+    ? new ShareScheduler(state, shares, (n) => sup.isRunning(n), flags.seed ?? Date.now() % 2 ** 32)
+    : undefined;
   let stopping = false;
   const stopAll = async () => {
+    await scheduler?.stop();
     const clean = await sup.shutdown();
     await server.close();
     if (network) {
@@ -132,7 +150,7 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   hub.start();
 
   console.log(
-    `Cairn devnet: ${flags.nodes} nodes, ${flags.miners} mining, on ${flags.regtest ? 'regtest' : 'genesis.json (real difficulty)'}` +
+    `Cairn devnet: ${flags.nodes} nodes, ${shares ? shares.length : continuous} mining, on ${flags.regtest ? 'regtest' : 'genesis.json (real difficulty)'}` +
       `${existsSync(join(DEVNET_DIR, 'node0', 'chain')) ? ', resuming the chain in .devnet/' : ''}` +
       `${network ? `, each on its own host (namespaces ${network.plan.prefix}-n*, LAN ${network.plan.cidr})` : ''}`,
   );
@@ -141,7 +159,13 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   const started = async (node: (typeof nodes)[number]) => {
     const info = await sup.startNode(node);
     const where = node.address ? `  host ${node.address}` : '';
-    console.log(`${node.name}  ${info.api}${where}  peer ${info.peerId}${node.miner ? '  (mining)' : ''}`);
+    const share = shares?.find((s) => s.node === node.index);
+    const mining = node.miner
+      ? '  (mining)'
+      : share
+        ? `  (mining, ${share.share * 100} % of the hash power)`
+        : '';
+    console.log(`${node.name}  ${info.api}${where}  peer ${info.peerId}${mining}`);
   };
   try {
     // Host mode knows every address in advance, so the nodes start together and dial each other by
@@ -169,8 +193,13 @@ export async function up(flags: UpFlags, fail: Fail): Promise<void> {
   );
   console.log('                       npm run devnet -- load --tps 5 --seconds 30');
   console.log('Ctrl-C stops every node.\n');
+  if (scheduler) {
+    console.log(`${scheduler.describe()}\n`);
+    scheduler.start();
+  }
   while (!stopping) {
     await printSupervisorStatus(state, (n) => sup.isRunning(n));
+    if (scheduler) for (const line of await scheduler.summary()) console.log(line);
     await sleep(STATUS_EVERY_MS);
   }
 }

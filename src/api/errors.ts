@@ -8,11 +8,14 @@
 // The status says whose move it is:
 //   4xx  the request is wrong and resending it unchanged will fail again (fix the input);
 //   503  the request is fine but this node cannot serve it now (retry later, or pay a higher fee);
-//   500  a bug or a broken datadir: the message is generic and the details go to the log only.
+//   500  a bug or a broken datadir: the message is generic and the details go to the log only. A record
+//        that failed its integrity check is 500 CORRUPT_RECORD naming the block: the node never answers
+//        with data it cannot vouch for (docs/STORAGE.md "Integrity checks").
 // A refused tx or address gets its status from its outcome kind alone (statusOfKind below, the
 // OutcomeKind table of src/consensus/errors.ts), never from a list of codes.
 import { isRuleError, type OutcomeKind } from '../consensus/errors.js';
 import { isMempoolError } from '../mempool/policy.js';
+import { isCorruptRecord } from '../storage/index.js';
 
 /** The API's own codes, besides the rule and mempool codes of refused txs. */
 export const API_CODES = {
@@ -33,6 +36,8 @@ export const API_CODES = {
     'rebinding), a state-changing request from another origin, or an admin route called from another machine',
   UNAVAILABLE: 'this node cannot serve the request now (no miner, too many event clients, …)',
   INTERNAL: 'an unexpected failure inside the node; see its log',
+  CORRUPT_RECORD:
+    "a stored record the answer needs failed its integrity check (the node's datadir is damaged); see its log",
 } as const;
 
 export type ApiCode = keyof typeof API_CODES;
@@ -162,6 +167,18 @@ export function toHttpError(err: unknown): HttpError {
     const status = statusOfKind(err.kind);
     const headers = status === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : undefined;
     return { status, body: body(err.code, err.message), headers, internal: false };
+  }
+  // The datadir is damaged: say so, and which block, but never serve what was read.
+  if (isCorruptRecord(err)) {
+    const where = err.height !== undefined ? `the block at height ${err.height}` : 'a record';
+    return {
+      status: 500,
+      body: body(
+        'CORRUPT_RECORD',
+        `${where}${err.hash ? ` (${err.hash})` : ''} is damaged in this node's datadir: run cairn reindex`,
+      ),
+      internal: true,
+    };
   }
   const e = (typeof err === 'object' && err !== null ? err : {}) as FrameworkError;
   const message = typeof e.message === 'string' ? e.message : String(err);

@@ -16,6 +16,7 @@
 import { EventEmitter } from 'node:events';
 import { bytesToBigInt, toHex } from '../consensus/bytes.js';
 import { RuleError } from '../consensus/errors.js';
+import { blockWork } from '../consensus/pow.js';
 import { MEDIAN_TIME_SPAN, medianTimePast } from '../consensus/time.js';
 import type { Account } from '../consensus/types.js';
 import {
@@ -26,12 +27,20 @@ import {
   type Hash,
   TX_BYTES,
 } from '../consensus/types.js';
-import type { ChainStore } from '../storage/index.js';
+import {
+  type ChainStore,
+  isCorruptRecord,
+  readTipMarker,
+  StorageError,
+  type TipMarker,
+  writeTipMarker,
+} from '../storage/index.js';
 import { AddressIndexer, type AddressTxPage } from './address-indexer.js';
 import { ancestorAt, BlockIndex, type IndexEntry, recentTimes } from './block-index.js';
 import { blockTree, type ChainTip, chainTips, type TreeEntry } from './chain-tips.js';
 import { ActiveChain, type BlockSignatureVerifier, digestBytes } from './connect.js';
 import type { ChainEmit, ChainEvents, ProcessResult } from './events.js';
+import { corruptBlock, verifyOnStart } from './integrity.js';
 import { type Origin, originNow } from './origin.js';
 import { DEFAULT_ORPHAN_LIMITS, type OrphanLimits, OrphanPool } from './orphan-pool.js';
 import { BlockProcessor } from './process.js';
@@ -58,7 +67,26 @@ export interface ChainOptions {
   /** The node's clock in unix seconds (tests move it). */
   readonly now?: () => number;
   readonly orphanLimits?: OrphanLimits;
+  /** How often the running chain records its tip in DIR/tip.json (ms; 0: only at open and close). */
+  readonly tipMarkerIntervalMs?: number;
+  /**
+   * False for a tool that only inspects a datadir (the crash soak's checker): it neither compares with nor
+   * writes DIR/tip.json, so the node that opens the datadir next sees the record its predecessor left.
+   */
+  readonly recordTip?: boolean;
 }
+
+/** The tip recorded before (DIR/tip.json) was heavier than the tip the datadir opened with. */
+export interface Rollback {
+  /** What was recorded: at the last clean stop (`clean`) or while running. */
+  readonly recorded: TipMarker;
+  /** The tip the datadir came back with. */
+  readonly height: number;
+  readonly hash: string;
+}
+
+/** Default period of the running tip record: the most a power loss can take unnoticed with 'none'. */
+export const TIP_MARKER_INTERVAL_MS = 5_000;
 
 export class Chain extends EventEmitter<ChainEvents> {
   readonly params: ChainParams;
@@ -72,6 +100,16 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Every state change runs through this queue, one at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private closing = false;
+  /**
+   * Set at open when the tip recorded in DIR/tip.json (at the last clean stop, or while running) had more
+   * work than the tip the datadir came back with: blocks the node had acknowledged were lost (a power loss
+   * took the end of LevelDB's log). The node logs it as an error with both heights; peers give the blocks
+   * back by sync.
+   */
+  rollback: Rollback | undefined;
+  private marking: Promise<void> = Promise.resolve();
+  private marked: IndexEntry | undefined;
+  private markTimer: ReturnType<typeof setInterval> | undefined;
 
   private constructor(opts: ChainOptions) {
     super();
@@ -103,8 +141,51 @@ export class Chain extends EventEmitter<ChainEvents> {
    */
   static async open(opts: ChainOptions): Promise<Chain> {
     const chain = new Chain(opts);
-    await chain.load();
+    try {
+      await chain.load();
+    } catch (e) {
+      if (!isCorruptRecord(e)) throw e;
+      throw new StorageError(
+        'CORRUPT_RECORD',
+        `${e.message}. The node cannot start on this datadir: run \`cairn reindex\`, which keeps the valid ` +
+          'blocks below the damage and rebuilds the state from them; the node then fetches the rest from its peers',
+        { height: e.height, hash: e.hash, cause: e },
+      );
+    }
+    if (opts.recordTip !== false)
+      await chain.startTipMarker(opts.tipMarkerIntervalMs ?? TIP_MARKER_INTERVAL_MS);
     return chain;
+  }
+
+  /** Compares the recorded tip with the one on disk, then records the current one (docs/STORAGE.md). */
+  private async startTipMarker(intervalMs: number): Promise<void> {
+    const recorded = await readTipMarker(this.store.dir);
+    if (recorded && BigInt(recorded.chainWork) > this.tip.chainWork) {
+      this.rollback = { recorded, height: this.height, hash: this.tip.hex };
+    }
+    await this.markTip(false);
+    if (intervalMs > 0) {
+      this.markTimer = setInterval(() => {
+        if (this.marked !== this.tip) void this.markTip(false);
+      }, intervalMs);
+      this.markTimer.unref();
+    }
+  }
+
+  /** Records the tip in DIR/tip.json (fsynced), one write at a time. Advice only: a failure is ignored. */
+  private markTip(clean: boolean): Promise<void> {
+    this.marking = this.marking.then(async () => {
+      const tip = this.tip;
+      await writeTipMarker(this.store.dir, {
+        height: tip.header.height,
+        hash: tip.hex,
+        chainWork: tip.chainWork.toString(),
+        clean,
+        at: new Date().toISOString(),
+      }).catch(() => undefined);
+      this.marked = tip;
+    });
+    return this.marking;
   }
 
   private async load(): Promise<void> {
@@ -122,21 +203,40 @@ export class Chain extends EventEmitter<ChainEvents> {
       );
     }
     // Rebuild the in-memory index: entries sorted by height so every parent exists before its children.
+    // The store checks each record against its key; the chain work, which the key does not cover, must
+    // be the parent's plus the block's own, or the record is damaged.
     const stored = [];
     for await (const e of store.iterateHeaderEntries()) stored.push(e);
     stored.sort((a, b) => a.header.height - b.header.height);
     for (const e of stored) {
       const parent = e.header.height === 0 ? undefined : this.index.get(e.header.prevHash);
       if (e.header.height > 0 && !parent) continue; // unreachable leftovers cannot be used; skip them
+      const work = (parent?.chainWork ?? 0n) + blockWork(e.header.bits);
+      if (e.chainWork !== work) {
+        throw corruptBlock(
+          { header: e.header, hex: toHex(e.hash) },
+          `its header entry records chain work ${e.chainWork}, but its ancestry sums to ${work}`,
+        );
+      }
       this.index.add(e.header, e.hash, e.chainWork, e.status, e.hasBody, parent);
     }
     const tipHash = await store.getTip();
     const tip = tipHash && this.index.get(tipHash);
-    if (!tip)
-      throw new Error('the datadir is damaged: its tip is not in the header index (run cairn reindex)');
+    if (!tip) {
+      throw new StorageError(
+        'CORRUPT_RECORD',
+        `the stored tip ${tipHash ? toHex(tipHash) : '(missing)'} is not in the header index`,
+        { hash: tipHash && toHex(tipHash) },
+      );
+    }
     const digest = await store.getDigest();
     this.active.setTip(tip, digest ? bytesToBigInt(digest) : 0n);
+    // Core's -checkblocks: the main-chain records and the last blocks with their undo data, every start.
+    await verifyOnStart(store, this.active.main, params);
     this.processor.loadCandidates();
+    // A process stopped in the middle of a reorg (or a write lost below a stored branch) left a stored
+    // branch with more work than the tip: switch to it now, as Core's init calls ActivateBestChain.
+    await this.processor.activate();
     await this.txIndex.catchUp(this);
     await this.addressIndex.catchUp(this);
   }
@@ -296,5 +396,10 @@ export class Chain extends EventEmitter<ChainEvents> {
     await this.queue;
     await this.txIndex.idle();
     await this.addressIndex.idle();
+    if (this.markTimer !== undefined || this.marked !== undefined) {
+      clearInterval(this.markTimer);
+      // A clean stop: the tip the next start must come back with at least.
+      await this.markTip(true);
+    }
   }
 }

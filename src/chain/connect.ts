@@ -10,7 +10,6 @@ import { blockWork } from '../consensus/pow.js';
 import {
   type AccountChange,
   applyBlock,
-  decodeUndo,
   encodeUndo,
   genesisChanges,
   isEmptyAccount,
@@ -22,6 +21,7 @@ import {
 import type { Account, Block, ChainParams, Hash } from '../consensus/types.js';
 import type { ChainBatch, ChainStore, HeaderEntry } from '../storage/index.js';
 import type { BlockIndex, IndexEntry } from './block-index.js';
+import { checkUndo, readBlock, readUndo } from './integrity.js';
 
 /** Verifies all signatures of a block's txs; throws the first failure as a RuleError. */
 export interface BlockSignatureVerifier {
@@ -84,6 +84,7 @@ export class ActiveChain {
     this.setTip(entry, digest);
   }
 
+  /** A stored block, checked against its hash by the store (src/storage/integrity.ts); undefined if absent. */
   async getBlock(hash: Hash): Promise<Block | undefined> {
     const bytes = await this.store.getBlockBytes(hash);
     return bytes ? decodeBlock(bytes) : undefined;
@@ -96,8 +97,7 @@ export class ActiveChain {
   async connect(entry: IndexEntry, fresh?: FreshBlock): Promise<{ block: Block; ids: readonly Hash[] }> {
     // The block just handed to processBlock is still in memory with its ids; others come from disk.
     const mine = fresh?.entry === entry ? fresh : undefined;
-    const block = mine?.block ?? (await this.getBlock(entry.hash));
-    if (!block) throw new Error(`block ${entry.hex} has no stored body`);
+    const block = mine?.block ?? (await readBlock(this.store, entry));
     const ids = mine?.ids ?? block.txs.map(txId);
     // The signatures are checked on the worker threads WHILE this thread does the state work: neither
     // depends on the other, and nothing is written until both have passed. A state rule that fails is
@@ -139,11 +139,14 @@ export class ActiveChain {
     const entry = this.tip;
     const parent = entry.parent;
     if (!parent) throw new Error('cannot disconnect the genesis block');
-    const [block, undoBytes] = await Promise.all([this.getBlock(entry.hash), this.store.getUndo(entry.hash)]);
-    if (!block || !undoBytes) throw new Error(`block ${entry.hex} lacks its body or undo data`);
-    const undo = decodeUndo(undoBytes);
+    // Both records are checked before anything is written: the body against its hash (by the store), the
+    // undo data against the block and the stored accounts (integrity.ts), so damage is CORRUPT_RECORD
+    // naming the block, never a wrong state written back.
+    const [block, undo] = await Promise.all([readBlock(this.store, entry), readUndo(this.store, entry)]);
     const addresses = undo.entries.map((u) => u.address);
-    const changes = revertChanges(undo, lookupFrom(addresses, await this.store.getAccounts(addresses)));
+    const current = await this.store.getAccounts(addresses);
+    checkUndo(entry, block, undo, current, this.params);
+    const changes = revertChanges(undo, lookupFrom(addresses, current));
 
     const batch = this.store.batch();
     const digest = writeAccounts(batch, changes, this.digest);

@@ -4,6 +4,7 @@
 // CValidationInterface signals BlockConnected, BlockDisconnected, UpdatedBlockTip.)
 import type { RuleError } from '../consensus/errors.js';
 import type { Block, Hash } from '../consensus/types.js';
+import type { StorageError } from '../storage/index.js';
 import type { IndexEntry } from './block-index.js';
 import type { Origin } from './origin.js';
 
@@ -47,6 +48,16 @@ export interface ReorgEvent {
   readonly returnedTxs: readonly Hash[];
 }
 
+/**
+ * 'block:damaged': a stored body failed its check when the chain read it to connect it, so the chain
+ * forgot it (the header stays, without a body) and will take it again from a peer. Not emitted for damage
+ * below the tip, which stops the chain instead (CORRUPT_RECORD: run `cairn reindex`).
+ */
+export interface DamagedBlock {
+  readonly entry: IndexEntry;
+  readonly error: StorageError;
+}
+
 export interface ChainEvents {
   'block:connected': [ConnectedBlock];
   'block:disconnected': [DisconnectedBlock];
@@ -54,6 +65,7 @@ export interface ChainEvents {
   reorg: [ReorgEvent];
   tip: [IndexEntry];
   'block:invalid': [{ hash: Hash; error: RuleError }];
+  'block:damaged': [DamagedBlock];
 }
 
 /** How the chain's services emit: the Chain's own EventEmitter, typed by ChainEvents. */

@@ -22,7 +22,13 @@ import {
   isMalformedBody,
   type SanityResult,
 } from '../consensus/validation.js';
-import type { ChainBatch, ChainStore, HeaderStatus } from '../storage/index.js';
+import {
+  type ChainBatch,
+  type ChainStore,
+  type HeaderStatus,
+  isCorruptRecord,
+  type StorageError,
+} from '../storage/index.js';
 import { ancestorAt, type BlockIndex, forkPoint, type IndexEntry, recentTimes } from './block-index.js';
 import { type ActiveChain, type BlockSignatureVerifier, entryRecord, type FreshBlock } from './connect.js';
 import type { BlockStatus, ChainEmit, ProcessResult } from './events.js';
@@ -62,6 +68,13 @@ export class BlockProcessor {
   private readonly prepared = new WeakMap<Block, Prepared>();
 
   constructor(private readonly ctx: ProcessorContext) {}
+
+  /** At start: switch to a stored branch with more work than the tip, if there is one (Core: init's ActivateBestChain). */
+  async activate(): Promise<void> {
+    const before = this.ctx.active.tip;
+    await this.activateBestChain();
+    if (this.ctx.active.tip !== before) this.ctx.emit('tip', this.ctx.active.tip);
+  }
 
   /** After load: every stored body off the main chain that is not invalid may still win. */
   loadCandidates(): void {
@@ -302,6 +315,17 @@ export class BlockProcessor {
     this.ctx.emit('block:invalid', { hash: bad.hash, error });
   }
 
+  /**
+   * A stored body failed its check when read to be connected: forget it (the header stays, without a
+   * body), so the best chain is chosen without it and sync asks a peer for it again.
+   */
+  private async forgetBody(e: IndexEntry, error: StorageError): Promise<void> {
+    e.hasBody = false;
+    this.candidates.delete(e);
+    await this.ctx.store.batch().putHeaderEntry(entryRecord(e)).delBlock(e.hash).write();
+    this.ctx.emit('block:damaged', { entry: e, error });
+  }
+
   // --- Fork choice --------------------------------------------------------------------------------
 
   /**
@@ -356,6 +380,10 @@ export class BlockProcessor {
         try {
           c = await active.connect(e, this.fresh);
         } catch (err) {
+          if (isCorruptRecord(err) && err.hash === e.hex) {
+            await this.forgetBody(e, err);
+            break; // the branch now lacks a body: the loop picks the best chain again
+          }
           if (!(err instanceof RuleError)) throw err;
           await this.markInvalid(e, err);
           break; // the loop picks the best valid chain again, which may be the old one

@@ -1,5 +1,8 @@
-// `cairn reindex`: rebuild the account state from the stored blocks and report what did not match
-// (Core: -reindex-chainstate). It refuses a datadir of another chain before replaying anything.
+// `cairn reindex`: verify every record in the datadir, keep the longest valid prefix of the main chain,
+// and rebuild the account state from it, reporting every damaged record (CORRUPT_RECORD with the block's
+// height and hash) and how many blocks it kept and took off the main chain (Core: -reindex-chainstate;
+// docs/STORAGE.md "Recovery"). It first copies every readable record into a fresh LevelDB database, and
+// refuses a datadir of another chain before changing anything.
 import type { Command } from 'commander';
 import { action, CliError, EXIT } from './exit-codes.js';
 import { type ChainFlags, ENV, helpFooter, plural } from './options.js';
@@ -7,7 +10,9 @@ import { type ChainFlags, ENV, helpFooter, plural } from './options.js';
 export function reindexCommand(program: Command): void {
   const cmd = program
     .command('reindex')
-    .description('rebuild and verify the account state from the blocks stored in the datadir')
+    .description(
+      'verify every stored record, keep the longest valid prefix of the main chain, rebuild the state from it',
+    )
     .option('--datadir <dir>', 'the node data directory (default ~/.cairn/<network>)')
     .option('--regtest', 'the datadir holds the built-in regtest chain')
     .option('--genesis <file>', 'the chain parameters (default: the genesis.json shipped with Cairn)')
@@ -18,15 +23,25 @@ export function reindexCommand(program: Command): void {
       const { chainParams, datadir } = await import('./chain-options.js');
       const { checkStoredChain } = await import('./datadir-check.js');
       const params = chainParams(flags);
-      const { ChainStore } = await import('../storage/index.js');
-      const { reindex } = await import('../chain/reindex.js');
-      const store = await ChainStore.open(datadir(flags, params));
-      try {
-        const stored = await store.getMainHash(0);
-        if (!stored) throw new CliError(`datadir ${store.dir} holds no chain yet`, EXIT.DATADIR, 'NO_CHAIN');
-        await checkStoredChain(store, params, flags);
-        let last = 0;
-        const result = await reindex(store, params, (p) => {
+      const { reindexDatadir } = await import('../chain/reindex.js');
+      let last = 0;
+      const result = await reindexDatadir(datadir(flags, params), params, {
+        beforeChange: async (store) => {
+          const stored = await store.getMainHash(0);
+          if (!stored)
+            throw new CliError(`datadir ${store.dir} holds no chain yet`, EXIT.DATADIR, 'NO_CHAIN');
+          await checkStoredChain(store, params, flags);
+        },
+        onCopied: (copy) => {
+          if (flags.json) return;
+          process.stderr.write(
+            `copied ${plural(copy.copied, 'record')} into a fresh database` +
+              (copy.damagedBlocks > 0 ? `; ${plural(copy.damagedBlocks, 'damaged LevelDB block')}` : '') +
+              (copy.lost > 0 ? `; ${plural(copy.lost, 'record')} left behind` : '') +
+              '\n',
+          );
+        },
+        onProgress: (p) => {
           const now = Date.now();
           if (!flags.json && (now - last > 1000 || p.done === p.total)) {
             last = now;
@@ -34,25 +49,39 @@ export function reindexCommand(program: Command): void {
               `replayed ${p.done}/${p.total} blocks (${p.blocksPerSecond.toFixed(0)} blocks/s)\n`,
             );
           }
-        });
-        const summary = {
-          height: result.height,
-          accounts: result.replay.accounts.size,
-          mismatchedAccounts: result.mismatchedAccounts,
-          storedDigestMatched: result.storedDigestMatches,
-        };
-        if (flags.json) console.log(JSON.stringify(summary));
-        else {
-          console.log(`rebuilt ${plural(summary.accounts, 'account')} at height ${summary.height}`);
-          console.log(
-            summary.mismatchedAccounts === 0 && summary.storedDigestMatched
-              ? 'the stored state matched the blocks exactly'
-              : `the stored state differed: ${plural(summary.mismatchedAccounts, 'account')} corrected`,
-          );
-        }
-      } finally {
-        await store.close();
+        },
+      });
+      const summary = {
+        height: result.height,
+        storedHeight: result.storedHeight ?? null,
+        dropped: result.dropped,
+        damage: result.damage,
+        accounts: result.replay.accounts.size,
+        mismatchedAccounts: result.mismatchedAccounts,
+        storedDigestMatched: result.storedDigestMatches,
+        recordsCopied: result.recordsCopied,
+        recordsLost: result.recordsLost,
+        damagedBlocks: result.damagedBlocks,
+      };
+      if (flags.json) {
+        console.log(JSON.stringify(summary));
+        return;
       }
+      for (const d of result.damage) console.log(`${d.code}: ${d.message}`);
+      if (result.dropped > 0) {
+        console.log(
+          `kept the main chain up to height ${result.height}; took ${plural(result.dropped, 'block')} ` +
+            `(heights ${result.height + 1}-${result.height + result.dropped}) off it: the node reconnects ` +
+            'those whose stored bodies are intact when it starts, and fetches the rest from its peers',
+        );
+      }
+      console.log(`rebuilt ${plural(summary.accounts, 'account')} at height ${summary.height}`);
+      console.log(
+        summary.mismatchedAccounts === 0 && summary.storedDigestMatched
+          ? 'the stored state matched the blocks exactly'
+          : `the stored state differed: ${plural(summary.mismatchedAccounts, 'account')} corrected`,
+      );
+      if (result.damage.length === 0) console.log('every record checked: no damage found');
     }),
   );
 }

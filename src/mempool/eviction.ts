@@ -1,8 +1,7 @@
 // Which txs leave when the pool is full (Core: CTxMemPool::TrimToSize, which evicts by lowest descendant
 // score and raises the minimum fee). The pool is bounded in count and bytes (policy.ts); a newcomer that
 // needs room must pay more than every tx it pushes out, and it may not push out its own ancestor.
-import { TX_BYTES } from '../consensus/types.js';
-import { type Entry, evictsBefore } from './entries.js';
+import { ENTRY_MEMORY_BYTES, type Entry, evictsBefore, SENDER_MEMORY_BYTES } from './entries.js';
 import { Heap } from './heap.js';
 import { MempoolError } from './policy.js';
 
@@ -12,6 +11,8 @@ export interface EvictionView {
   isLive(e: Entry): boolean;
   /** The entry and the same sender's txs with higher nonces (they could never be mined without it). */
   descendantsOf(e: Entry): Entry[];
+  /** How many txs the sender has pending (when all of them leave, so does its SENDER_MEMORY_BYTES). */
+  pendingOf(senderKey: string): number;
 }
 
 /**
@@ -35,7 +36,9 @@ export class EvictionQueue {
 
   /**
    * Which txs must leave so that one more tx (from `senderKey`, with `nonce` and `fee`) fits, when the
-   * pool is over its limits by `excessCount` txs or `excessBytes` bytes: the cheapest, each with its
+   * pool is over its limits by `excessCount` txs or `excessBytes` bytes of memory (each tx that leaves
+   * frees ENTRY_MEMORY_BYTES, and a sender whose txs all leave SENDER_MEMORY_BYTES): the cheapest, each
+   * with its
    * descendants. Throws MEMPOOL_FULL if the newcomer does not pay more than every tx it would push out,
    * or if the cheapest is its own ancestor. Changes nothing: a dry run leaves the heap as it was.
    */
@@ -48,13 +51,18 @@ export class EvictionQueue {
     if (excessCount <= 0 && excessBytes <= 0) return [];
     const { senderKey, nonce, fee } = newcomer;
     const chosen = new Set<Entry>();
+    const bySender = new Map<string, number>();
     const looked: Entry[] = [];
     let freed = 0;
+    let freedBytes = 0;
     try {
-      while (freed < excessCount || freed * TX_BYTES < excessBytes) {
+      while (freed < excessCount || freedBytes < excessBytes) {
         const lowest = this.popLive();
         if (!lowest) {
-          throw new MempoolError('MEMPOOL_FULL', `a tx of ${TX_BYTES} bytes cannot fit in ${maxBytes} bytes`);
+          throw new MempoolError(
+            'MEMPOOL_FULL',
+            `a tx needs ${ENTRY_MEMORY_BYTES} bytes of memory in the pool, more than its ${maxBytes}`,
+          );
         }
         looked.push(lowest);
         if (chosen.has(lowest)) continue;
@@ -75,6 +83,10 @@ export class EvictionQueue {
           if (!chosen.has(e)) {
             chosen.add(e);
             freed++;
+            freedBytes += ENTRY_MEMORY_BYTES;
+            const leaving = (bySender.get(e.senderKey) ?? 0) + 1;
+            bySender.set(e.senderKey, leaving);
+            if (leaving === this.pool.pendingOf(e.senderKey)) freedBytes += SENDER_MEMORY_BYTES;
           }
         }
       }

@@ -11,7 +11,7 @@
 //     account nonce + maxPerSender;
 //   - the sender's balance covers the amount + fee of all its pending txs together (a block must take
 //     the lower nonces first, so a tx is only worth keeping if the ones before it leave enough);
-//   - at most maxCount txs and maxBytes bytes.
+//   - at most maxCount txs and maxMemoryBytes bytes of memory, as accounted in entries.ts.
 //
 // Accepting a tx runs the checks from cheapest to most expensive, so a flood of junk costs little:
 // sanity → duplicate → nonce → balance → replacement → fee → room → signature (the costly one, last).
@@ -20,18 +20,23 @@ import { EventEmitter } from 'node:events';
 import { type Origin, originFields, originNow } from '../chain/origin.js';
 import { addressHash } from '../consensus/address.js';
 import { toHex } from '../consensus/bytes.js';
+import { encodeTx } from '../consensus/encoding.js';
 import { isRuleError } from '../consensus/errors.js';
 import { txId } from '../consensus/hash.js';
 import { EMPTY_ACCOUNT, touchedAddresses } from '../consensus/state.js';
 import { type Account, type Block, type Hash, TX_BYTES, type Tx } from '../consensus/types.js';
 import { checkTxSanity } from '../consensus/validation.js';
+import { TxArena } from './arena.js';
 import {
   checkAgainstSender,
-  type Entry,
+  ENTRY_MEMORY_BYTES,
+  Entry,
+  keyOf,
   type MempoolEntry,
   nextNonce,
   noLongerFitting,
-  type Sender,
+  SENDER_MEMORY_BYTES,
+  Sender,
 } from './entries.js';
 import type { MempoolEvents } from './events.js';
 import { EvictionQueue } from './eviction.js';
@@ -73,6 +78,9 @@ export interface MempoolOptions {
   readonly now?: () => number;
 }
 
+/** The most distinct peer ids `interned` keeps (a node has tens of peers; this is far above). */
+const PEER_ID_TABLE_MAX = 1_024;
+
 export interface AddResult {
   readonly id: Hash;
   /** The id of the tx this one replaced (same sender and nonce, lower fee). */
@@ -88,15 +96,21 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   private readonly verifier: MempoolVerifier;
   private readonly now: () => number;
 
+  /** Every entry by keyOf(id). */
   private readonly byId = new Map<string, Entry>();
+  /** Every sender with pending txs by keyOf(address). */
   private readonly bySender = new Map<string, Sender>();
   /** Every entry in eviction order, cheapest first (eviction.ts). */
   private readonly cheapest = new EvictionQueue({
     isLive: (e) => this.byId.get(e.key) === e,
     descendantsOf: (e) => this.descendantsOf(e),
+    pendingOf: (senderKey) => this.bySender.get(senderKey)?.txs.size ?? 0,
   });
-  private totalBytes = 0;
   private seq = 0;
+  /** The encoded txs and times of the entries, outside the heap (arena.ts). */
+  private readonly arena = new TxArena();
+  /** Peer id strings, one instance each (interned). */
+  private readonly peerIds = new Map<string, string>();
   /** Ids being checked right now: a second copy arriving meanwhile is ALREADY_KNOWN, not checked twice. */
   private readonly inflight = new Set<string>();
   /**
@@ -128,17 +142,25 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return this.byId.size;
   }
 
-  /** Encoded bytes of all pending txs. */
+  /** Encoded bytes of all pending txs (what blocks would carry). */
   get bytes(): number {
-    return this.totalBytes;
+    return this.byId.size * TX_BYTES;
+  }
+
+  /**
+   * Bytes of memory the pool uses, as accounted per entry and per sender (entries.ts): what
+   * policy.maxMemoryBytes bounds.
+   */
+  get memoryBytes(): number {
+    return this.byId.size * ENTRY_MEMORY_BYTES + this.bySender.size * SENDER_MEMORY_BYTES;
   }
 
   get(id: Uint8Array): MempoolEntry | undefined {
-    return this.byId.get(toHex(id));
+    return this.byId.get(keyOf(id));
   }
 
   has(id: Uint8Array): boolean {
-    return this.byId.has(toHex(id));
+    return this.byId.has(keyOf(id));
   }
 
   /** Every pending tx, in arrival order. */
@@ -156,7 +178,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * wallet asks this, so two quick sends do not both take the account nonce).
    */
   async pendingNonce(address: Uint8Array): Promise<bigint> {
-    const sender = this.bySender.get(toHex(address));
+    const sender = this.bySender.get(keyOf(address));
     if (!sender) {
       const [account] = await this.chain.getAccounts([address]);
       return (account ?? EMPTY_ACCOUNT).nonce;
@@ -167,7 +189,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   /** What the sender's pending txs will take from its balance together: the sum of amount + fee. */
   pendingSpend(address: Uint8Array): bigint {
     let spend = 0n;
-    for (const e of this.bySender.get(toHex(address))?.txs.values() ?? []) spend += e.cost;
+    for (const e of this.bySender.get(keyOf(address))?.txs.values() ?? []) spend += e.cost;
     return spend;
   }
 
@@ -192,9 +214,9 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   async add(tx: Tx, origin: Origin = originNow('api')): Promise<AddResult> {
     checkTxSanity(tx);
     const id = txId(tx);
-    const key = toHex(id);
+    const key = keyOf(id);
     if (this.byId.has(key) || this.inflight.has(key)) {
-      throw new MempoolError('ALREADY_KNOWN', `tx ${key} is already in the mempool`);
+      throw new MempoolError('ALREADY_KNOWN', `tx ${toHex(id)} is already in the mempool`);
     }
     const sender = addressHash(tx.from);
     this.inflight.add(key);
@@ -254,13 +276,13 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       try {
         checkTxSanity(tx);
         const id = txId(tx);
-        const key = toHex(id);
+        const key = keyOf(id);
         if (this.byId.has(key) || this.inflight.has(key) || seen.has(key)) {
-          throw new MempoolError('ALREADY_KNOWN', `tx ${key} is already in the mempool`);
+          throw new MempoolError('ALREADY_KNOWN', `tx ${toHex(id)} is already in the mempool`);
         }
         seen.add(key);
         const sender = addressHash(tx.from);
-        jobs.push({ i, tx, id, key, sender, senderKey: toHex(sender) });
+        jobs.push({ i, tx, id, key, sender, senderKey: keyOf(sender) });
       } catch (e) {
         refuse(i, e);
       }
@@ -319,7 +341,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     }
   }
 
-  /** Each distinct sender's account in one read, by the sender's hex. */
+  /** Each distinct sender's account in one read, by the sender's key (keyOf). */
   private async readAccounts(
     jobs: readonly { readonly sender: Uint8Array; readonly senderKey: string }[],
   ): Promise<Map<string, Account>> {
@@ -359,8 +381,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     sender: Uint8Array,
     account: Account,
   ): { replaces: Entry | undefined; evicts: Entry[] } {
-    if (this.byId.has(key)) throw new MempoolError('ALREADY_KNOWN', `tx ${key} is already in the mempool`);
-    const senderKey = toHex(sender);
+    if (this.byId.has(key)) {
+      throw new MempoolError('ALREADY_KNOWN', `tx ${toHex(txId(tx))} is already in the mempool`);
+    }
+    const senderKey = keyOf(sender);
     const replaces = checkAgainstSender(tx, this.bySender.get(senderKey), account, this.policy);
     // A replacement takes the old tx's place: same size, so it never needs room.
     const evicts = replaces ? [] : this.planEviction(senderKey, tx.nonce, tx.fee);
@@ -369,10 +393,11 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   /** Which txs must leave so that one more fits (eviction.ts); none while the pool has room. */
   private planEviction(senderKey: string, nonce: bigint, fee: bigint): Entry[] {
-    const { maxCount, maxBytes } = this.policy;
+    const { maxCount, maxMemoryBytes } = this.policy;
     const excessCount = this.byId.size + 1 - maxCount;
-    const excessBytes = this.totalBytes + TX_BYTES - maxBytes;
-    return this.cheapest.plan(excessCount, excessBytes, maxBytes, { senderKey, nonce, fee });
+    const needs = ENTRY_MEMORY_BYTES + (this.bySender.has(senderKey) ? 0 : SENDER_MEMORY_BYTES);
+    const excessBytes = this.memoryBytes + needs - maxMemoryBytes;
+    return this.cheapest.plan(excessCount, excessBytes, maxMemoryBytes, { senderKey, nonce, fee });
   }
 
   /** Apply an admitted tx: evict, replace, insert, and re-check the sender's higher nonces. */
@@ -387,30 +412,28 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     const { replaces, evicts } = this.admit(tx, key, sender, account);
     for (const e of evicts) if (this.byId.get(e.key) === e) this.remove(e, 'evicted');
     if (replaces) this.remove(replaces, 'replaced');
-    const senderKey = toHex(sender);
+    const senderKey = keyOf(sender);
     let s = this.bySender.get(senderKey);
     if (!s) {
-      s = { address: sender, account, txs: new Map() };
+      s = new Sender(senderKey, account);
       this.bySender.set(senderKey, s);
     }
     s.account = account;
-    const entry: Entry = {
-      id,
-      tx,
-      fee: tx.fee,
-      nonce: tx.nonce,
-      sender,
-      addedAt: this.now(),
-      arrival: origin,
+    const entry = new Entry(
+      this.arena,
       key,
-      senderKey,
-      cost: tx.amount + tx.fee,
-      seq: this.seq++,
-    };
+      s.key,
+      tx.fee,
+      tx.nonce,
+      this.seq++,
+      encodeTx(tx),
+      origin,
+      this.now(),
+      this.internedPeer(origin.peer),
+    );
     this.byId.set(key, entry);
     s.txs.set(tx.nonce, entry);
     this.cheapest.add(entry);
-    this.totalBytes += TX_BYTES;
     // A lower nonce that costs more (or a replacement that does) can leave a higher nonce unpaid.
     this.revalidate(s);
     const fields = originFields(origin);
@@ -434,10 +457,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     return this.serialize(async () => {
       const txIds = ids ?? block.txs.map(txId);
       for (const id of txIds) {
-        const e = this.byId.get(toHex(id));
+        const e = this.byId.get(keyOf(id));
         if (e) this.remove(e, 'mined');
       }
-      const senders = touchedAddresses(block).filter((a) => this.bySender.has(toHex(a)));
+      const senders = touchedAddresses(block).filter((a) => this.bySender.has(keyOf(a)));
       if (senders.length === 0) return;
       const accounts = await this.chain.getAccounts(senders);
       senders.forEach((address, i) => {
@@ -460,10 +483,10 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       const txIds = ids ?? block.txs.map(txId);
       const touched = touchedAddresses(block);
       const read = await this.chain.getAccounts(touched);
-      const accounts = new Map(touched.map((a, i) => [toHex(a), read[i] ?? EMPTY_ACCOUNT]));
+      const accounts = new Map(touched.map((a, i) => [keyOf(a), read[i] ?? EMPTY_ACCOUNT]));
       for (const address of touched) {
-        const s = this.bySender.get(toHex(address));
-        if (s) s.account = accounts.get(toHex(address))!;
+        const s = this.bySender.get(keyOf(address));
+        if (s) s.account = accounts.get(keyOf(address))!;
       }
       // Block order is each sender's nonce order, so every tx finds its predecessor already back.
       const origin = originNow('reorg');
@@ -472,13 +495,13 @@ export class Mempool extends EventEmitter<MempoolEvents> {
         const id = txIds[i]!;
         try {
           checkTxSanity(tx);
-          this.commit(tx, id, toHex(id), sender, accounts.get(toHex(sender))!, origin);
+          this.commit(tx, id, keyOf(id), sender, accounts.get(keyOf(sender))!, origin);
         } catch (e) {
           if (!isMempoolError(e) && !isRuleError(e)) throw e;
         }
       });
       // Recipients and the miner lost what the block gave them: their own pending txs may not fit now.
-      for (const address of touched) this.refresh(address, accounts.get(toHex(address)));
+      for (const address of touched) this.refresh(address, accounts.get(keyOf(address)));
     });
   }
 
@@ -487,13 +510,30 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     const cutoff = now - this.policy.expirySeconds;
     let removed = 0;
     for (const e of [...this.byId.values()]) {
-      if (e.addedAt < cutoff && this.byId.get(e.key) === e)
+      // Liveness first: an earlier expiry in this loop may have removed it as a descendant.
+      if (this.byId.get(e.key) === e && e.addedAt < cutoff)
         removed += this.removeWithDescendants(e, 'expired');
     }
     return removed;
   }
 
   // --- Internals -----------------------------------------------------------------------------------
+
+  /**
+   * The one instance of a peer id string every entry from that peer keeps (a gossip origin carries a fresh
+   * 52-char string per message: a hundred bytes a tx, for a handful of distinct values). The table is
+   * dropped when it grows past its bound, so it never holds more than that.
+   */
+  private internedPeer(peer: string | undefined): string | undefined {
+    if (peer === undefined) return undefined;
+    let shared = this.peerIds.get(peer);
+    if (shared === undefined) {
+      if (this.peerIds.size >= PEER_ID_TABLE_MAX) this.peerIds.clear();
+      this.peerIds.set(peer, peer);
+      shared = peer;
+    }
+    return shared;
+  }
 
   /**
    * One sender's account, read together with every other read asked for in the same turn of the event
@@ -531,7 +571,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   /** Set a pending sender's account to a fresh read and drop what no longer fits it. */
   private refresh(address: Uint8Array, account: Account | undefined): void {
-    const s = this.bySender.get(toHex(address));
+    const s = this.bySender.get(keyOf(address));
     if (!s) return;
     s.account = account ?? EMPTY_ACCOUNT;
     this.revalidate(s);
@@ -556,7 +596,6 @@ export class Mempool extends EventEmitter<MempoolEvents> {
 
   private remove(e: Entry, reason: RemovalReason): void {
     if (!this.byId.delete(e.key)) return;
-    this.totalBytes -= TX_BYTES;
     const s = this.bySender.get(e.senderKey);
     if (s) {
       s.txs.delete(e.nonce);
@@ -564,6 +603,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     }
     // Lazy deletion leaves the entry in the heap; sweep once the dead outnumber the living.
     this.cheapest.sweep(this.byId.values(), this.byId.size);
-    this.emit('tx:removed', { id: e.id, reason, ...originFields(e.arrival) });
+    const arrival = e.arrival;
+    e.release();
+    this.emit('tx:removed', { id: e.id, reason, ...originFields(arrival) });
   }
 }

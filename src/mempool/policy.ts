@@ -20,10 +20,14 @@ const MIB = 1024 * 1024;
 
 /** The pool's knobs. Every field has a default (DEFAULT_MEMPOOL_POLICY); the node may override any. */
 export interface MempoolPolicy {
-  /** Most txs held at once (Core bounds by memory only: -maxmempool). */
+  /** Most txs held at once: a sanity bound; by default the memory bound is the one that binds. */
   readonly maxCount: number;
-  /** Most encoded bytes held at once (Core: -maxmempool, default 300 MB). */
-  readonly maxBytes: number;
+  /**
+   * Most bytes of memory the pool may use, as it accounts them: ENTRY_MEMORY_BYTES per tx and
+   * SENDER_MEMORY_BYTES per sender (entries.ts), its real cost with indexes and keys, not the 142 bytes
+   * of an encoded tx. Core: -maxmempool (default 300 MB), which bounds DynamicMemoryUsage() the same way.
+   */
+  readonly maxMemoryBytes: number;
   /**
    * The lowest fee, in base units, a tx must pay to be accepted or relayed (Core: -minrelaytxfee).
    * Every tx is 142 bytes, so a fee IS a fee rate here: no need to divide by the size as Core does.
@@ -48,8 +52,8 @@ export interface MempoolPolicy {
 }
 
 export const DEFAULT_MEMPOOL_POLICY: MempoolPolicy = Object.freeze({
-  maxCount: 50_000,
-  maxBytes: 16 * MIB,
+  maxCount: 100_000,
+  maxMemoryBytes: 32 * MIB,
   minFee: 1_000n,
   maxNonceGap: 16,
   maxPerSender: 1_000,

@@ -9,7 +9,7 @@ import type { BackendName } from '../crypto/verifier.js';
 import { VerifierPool } from '../crypto/verifier-pool.js';
 import { Mempool } from '../mempool/mempool.js';
 import { Miner } from '../mining/miner.js';
-import { ChainStore } from '../storage/index.js';
+import { ChainStore, type Durability } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
 
 export interface ServiceOptions {
@@ -23,6 +23,8 @@ export interface ServiceOptions {
   /** Signature backend (default resolveBackend(): $CAIRN_VERIFIER, else native if it loads, else WASM). */
   readonly verifier?: BackendName;
   readonly now?: () => number;
+  /** When writes reach the disk (default 'tip': every block connected is fsynced; docs/STORAGE.md). */
+  readonly durability?: Durability;
 }
 
 export interface Services {
@@ -38,7 +40,9 @@ export interface Services {
 
 export async function openServices(opts: ServiceOptions): Promise<Services> {
   const { params, logger } = opts;
-  const store = await ChainStore.open(opts.datadir);
+  // Durability 'tip': every block the node connects is on the disk before anyone hears of it (the cost,
+  // about one fdatasync per block, is measured by `npm run bench -- chain`: docs/STORAGE.md "Durability").
+  const store = await ChainStore.open(opts.datadir, { durability: opts.durability ?? 'tip' });
   const pool = new VerifierPool({
     size: opts.verifyThreads ?? availableParallelism(),
     backend: opts.verifier,
@@ -47,6 +51,24 @@ export async function openServices(opts: ServiceOptions): Promise<Services> {
   let chain: Chain;
   try {
     chain = await Chain.open({ params, store, verifier, now: opts.now });
+    const lost = chain.rollback;
+    if (lost) {
+      // Logged once, here: the chain found it, and has no logger of its own.
+      const { recorded } = lost;
+      logger.error(
+        {
+          code: 'CHAIN_ROLLBACK',
+          recordedHeight: recorded.height,
+          recordedHash: recorded.hash,
+          recordedClean: recorded.clean,
+          height: lost.height,
+          hash: lost.hash,
+        },
+        `the chain came back at height ${lost.height}, below height ${recorded.height} recorded ` +
+          `${recorded.clean ? 'at the last clean stop' : 'while the node ran'} (${recorded.at}): blocks it had ` +
+          'acknowledged were lost, most likely with the end of the database log in a power loss; peers give them back by sync',
+      );
+    }
   } catch (e) {
     await verifier.close();
     await store.close();

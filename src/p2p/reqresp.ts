@@ -5,6 +5,7 @@
 import type { Stream } from '@libp2p/interface';
 import { peerIdFromString } from '@libp2p/peer-id';
 import type { BlockHeader, Hash } from '../consensus/types.js';
+import { isCorruptRecord } from '../storage/index.js';
 import type { Logger } from '../util/logger.js';
 import type { P2PChain } from './chain-view.js';
 import { ProtocolError, type Requester } from './framing.js';
@@ -69,7 +70,7 @@ export class ReqResp {
         },
       ],
       ['headers', ids.headersProtocol, (s) => serveHeaders(s, timeoutMs, chain)],
-      ['blocks', ids.blocksProtocol, (s) => serveBlocks(s, timeoutMs, (h) => chain.getBlockBytes(h))],
+      ['blocks', ids.blocksProtocol, (s) => serveBlocks(s, timeoutMs, (h) => this.storedBlock(h))],
       ['peers', ids.peersProtocol, (s, peer) => servePeers(s, timeoutMs, () => this.opts.shareable(peer))],
     ];
     for (const [name, protocol, serve] of handlers) {
@@ -82,6 +83,24 @@ export class ReqResp {
         },
         { maxInboundStreams: 8, maxOutboundStreams: 32 },
       );
+    }
+  }
+
+  /**
+   * A stored block for the blocks protocol. One that fails its integrity check (CORRUPT_RECORD) is left
+   * out of the answer, as a block we do not have: the requester asks another peer, and is not blamed for
+   * our damaged datadir. Logged here, once per request, as the P2P service is the one that knows.
+   */
+  private async storedBlock(hash: Hash): Promise<Uint8Array | undefined> {
+    try {
+      return await this.opts.chain.getBlockBytes(hash);
+    } catch (e) {
+      if (!isCorruptRecord(e)) throw e;
+      this.opts.logger.error(
+        { code: e.code, height: e.height, hash: e.hash, err: e.message },
+        'not serving a damaged stored block (run cairn reindex)',
+      );
+      return undefined;
     }
   }
 

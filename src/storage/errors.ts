@@ -22,20 +22,38 @@ export type StorageErrorCode =
   /** a ChainBatch was written twice */
   | 'BATCH_WRITTEN';
 
+/**
+ * Where a damaged record belongs, when the reader knows: the block's height and hash (hex). A CORRUPT_RECORD
+ * about a block names both, so an operator (and `cairn reindex`) can tell which block to fetch again.
+ */
+export interface RecordLocation {
+  readonly height?: number;
+  readonly hash?: string;
+}
+
 export class StorageError extends Error {
   override readonly name: string = 'StorageError';
+  readonly height: number | undefined;
+  readonly hash: string | undefined;
 
   constructor(
     readonly code: StorageErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown } & RecordLocation,
   ) {
     super(message, options);
+    this.height = options?.height;
+    this.hash = options?.hash;
   }
 }
 
 export function isStorageError(e: unknown): e is StorageError {
   return e instanceof StorageError;
+}
+
+/** True for a StorageError('CORRUPT_RECORD'): the datadir holds a record that is not what its key says. */
+export function isCorruptRecord(e: unknown): e is StorageError {
+  return e instanceof StorageError && e.code === 'CORRUPT_RECORD';
 }
 
 /** DATADIR_UNUSABLE for `what` (a path and what it is), with the operating system's or LevelDB's reason. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiError, clientErrorOf, statusOfKind, toHttpError } from '../../src/api/errors.js';
 import { OUTCOME_KINDS, RULE_CODES, type RuleCode, RuleError } from '../../src/consensus/errors.js';
 import { MEMPOOL_CODES, type MempoolCode, MempoolError } from '../../src/mempool/policy.js';
+import { StorageError } from '../../src/storage/index.js';
 
 describe('toHttpError', () => {
   // Was "every rule code is 400": with TIME_TOO_NEW of kind `transient` (a block from the future may
@@ -119,5 +120,21 @@ describe('toHttpError', () => {
       expect(e).toMatchObject({ status: 500, internal: true, body: { error: { code: 'INTERNAL' } } });
       expect(e.body.error.message).not.toContain('secret');
     }
+  });
+
+  it('answers a damaged stored record with 500 CORRUPT_RECORD naming the block (issue 13, defect 1)', () => {
+    const damaged = new StorageError(
+      'CORRUPT_RECORD',
+      'the stored body of block at height 7 (ab…) is damaged',
+      {
+        height: 7,
+        hash: 'ab'.repeat(32),
+      },
+    );
+    const e = toHttpError(damaged);
+    expect(e).toMatchObject({ status: 500, internal: true, body: { error: { code: 'CORRUPT_RECORD' } } });
+    expect(e.body.error.message).toMatch(/height 7/);
+    expect(e.body.error.message).toContain('ab'.repeat(32));
+    expect(e.body.error.message).toMatch(/cairn reindex/);
   });
 });

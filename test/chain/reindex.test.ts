@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADDRESS_INDEX_TIP } from '../../src/chain/address-indexer.js';
 import { Chain } from '../../src/chain/chain.js';
 import { checkStoredState, reindex } from '../../src/chain/reindex.js';
 import { ChainStore } from '../../src/storage/index.js';
@@ -10,11 +11,12 @@ import { BlockBuilder, referenceVerifier, testKey, testParams, transfer } from '
 const params = testParams();
 let dir: string;
 let store: ChainStore;
+let chain: Chain;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'cairn-reindex-'));
   store = await ChainStore.open(dir);
-  const chain = await Chain.open({
+  chain = await Chain.open({
     params,
     store,
     now: () => 2_000_000_000,
@@ -55,5 +57,25 @@ describe('reindex', () => {
     expect(result.mismatchedAccounts).toBe(2);
     const after = await checkStoredState(store, params);
     expect(after).toMatchObject({ mismatchedAccounts: 0, storedDigestMatches: true });
+  });
+
+  it('drops the address index, which the next start builds again from genesis', async () => {
+    await chain.close();
+    const before = await chain.addressTxs(testKey(3).address, 100);
+    expect(before.txs).toHaveLength(20);
+    await reindex(store, params);
+    const keys = [];
+    for await (const key of store.iterateAddressTxKeys()) keys.push(key);
+    expect(keys).toHaveLength(0);
+    expect(await store.getMeta(ADDRESS_INDEX_TIP)).toEqual(params.genesisHash);
+    const reopened = await Chain.open({
+      params,
+      store,
+      now: () => 2_000_000_000,
+      verifier: referenceVerifier(params),
+    });
+    const after = await reopened.addressTxs(testKey(3).address, 100);
+    expect(after.txs.map((t) => t.ref.height)).toEqual(before.txs.map((t) => t.ref.height));
+    await reopened.close();
   });
 });

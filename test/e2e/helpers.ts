@@ -81,13 +81,50 @@ export interface RunningNode extends Spawned {
 }
 
 /** Starts `cairn start` on a datadir and waits until it has written node.json. */
-export async function startNode(datadir: string, ...extra: string[]): Promise<RunningNode> {
+export function startNode(datadir: string, ...extra: string[]): Promise<RunningNode> {
+  return startNodeWithin(30_000, datadir, ...extra);
+}
+
+/** startNode with a deadline of its own (a loaded machine starts processes slowly). */
+export function startNodeWithin(
+  deadlineMs: number,
+  datadir: string,
+  ...extra: string[]
+): Promise<RunningNode> {
+  return startNodeUsing(cairnArgs, deadlineMs, datadir, ...extra);
+}
+
+/**
+ * The built `cairn` (dist/), which starts several times faster than the sources under tsx, or undefined
+ * when dist/ is missing or older than any source file (then the caller runs the sources).
+ */
+export async function freshBuiltCairn(): Promise<((...args: string[]) => string[]) | undefined> {
+  const { stat, readdir } = await import('node:fs/promises');
+  const main = join(ROOT, 'dist/src/cli/main.js');
+  let built: number;
+  try {
+    built = (await stat(main)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  for (const entry of await readdir(join(ROOT, 'src'), { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
+    if ((await stat(join(entry.parentPath, entry.name))).mtimeMs > built) return undefined;
+  }
+  return (...args: string[]) => [main, ...args];
+}
+
+/** startNodeWithin, running `cairn` as `command` gives it (cairnArgs, or freshBuiltCairn's). */
+export async function startNodeUsing(
+  command: (...args: string[]) => string[],
+  deadlineMs: number,
+  datadir: string,
+  ...extra: string[]
+): Promise<RunningNode> {
   const { readFile, rm: remove } = await import('node:fs/promises');
   const file = join(datadir, 'node.json');
   await remove(file, { force: true });
-  const p = spawnNode(
-    cairnArgs('start', '--datadir', datadir, '--api-port', '0', '--p2p-port', '0', ...extra),
-  );
+  const p = spawnNode(command('start', '--datadir', datadir, '--api-port', '0', '--p2p-port', '0', ...extra));
   const info = await waitFor(
     `node.json in ${datadir} (stderr: ${p.stderr().slice(-500)})`,
     async () => {
@@ -98,7 +135,7 @@ export async function startNode(datadir: string, ...extra: string[]): Promise<Ru
         return undefined;
       }
     },
-    30_000,
+    deadlineMs,
   );
   return {
     ...p,

@@ -18,6 +18,27 @@ import { RuleError } from '../../src/consensus/errors.js';
 import { genesisJson, loadChainParams, parseChainParams } from '../../src/consensus/params.js';
 import { decodeUndo, encodeUndo } from '../../src/consensus/state.js';
 import { HEADER_BYTES, TX_BYTES } from '../../src/consensus/types.js';
+import { ProtocolError } from '../../src/p2p/framing.js';
+import {
+  decodeBlocksRequest,
+  encodeBlocksRequest,
+  MAX_BLOCKS_PER_REQUEST,
+} from '../../src/p2p/protocols/blocks.js';
+import {
+  decodeHeadersRequest,
+  decodeHeadersResponse,
+  encodeHeadersRequest,
+  encodeHeadersResponse,
+  MAX_HEADERS,
+  MAX_LOCATOR,
+} from '../../src/p2p/protocols/headers.js';
+import {
+  decodePeersResponse,
+  encodePeersResponse,
+  MAX_ADDR_LENGTH,
+  MAX_PEER_ADDRS,
+} from '../../src/p2p/protocols/peers.js';
+import { decodeStatus, encodeStatus, STATUS_BYTES } from '../../src/p2p/protocols/status.js';
 import {
   decodeAccount,
   decodeHash,
@@ -34,11 +55,9 @@ import { StorageError } from '../../src/storage/errors.js';
 import { arbBlock, arbHeader, arbTx } from '../consensus/arbitraries.js';
 
 /** Thrown when a decoder fails with anything but its own error: the property fails with the input. */
-function expectOwnError(e: unknown, kind: 'rule' | 'storage', codes: readonly string[], what: string): void {
-  const ok =
-    kind === 'rule'
-      ? e instanceof RuleError && codes.includes(e.code)
-      : e instanceof StorageError && codes.includes(e.code);
+function expectOwnError(e: unknown, kind: DecoderKind, codes: readonly string[], what: string): void {
+  const own = { rule: RuleError, storage: StorageError, protocol: ProtocolError }[kind];
+  const ok = e instanceof own && codes.includes(e.code);
   if (!ok) throw new Error(`${what} threw a foreign error: ${String(e)} (${(e as Error)?.name})`);
 }
 
@@ -48,10 +67,13 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
+/** Whose error a decoder throws: consensus (RuleError), storage (StorageError), the wire (ProtocolError). */
+type DecoderKind = 'rule' | 'storage' | 'protocol';
+
 /** A byte decoder under test: decode, re-encode, and which error it is allowed to throw. */
 interface ByteCodec {
   readonly name: string;
-  readonly kind: 'rule' | 'storage';
+  readonly kind: DecoderKind;
   readonly codes: readonly string[];
   /** Decode and re-encode; return the re-encoding (the canonical check compares it to the input). */
   roundTrip(bytes: Uint8Array): Uint8Array;
@@ -62,6 +84,7 @@ interface ByteCodec {
 }
 
 const KEY = new Uint8Array(32).fill(7);
+const hash32 = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const MAX_BLOCK = 64 * 1024;
 
 const undoArb = fc
@@ -176,6 +199,70 @@ export const BYTE_CODECS: readonly ByteCodec[] = [
     valid: fc.uint8Array({ minLength: 32, maxLength: 32 }),
     lengths: aroundSizes(32),
   },
+  // The request/response frames of the wire (src/p2p/protocols/): a peer's bytes, refused as MALFORMED.
+  // (Gossip carries decodeTx and decodeBlock frames, above.)
+  {
+    name: 'decodeStatus',
+    kind: 'protocol',
+    codes: ['MALFORMED'],
+    roundTrip: (b) => encodeStatus(decodeStatus(b)),
+    valid: fc
+      .record({
+        genesisHash: hash32,
+        tipHash: hash32,
+        height: fc.integer({ min: 0, max: 0xffff_ffff }),
+        chainWork: fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }),
+        stateDigest: hash32,
+      })
+      .map(encodeStatus),
+    lengths: aroundSizes(STATUS_BYTES),
+  },
+  {
+    name: 'decodeHeadersRequest',
+    kind: 'protocol',
+    codes: ['MALFORMED'],
+    roundTrip: (b) => encodeHeadersRequest(decodeHeadersRequest(b)),
+    valid: fc
+      .record({
+        locator: fc.array(hash32, { maxLength: MAX_LOCATOR }),
+        maxHeaders: fc.integer({ min: 0, max: 0xffff_ffff }),
+      })
+      .map(encodeHeadersRequest),
+    lengths: aroundSizes(5, 37, 1 + MAX_LOCATOR * 32 + 4),
+  },
+  {
+    name: 'decodeHeadersResponse',
+    kind: 'protocol',
+    codes: ['MALFORMED'],
+    roundTrip: (b) => encodeHeadersResponse(decodeHeadersResponse(b, MAX_HEADERS)),
+    valid: fc.array(arbHeader(), { maxLength: 4 }).map(encodeHeadersResponse),
+    lengths: aroundSizes(2, 2 + HEADER_BYTES, 2 + 2 * HEADER_BYTES),
+  },
+  {
+    name: 'decodeBlocksRequest',
+    kind: 'protocol',
+    codes: ['MALFORMED'],
+    roundTrip: (b) => encodeBlocksRequest(decodeBlocksRequest(b)),
+    valid: fc.array(hash32, { maxLength: MAX_BLOCKS_PER_REQUEST }).map(encodeBlocksRequest),
+    lengths: aroundSizes(1, 33, 1 + MAX_BLOCKS_PER_REQUEST * 32),
+  },
+  {
+    name: 'decodePeersResponse',
+    kind: 'protocol',
+    codes: ['MALFORMED'],
+    roundTrip: (b) => encodePeersResponse(decodePeersResponse(b)),
+    // Any text, a leading byte-order mark included (it is part of the address, not a marker to strip).
+    valid: fc
+      .array(
+        fc
+          .tuple(fc.boolean(), fc.string({ unit: 'grapheme', maxLength: 40 }))
+          .map(([bom, t]) => (bom ? `\uFEFF${t}` : t))
+          .filter((t) => new TextEncoder().encode(t).length <= MAX_ADDR_LENGTH),
+        { maxLength: MAX_PEER_ADDRS },
+      )
+      .map(encodePeersResponse),
+    lengths: aroundSizes(1, 3, 40),
+  },
 ];
 
 /** Decode `bytes`: either its own error, or a value whose encoding is exactly `bytes`. */
@@ -191,7 +278,7 @@ function check(codec: ByteCodec, bytes: Uint8Array): void {
 }
 
 /** A mutation of a valid encoding: bit flips, truncation, extension, byte overwrites, a splice. */
-const mutation = (valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> =>
+export const mutation = (valid: fc.Arbitrary<Uint8Array>): fc.Arbitrary<Uint8Array> =>
   fc
     .tuple(
       valid,

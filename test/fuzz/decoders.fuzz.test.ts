@@ -1,4 +1,4 @@
-// CI version of the decoder fuzz (docs/HARDENING.md): every consensus and storage decoder, a few hundred
+// CI version of the decoder fuzz (docs/HARDENING.md): every consensus, storage and wire decoder, a few hundred
 // inputs per property. `npm run soak` runs the same properties over a million inputs.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,9 +18,14 @@ describe('decoder fuzz', () => {
       [
         'decodeAccount',
         'decodeBlock',
+        'decodeBlocksRequest',
         'decodeHash',
         'decodeHeader',
         'decodeHeaderEntry',
+        'decodeHeadersRequest',
+        'decodeHeadersResponse',
+        'decodePeersResponse',
+        'decodeStatus',
         'decodeTx',
         'decodeTxLocation',
         'decodeU32',

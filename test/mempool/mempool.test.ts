@@ -13,7 +13,7 @@ import {
   TX_VERSION,
   type Tx,
 } from '../../src/consensus/types.js';
-import type { MempoolEntry } from '../../src/mempool/entries.js';
+import { ENTRY_MEMORY_BYTES, type MempoolEntry, SENDER_MEMORY_BYTES } from '../../src/mempool/entries.js';
 import type { TxAdded, TxRemoved } from '../../src/mempool/events.js';
 import { MAX_ADD_MANY, Mempool, type MempoolChain } from '../../src/mempool/mempool.js';
 import {
@@ -387,8 +387,10 @@ describe('limits and eviction', () => {
     expect(hexIds([...pool.entries()]).sort()).toEqual(ids([b, c, d]).sort());
   });
 
-  it('by bytes: the same rule when bytes bind first', async () => {
-    const { chain, pool, reasonOf } = setup({ maxBytes: 2 * TX_BYTES + 100 });
+  it('by memory: the same rule when the accounted memory binds first', async () => {
+    // Two txs of two senders fit, a third does not (each tx and each sender is accounted in entries.ts).
+    const two = 2 * (ENTRY_MEMORY_BYTES + SENDER_MEMORY_BYTES);
+    const { chain, pool, reasonOf } = setup({ maxMemoryBytes: two + 100 });
     for (const k of [A, B, C]) chain.set(k.address, 1_000_000n);
     const [a, b] = [makeTx(A, 0n, 5_000n), makeTx(B, 0n, 3_000n)];
     await pool.add(a);
@@ -397,7 +399,22 @@ describe('limits and eviction', () => {
     await pool.add(makeTx(C, 0n, 3_001n));
     expect(reasonOf(b)).toBe('evicted');
     expect(pool.bytes).toBe(2 * TX_BYTES);
+    expect(pool.memoryBytes).toBe(two);
     expect(pool.size).toBe(2);
+  });
+
+  it('an entry shows its tx, sender and origin from the arena, and refuses to once it has left', async () => {
+    const { chain, pool } = setup({ maxCount: 1 });
+    for (const k of [A, B]) chain.set(k.address, 1_000_000n);
+    const a = makeTx(A, 0n, 2_000n);
+    await pool.add(a, { origin: 'gossip', peer: '12D3KooWpeer', receivedAt: 5 });
+    const held = pool.get(txId(a))!;
+    expect(held.tx).toEqual(a);
+    expect(held.sender).toEqual(A.address);
+    expect(held.arrival).toEqual({ origin: 'gossip', peer: '12D3KooWpeer', receivedAt: 5 });
+    await pool.add(makeTx(B, 0n, 3_000n)); // evicts a: its arena slot goes to this one
+    expect(pool.get(txId(a))).toBeUndefined();
+    expect(() => held.tx).toThrow(/has left the mempool/);
   });
 
   it('evicts a tx with its descendants, never leaving a nonce hole', async () => {

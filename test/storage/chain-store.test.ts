@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/consensus/bytes.js';
 import { encodeBlock } from '../../src/consensus/encoding.js';
 import { blockHash } from '../../src/consensus/hash.js';
+import { merkleRoot } from '../../src/consensus/merkle.js';
 import type { Block, BlockHeader } from '../../src/consensus/types.js';
 import { ChainStore } from '../../src/storage/chain-store.js';
 import type { HeaderEntry } from '../../src/storage/codec.js';
@@ -51,7 +52,7 @@ function header(height: number, prevHash: Uint8Array): BlockHeader {
     version: 1,
     height,
     prevHash,
-    txRoot: new Uint8Array(32).fill(7),
+    txRoot: merkleRoot([]), // the root of no txs: these headers' blocks are empty
     miner: address(9),
     time: 1_700_000_000 + height * 60,
     bits: 0x207fffff,
@@ -146,7 +147,7 @@ describe('ChainStore', () => {
     const e = entry(0);
     await store
       .batch()
-      .putBlock(e.hash, new Uint8Array([1]))
+      .putBlock(e.hash, encodeBlock({ header: e.header, txs: [] }))
       .putMainHash(0, e.hash)
       .write();
     expect((await store.getBlockBytes(e.hash))!.constructor).toBe(Uint8Array);

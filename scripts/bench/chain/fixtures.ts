@@ -33,7 +33,7 @@ import {
 import { SignatureCache } from '../../../src/crypto/signature-cache.js';
 import { TxVerifier } from '../../../src/crypto/tx-verifier.js';
 import type { VerifierPool } from '../../../src/crypto/verifier-pool.js';
-import { ChainStore } from '../../../src/storage/index.js';
+import { ChainStore, type Durability } from '../../../src/storage/index.js';
 import { FUNDING, solve, testParams } from '../../../test/helpers/chain-fixtures.js';
 
 /** Bump when the fixtures change shape; the signing tag and genesis hash are part of the key as well. */
@@ -375,9 +375,13 @@ export interface OpenChain {
  * A fresh LevelDB datadir with a chain that verifies through the real TxVerifier on `pool`, with its own
  * new SignatureCache: no signature in it has been seen before.
  */
-export async function openFreshChain(params: ChainParams, pool: VerifierPool): Promise<OpenChain> {
+export async function openFreshChain(
+  params: ChainParams,
+  pool: VerifierPool,
+  durability: Durability = 'none',
+): Promise<OpenChain> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-bench-datadir-'));
-  const store = await ChainStore.open(dir);
+  const store = await ChainStore.open(dir, { durability });
   const verifier = new TxVerifier({ genesisHash: params.genesisHash, pool, cache: new SignatureCache() });
   const chain = await Chain.open({ params, store, verifier });
   return {

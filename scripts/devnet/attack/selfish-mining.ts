@@ -30,6 +30,7 @@ import { attackChainParams } from './genesis.js';
 import { Lottery, Rng, seedFor } from './lottery.js';
 import type { Narrator } from './narrator.js';
 import { type AttackNet, type NodeClient, waitUntil } from './net.js';
+import { predictionInterval } from './selfish-model.js';
 
 export interface SelfishOptions extends CommonOptions {
   /** The pool's shares of the hash power, one run each. */
@@ -39,7 +40,11 @@ export interface SelfishOptions extends CommonOptions {
 }
 
 export const DEFAULT_SELFISH_ALPHAS = [0.25, 0.4] as const;
-export const DEFAULT_SELFISH_BLOCKS = 2000;
+/**
+ * Enough for the model's 95 % prediction interval to exclude α at both default shares with room to spare
+ * (selfish-model.ts: at 3,000 blocks, 17.1 … 22.0 % for α = 25 % and 43.7 … 53.6 % for α = 40 %).
+ */
+export const DEFAULT_SELFISH_BLOCKS = 3000;
 
 /** The measured outcome for one share. */
 export interface SelfishShareResult {
@@ -67,8 +72,20 @@ export interface SelfishShareResult {
   /** Eyal and Sirer's eq. (8) for α and the measured γ, and the threshold (1 − γ)/(3 − 2γ). */
   readonly formula: number;
   readonly threshold: number;
-  readonly formulaInInterval: boolean;
-  readonly alphaInInterval: boolean;
+  /**
+   * Where the pool's share of a run this long falls 95 % of the time if the network behaves as the
+   * paper's model (selfish-model.ts, predictionInterval): the interval of the formula at this length.
+   */
+  readonly prediction: {
+    readonly low: number;
+    readonly high: number;
+    readonly median: number;
+    readonly runs: number;
+  };
+  /** The measured share is inside the prediction interval. */
+  readonly measuredInPrediction: boolean;
+  /** α (honest mining's share) is inside it too: the run is too short to tell them apart. */
+  readonly alphaInPrediction: boolean;
   readonly seconds: number;
 }
 
@@ -94,9 +111,11 @@ export async function selfishMining(opts: SelfishOptions, narrator: Narrator) {
     const lines = results.map(
       (r) =>
         ` α = ${pct(r.alpha, 0)}: the pool has ${pct(r.share.rate)} of the main chain ` +
-        `(95 % interval ${pct(r.share.low)} … ${pct(r.share.high)}, ${r.mainChain.pool + r.mainChain.honest} ` +
-        `main-chain blocks of ${r.found} found); Eyal and Sirer's formula for γ = ${r.gamma.value}: ` +
-        `${pct(r.formula)}; honest mining would earn ${pct(r.alpha, 0)}.`,
+        `(${r.mainChain.pool} of ${r.mainChain.pool + r.mainChain.honest} main-chain blocks, ${r.found} found). ` +
+        `Eyal and Sirer's formula for γ = ${r.gamma.value}: ${pct(r.formula)}, and a run this long lands in ` +
+        `${pct(r.prediction.low)} … ${pct(r.prediction.high)} 95 % of the time` +
+        `${r.measuredInPrediction ? ' (this one did)' : ' (this one did NOT)'}; honest mining would earn ` +
+        `${pct(r.alpha, 0)}${r.alphaInPrediction ? ', inside that interval too: too few blocks to tell them apart' : ', outside it'}.`,
     );
     const threshold = results[0]?.threshold ?? selfishThreshold(0);
     narrator.result(
@@ -165,16 +184,22 @@ async function runShare(
       if (!r.accepted) throw new Error(`the pool's public node refused its own block: ${r.message}`);
     }
   };
-  const adopt = async () => {
-    // The pool gives up its branch: its private miner takes the public chain, block by block.
-    for (const hash of publicBranch) {
+  // The pool gives up its branch and takes the public chain. Its private miner needs those blocks only
+  // when it next mines, so they are handed over then (a run of honest blocks costs one hand-over).
+  let toAdopt: string[] = [];
+  const adopt = () => {
+    toAdopt.push(...publicBranch);
+    reset();
+  };
+  const handOver = async () => {
+    for (const hash of toAdopt) {
       const raw = (await honest[0]!.block(hash))!.raw;
       const r = await privateNode.submit(raw);
       if (!r.accepted) throw new Error(`the pool's private node refused a public block: ${r.message}`);
     }
-    const tip = publicBranch.at(-1)!;
-    await tipsAre([privateNode], tip, "the pool's private node to adopt the public chain");
-    reset();
+    if (toAdopt.length > 0)
+      await tipsAre([privateNode], toAdopt.at(-1)!, "the pool's private node to adopt the public chain");
+    toAdopt = [];
   };
   const reset = () => {
     privateBranch = [];
@@ -189,6 +214,7 @@ async function runShare(
     const lead = privateBranch.length - publicBranch.length; // Δprev
     if (winner === 0) {
       foundByPool++;
+      await handOver();
       const hash = await privateNode.mine(poolAddress);
       privateBranch.push(hash);
       longestLead = Math.max(longestLead, privateBranch.length - publicBranch.length);
@@ -216,13 +242,13 @@ async function runShare(
         cycles.push({ x: 0, y: 2 });
         publicBranch.push(hash);
       }
-      await adopt();
+      adopt();
       continue;
     }
     publicBranch.push(hash);
     if (lead === 0) {
       cycles.push({ x: 0, y: 1 });
-      await adopt();
+      adopt();
     } else if (lead === 1) {
       // Same length now: publish the withheld block and race.
       await publishUpTo(1);
@@ -247,6 +273,7 @@ async function runShare(
     if (found % 250 === 0) narrator.note(`α = ${pct(alpha, 0)}: ${found} blocks found …`);
   }
 
+  await handOver();
   // The real chain, counted: whose blocks are on the main chain every node now shares.
   const tip = await honest[0]!.status();
   for (const n of [...publicNodes, privateNode]) {
@@ -276,6 +303,8 @@ async function runShare(
   const gammaHigh = honestInRace === 0 ? 1 : wilsonInterval(onPoolBlock, honestInRace).high;
   const formula = selfishRevenue(alpha, gammaValue);
   const threshold = selfishThreshold(gammaValue);
+  const prediction = predictionInterval(alpha, gammaValue, blocks);
+  const inPrediction = (x: number) => prediction.low <= x && x <= prediction.high;
   const result: SelfishShareResult = {
     alpha,
     found,
@@ -285,18 +314,21 @@ async function runShare(
     gamma: { races, honestInRace, onPoolBlock, value: gammaValue, high: gammaHigh },
     formula,
     threshold,
-    formulaInInterval: share.low <= formula && formula <= share.high,
-    alphaInInterval: share.low <= alpha && alpha <= share.high,
+    prediction,
+    measuredInPrediction: inPrediction(share.rate),
+    alphaInPrediction: inPrediction(alpha),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };
   narrator.step(
     `α = ${pct(alpha, 0)}: the pool has ${pct(share.rate)} of the main chain (formula ${pct(formula)})`,
     `${found} blocks were found, ${foundByPool} of them by the pool; ${pool + honestBlocks} are on the ` +
-      `main chain, ${pool} of them the pool's: ${pct(share.rate)}, 95 % interval ${pct(share.low)} … ` +
-      `${pct(share.high)} over ${share.cycles} independent cycles (a cycle ends whenever the pool has ` +
-      `nothing withheld). Eyal and Sirer's eq. (8) for α = ${alpha} and γ = ${gammaValue} gives ` +
-      `${pct(formula)}${result.formulaInInterval ? ', inside the interval' : ', OUTSIDE the interval'}; ` +
-      `honest mining would give ${pct(alpha, 0)}${result.alphaInInterval ? ', also inside it (more blocks would tell them apart)' : ', outside it'}. ` +
+      `main chain, ${pool} of them the pool's: ${pct(share.rate)} (its own 95 % interval, over ` +
+      `${share.cycles} independent cycles between moments with nothing withheld: ${pct(share.low)} … ` +
+      `${pct(share.high)}). Eyal and Sirer's eq. (8) for α = ${alpha} and γ = ${gammaValue} gives ` +
+      `${pct(formula)}; in ${prediction.runs} runs of their model of this length the pool's share fell in ` +
+      `${pct(prediction.low)} … ${pct(prediction.high)} 95 % of the time: the measurement is ` +
+      `${result.measuredInPrediction ? 'inside' : 'OUTSIDE'}, and honest mining's ${pct(alpha, 0)} is ` +
+      `${result.alphaInPrediction ? 'inside too (more blocks would tell them apart)' : 'outside'}. ` +
       `γ: ${races} tie races, in which the honest nodes found ${honestInRace} blocks, ${onPoolBlock} of them ` +
       `on the pool's block. The pool's longest private lead was ${longestLead} blocks.`,
     { ...result },

@@ -38,7 +38,10 @@ export function encodePeersResponse(addrs: readonly string[]): Uint8Array {
 export function decodePeersResponse(bytes: Uint8Array): string[] {
   const r = frameReader(bytes, 'peers response');
   const n = checkedCount(r, r.u8(), MAX_PEER_ADDRS, 'address count');
-  const dec = new TextDecoder('utf-8', { fatal: true });
+  // ignoreBOM: a leading U+FEFF is kept as part of the text. TextDecoder strips it by default, so
+  // "\uFEFF/ip4/…" and "/ip4/…" decoded to the same address: two encodings of one answer (issue 13).
+  // fatal: invalid UTF-8 (overlong forms, surrogates) is refused, never replaced with U+FFFD.
+  const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const out: string[] = [];
   for (let i = 0; i < n; i++) {
     const len = checkedCount(r, r.u16(), MAX_ADDR_LENGTH, 'address length');

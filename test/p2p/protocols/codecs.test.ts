@@ -185,4 +185,14 @@ describe('peers', () => {
     expect(decoded).toEqual(addrs.slice(0, MAX_PEER_ADDRS));
   });
   test('any bytes decode or are refused', () => decodesOrRefuses(decodePeersResponse));
+  test('a leading byte-order mark is kept: one answer has one encoding (issue 13)', () => {
+    const addr = '/ip4/127.0.0.1/tcp/4001';
+    const withBom = Uint8Array.of(1, 0, addr.length + 3, 0xef, 0xbb, 0xbf, ...new TextEncoder().encode(addr));
+    const decoded = decodePeersResponse(withBom);
+    expect(decoded).toEqual([`\uFEFF${addr}`]);
+    expect(encodePeersResponse(decoded)).toEqual(withBom);
+  });
+  test('invalid UTF-8 (an encoded surrogate) is refused, never replaced', () => {
+    expect(() => decodePeersResponse(Uint8Array.of(1, 0, 3, 0xed, 0xa0, 0x80))).toThrow(ProtocolError);
+  });
 });
