@@ -68,6 +68,7 @@ const statusSchema = {
     'mempool',
     'mempoolBytes',
     'syncing',
+    'sync',
     'stateDigest',
     'stateMismatches',
   ],
@@ -80,7 +81,19 @@ const statusSchema = {
     peers: { type: 'integer', description: 'connected peers (not banned)' },
     mempool: { type: 'integer', description: 'pending transactions' },
     mempoolBytes: { type: 'integer' },
-    syncing: { type: 'boolean' },
+    syncing: { type: 'boolean', description: 'headers or blocks are being downloaded from peers' },
+    sync: {
+      type: 'object',
+      required: ['height', 'target', 'blocksPerSecond'],
+      description:
+        'how far sync has come: `height` of `target` blocks (the best chain a peer has shown), at ' +
+        '`blocksPerSecond` (0 when not downloading). Core: getblockchaininfo blocks / headers',
+      properties: {
+        height: { type: 'integer', description: 'our main chain: what is synced' },
+        target: { type: 'integer', description: 'the height to reach; our own height when in sync' },
+        blocksPerSecond: { type: 'number' },
+      },
+    },
     stateDigest: { ...hash, description: 'order-independent digest of every account at the tip' },
     stateMismatches: { type: 'integer', description: 'peers at our tip whose state digest differed' },
     version: { type: 'string', description: 'the software version' },

@@ -240,7 +240,15 @@ export class ApiServer {
 
   /** Listens; resolves with the base URL (with the real port when the OS picked it). */
   async start(): Promise<{ url: string }> {
-    await this.app.listen({ host: this.host, port: this.port });
+    // fastify logs "Server listening at …" by itself, once per address; the node says it once, with the
+    // URL as a field, just below. Its logger is quieted for the listen call alone.
+    const level = this.app.log.level;
+    this.app.log.level = 'warn';
+    try {
+      await this.app.listen({ host: this.host, port: this.port });
+    } finally {
+      this.app.log.level = level;
+    }
     const address = this.app.server.address();
     const port = typeof address === 'object' && address ? address.port : this.port;
     const host = this.host.includes(':') && !this.host.startsWith('[') ? `[${this.host}]` : this.host;

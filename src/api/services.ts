@@ -110,5 +110,7 @@ export interface ApiAdmin {
 /** Status fields other services own (sync, state-digest comparison); both optional. */
 export interface StatusExtras {
   syncing?(): boolean;
+  /** Synced height, target height and download rate (the P2P node's sync service owns them). */
+  sync?(): { readonly height: number; readonly target: number; readonly blocksPerSecond: number };
   stateMismatches?(): number;
 }

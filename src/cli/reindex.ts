@@ -4,8 +4,21 @@
 // docs/STORAGE.md "Recovery"). It first copies every readable record into a fresh LevelDB database, and
 // refuses a datadir of another chain before changing anything.
 import type { Command } from 'commander';
+import { formatDuration, grouped } from '../client/format.js';
 import { action, CliError, EXIT } from './exit-codes.js';
 import { type ChainFlags, ENV, helpFooter, plural } from './options.js';
+
+/**
+ * One progress line: "replayed 1,500 of 10,000 blocks, 2,340 blocks/s, about 4 s left", and at the end
+ * "replayed 10,000 of 10,000 blocks, 2,340 blocks/s".
+ */
+export function reindexProgress(p: { done: number; total: number; blocksPerSecond: number }): string {
+  const rate = `${grouped(Math.round(p.blocksPerSecond))} blocks/s`;
+  const left = p.total - p.done;
+  const eta =
+    left > 0 && p.blocksPerSecond > 0 ? `, about ${formatDuration(left / p.blocksPerSecond)} left` : '';
+  return `replayed ${grouped(p.done)} of ${plural(p.total, 'block').replace(/^\d+/, grouped(p.total))}, ${rate}${eta}`;
+}
 
 export function reindexCommand(program: Command): void {
   const cmd = program
@@ -24,7 +37,8 @@ export function reindexCommand(program: Command): void {
       const { checkStoredChain } = await import('./datadir-check.js');
       const params = chainParams(flags);
       const { reindexDatadir } = await import('../chain/reindex.js');
-      let last = 0;
+      const { ProgressLine } = await import('../client/progress.js');
+      const progress = new ProgressLine(!flags.json);
       const result = await reindexDatadir(datadir(flags, params), params, {
         beforeChange: async (store) => {
           const stored = await store.getMainHash(0);
@@ -42,13 +56,8 @@ export function reindexCommand(program: Command): void {
           );
         },
         onProgress: (p) => {
-          const now = Date.now();
-          if (!flags.json && (now - last > 1000 || p.done === p.total)) {
-            last = now;
-            process.stderr.write(
-              `replayed ${p.done}/${p.total} blocks (${p.blocksPerSecond.toFixed(0)} blocks/s)\n`,
-            );
-          }
+          if (p.done < p.total) progress.update(() => reindexProgress(p));
+          else progress.done(reindexProgress(p));
         },
       });
       const summary = {

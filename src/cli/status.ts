@@ -1,5 +1,6 @@
 // `cairn status`: where a running node stands (Core: bitcoin-cli getblockchaininfo).
 import type { Command } from 'commander';
+import { formatDuration, grouped } from '../client/format.js';
 import { action } from './exit-codes.js';
 import { type ApiFlags, apiOptions, connect, ENV, helpFooter, plural, printRecord } from './options.js';
 
@@ -12,7 +13,21 @@ interface Status {
   peers: number;
   mempool: number;
   syncing: boolean;
+  /** Absent from nodes older than the sync state (they only say `syncing`). */
+  sync?: { height: number; target: number; blocksPerSecond: number };
   stateDigest: string;
+}
+
+/** "120 / 500 blocks, 35.5 blocks/s, about 11 s left" while syncing; "500 / 500 blocks (in sync)" after. */
+export function syncLine(s: Pick<Status, 'syncing' | 'sync'>): string {
+  if (!s.sync) return s.syncing ? 'syncing' : 'in sync';
+  const { height, target, blocksPerSecond } = s.sync;
+  const counts = `${grouped(height)} / ${grouped(target)} blocks`;
+  if (!s.syncing && height >= target) return `${counts} (in sync)`;
+  const left = target - height;
+  const rate = blocksPerSecond > 0 ? `, ${blocksPerSecond} blocks/s` : '';
+  const eta = blocksPerSecond > 0 && left > 0 ? `, about ${formatDuration(left / blocksPerSecond)} left` : '';
+  return `${counts}${rate}${eta} (syncing)`;
 }
 
 export function statusCommand(program: Command): void {
@@ -35,7 +50,7 @@ export function statusCommand(program: Command): void {
         ['chain work', s.chainWork],
         ['peers', s.peers],
         ['mempool', plural(s.mempool, 'tx')],
-        ['syncing', s.syncing ? 'yes' : 'no'],
+        ['sync', syncLine(s)],
         ['state digest', s.stateDigest],
       ]);
     }),

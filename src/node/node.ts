@@ -124,7 +124,11 @@ export class CairnNode {
         p2p: {
           peers: () => p2p.peers().map((peer) => ({ ...peer, direction: peer.direction ?? 'inbound' })),
         },
-        status: { syncing: () => p2p.syncing(), stateMismatches: () => p2p.stateMismatches() },
+        status: {
+          syncing: () => p2p.syncing(),
+          sync: () => p2p.syncState(),
+          stateMismatches: () => p2p.stateMismatches(),
+        },
         admin: { blockPeers: (ids) => p2p.blockPeers(ids), unblockAll: () => p2p.unblockAll() },
         miner: miner && {
           mine: async (blocks, to) => (await miner.mine(blocks, to)).map((b) => b.hash),

@@ -26,7 +26,7 @@ import type { Status } from './protocols/status.js';
 import { ReqResp } from './reqresp.js';
 import { DEFAULT_SCORING, type Offence, PeerScores } from './scoring.js';
 import { StateCheck, type StateMismatch } from './state-check.js';
-import { DEFAULT_SYNC_LIMITS, Sync, type SyncLimits, type SyncProgress } from './sync.js';
+import { DEFAULT_SYNC_LIMITS, Sync, type SyncLimits, type SyncProgress, type SyncState } from './sync.js';
 import { type NetworkIds, networkIds } from './topics.js';
 
 export type { GossipReport } from './gossip.js';
@@ -306,6 +306,11 @@ export class P2PNode extends EventEmitter<P2PNodeEvents> {
 
   syncing(): boolean {
     return this.sync.syncing;
+  }
+
+  /** Synced height, target height and rate (the sync service owns them). */
+  syncState(): SyncState {
+    return this.sync.state();
   }
 
   stateMismatches(): number {

@@ -84,6 +84,24 @@ export interface SyncProgress {
   readonly rate: number;
 }
 
+/**
+ * Where sync stands, for GET /status and `cairn status` (Core: getblockchaininfo's blocks / headers and
+ * verificationprogress). Owned here because only sync knows what the peers claim and how fast blocks come.
+ */
+export interface SyncState {
+  /** Headers or bodies are being downloaded. */
+  readonly syncing: boolean;
+  /** Our main chain's height: what is synced. */
+  readonly height: number;
+  /**
+   * The height to reach: the best chain a peer has shown us (its headers, or the status it sent before
+   * we have them) when it has more work than ours; our own height when none has.
+   */
+  readonly target: number;
+  /** Blocks connected per second in the current sync run; 0 when not syncing. */
+  readonly blocksPerSecond: number;
+}
+
 export interface SyncEvents {
   progress: [SyncProgress];
 }
@@ -140,6 +158,22 @@ export class Sync extends EventEmitter<SyncEvents> {
     if (this.order.length > 0) return true;
     for (const p of this.peers.values()) if (p.headersRunning) return true;
     return false;
+  }
+
+  /** Synced height, target height and rate, for people (see SyncState). */
+  state(): SyncState {
+    const height = this.chain.height;
+    const tipWork = this.chain.tip.chainWork;
+    let target = height;
+    for (const p of this.peers.values()) {
+      if (p.best && p.best.chainWork > tipWork) target = Math.max(target, p.best.header.height);
+      if (p.status && p.status.chainWork > tipWork) target = Math.max(target, p.status.height);
+    }
+    const syncing = this.syncing;
+    const seconds = (Date.now() - this.run.startedAt) / 1000;
+    const downloading = this.order.length > 0 && this.run.startedAt > 0 && seconds > 0;
+    const blocksPerSecond = downloading ? this.run.done / seconds : 0;
+    return { syncing, height, target, blocksPerSecond: Number(blocksPerSecond.toFixed(1)) };
   }
 
   addPeer(id: string): void {

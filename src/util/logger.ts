@@ -1,34 +1,42 @@
 // The node's structured logger (pino): JSON lines when stdout is not a terminal (for machines: jq, log
-// shippers, the devnet script), one readable line per event on a terminal (for people).
-import { Writable } from 'node:stream';
+// shippers, the devnet script), with ISO-8601 times ("time":"2025-01-02T03:04:05.678Z"), so a log read a
+// year later says when, in any time zone; and on a terminal, for people, one coloured line per event from
+// pino-pretty (the pretty printer pino's authors keep), with hashes and peer ids shortened to their first
+// characters. pino-pretty is loaded only on that path, so `cairn status` and a node logging to a file never
+// load it.
+import { createRequire } from 'node:module';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-const LEVELS: Record<number, string> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'FATAL',
-};
-const OMIT = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name']);
+/** Fields whose values are hashes or peer ids: shown short on a terminal (the JSON keeps them whole). */
+export const SHORT_FIELDS = [
+  'hash',
+  'tip',
+  'tipHash',
+  'prevHash',
+  'blockHash',
+  'oldTip',
+  'newTip',
+  'fork',
+  'id',
+  'ours',
+  'theirs',
+  'peer',
+  'peerId',
+] as const;
 
-/** Formats one pino JSON line as `12:00:01 INFO  block connected height=5 hash=00ab…`. */
-export function prettyLine(json: string): string {
-  try {
-    const o = JSON.parse(json) as Record<string, unknown>;
-    const time = new Date(Number(o.time)).toISOString().slice(11, 19);
-    const level = (LEVELS[Number(o.level)] ?? String(o.level)).padEnd(5);
-    const fields = Object.entries(o)
-      .filter(([k]) => !OMIT.has(k))
-      .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-      .join(' ');
-    return `${time} ${level} ${o.name ? `[${o.name}] ` : ''}${o.msg ?? ''}${fields ? ` ${fields}` : ''}\n`;
-  } catch {
-    return json;
-  }
+/**
+ * A 64-hex hash as its first 8 digits ("00ab12cd…"), a libp2p peer id as "12D3Koo…" and its last 6
+ * characters: enough to tell them apart in a terminal, as Core's and git's short ids are. Anything else,
+ * and arrays of them, as they are.
+ */
+export function shortId(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shortId);
+  if (typeof value !== 'string') return value;
+  if (/^[0-9a-f]{64}$/.test(value)) return `${value.slice(0, 8)}…`;
+  if (/^(12D3Koo|Qm)[1-9A-HJ-NP-Za-km-z]{30,}$/.test(value)) return `${value.slice(0, 7)}…${value.slice(-6)}`;
+  return value;
 }
 
 /** The levels CAIRN_LOG_LEVEL may name, quietest last (pino's, plus `silent`). */
@@ -44,6 +52,8 @@ export interface LoggerOptions {
   readonly name?: string;
   /** Force pretty (true) or JSON (false); default: pretty on a TTY. */
   readonly pretty?: boolean;
+  /** Colour in the pretty form; default: when the terminal supports it (and NO_COLOR is not set). */
+  readonly colorize?: boolean;
   readonly destination?: NodeJS.WritableStream;
 }
 
@@ -54,13 +64,22 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     level: opts.level ?? process.env.CAIRN_LOG_LEVEL ?? 'info',
     name: opts.name,
     base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
   };
   if (!pretty) return pino(base, out);
-  const stream = new Writable({
-    write(chunk, _enc, done) {
-      out.write(prettyLine(String(chunk)));
-      done();
-    },
+  // Loaded here and only here: on a terminal (see the top of this file).
+  const { PinoPretty, isColorSupported } = createRequire(import.meta.url)(
+    'pino-pretty',
+  ) as typeof import('pino-pretty');
+  const short = (v: unknown) => String(shortId(v));
+  const stream = PinoPretty({
+    destination: out,
+    sync: true,
+    colorize: opts.colorize ?? (isColorSupported && !process.env.NO_COLOR),
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    singleLine: true,
+    customPrettifiers: Object.fromEntries(SHORT_FIELDS.map((k) => [k, short])),
   });
   return pino(base, stream);
 }

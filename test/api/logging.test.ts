@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 function capture(level: string) {
-  const lines: { level: number; msg: string; name?: string }[] = [];
+  const lines: { level: number; msg: string; name?: string; url?: string }[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
       for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
@@ -29,6 +29,18 @@ describe('logging', () => {
     for (const url of ['/status', '/blocks/0', '/blocks/5', '/nowhere']) await f.server.app.inject({ url });
     await f.server.app.inject({ method: 'POST', url: '/txs', payload: '{bad' });
     expect(lines).toEqual([]);
+  });
+
+  it('says once that the API listens, with its URL; fastify\'s own "Server listening" line is not there', async () => {
+    const { logger, lines } = capture('info');
+    f = await openFixture({ server: { logger } });
+    const { url } = await f.server.start();
+    expect(lines.filter((l) => /listening/i.test(l.msg))).toEqual([
+      expect.objectContaining({ level: 30, name: 'api', msg: 'HTTP API listening', url }),
+    ]);
+    // The level is back: a warning after start is still logged.
+    f.server.app.log.warn('still heard');
+    expect(lines.at(-1)).toMatchObject({ level: 40, msg: 'still heard' });
   });
 
   it('logs requests at debug level under the name "api"', async () => {

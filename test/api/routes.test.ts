@@ -42,6 +42,7 @@ describe('GET /status', () => {
       mempool: 0,
       mempoolBytes: 0,
       syncing: false,
+      sync: { height: 0, target: 0, blocksPerSecond: 0 },
       stateDigest: toHex(f.chain.stateDigest),
       stateMismatches: 0,
     });
@@ -57,7 +58,11 @@ describe('GET /status', () => {
             { peerId: 'b', addrs: [], direction: 'outbound', score: -100, banned: true },
           ],
         },
-        status: { syncing: () => true, stateMismatches: () => 3 },
+        status: {
+          syncing: () => true,
+          sync: () => ({ height: 2, target: 500, blocksPerSecond: 37.5 }),
+          stateMismatches: () => 3,
+        },
         version: '9.9.9',
         verifier: 'secp256k1-native',
       },
@@ -74,6 +79,7 @@ describe('GET /status', () => {
       mempool: 1,
       mempoolBytes: 142,
       syncing: true,
+      sync: { height: 2, target: 500, blocksPerSecond: 37.5 },
       stateMismatches: 3,
       version: '9.9.9',
       verifier: 'secp256k1-native',

@@ -86,6 +86,16 @@ describe('cairn mine shows its progress', () => {
   });
 });
 
+describe('cairn reindex shows its progress', () => {
+  it('blocks replayed of the total and the rate on stderr; the verdict on stdout', async () => {
+    const r = await run(cairnArgs('reindex', '--regtest', '--datadir', regtestDir));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^replayed 3 of 3 blocks, [\d,]+ blocks\/s$/);
+    expect(r.stdout).toMatch(/^rebuilt \d+ accounts at height 3$/m);
+    expect(r.stdout).toMatch(/^the stored state matched the blocks exactly$/m);
+  }, 60_000);
+});
+
 describe('a datadir of another chain is refused before anything changes', () => {
   const devnet = loadParams();
   const regtest = loadParams({ regtest: true });

@@ -2,6 +2,8 @@
 // tokens from flag, file and environment, `cairn generate`, --wait, exit codes, --json errors, and
 // every flag checked before anything starts.
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -165,6 +167,46 @@ describe('cairn against a regtest node with an API token', () => {
     const refused = await run(walletArgs('balance', DEV0, '--api', bare), { env });
     expect(refused.code).toBe(2);
     expect(oneLine(refused, 'wallet without token')).toMatch(/UNAUTHORIZED/);
+  });
+});
+
+describe('cairn status shows sync progress: synced / target and rate', () => {
+  it('in sync against the real node; mid-sync (a stand-in /status) with the rate and the time left', async () => {
+    const synced = await run(cairnArgs('status', '--api', bare, '--api-token', TOKEN));
+    expect(synced.code, synced.stderr).toBe(0);
+    const height = (await api<{ height: number }>('/status')).height;
+    expect(synced.stdout).toMatch(new RegExp(`^sync\\s+${height} / ${height} blocks \\(in sync\\)$`, 'm'));
+    // A node in the middle of a sync, as GET /status describes it (docs/openapi.json).
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          network: 'devnet',
+          genesisHash: '00'.repeat(32),
+          height: 1200,
+          tipHash: '11'.repeat(32),
+          chainWork: '2',
+          peers: 2,
+          mempool: 1,
+          syncing: true,
+          sync: { height: 1200, target: 5000, blocksPerSecond: 38 },
+          stateDigest: '22'.repeat(32),
+        }),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as AddressInfo).port;
+      const mid = await run(cairnArgs('status', '--api', `127.0.0.1:${port}`));
+      expect(mid.code, mid.stderr).toBe(0);
+      // 3,800 blocks to go at 38 blocks/s: 100 s.
+      expect(mid.stdout).toMatch(
+        /^sync\s+1,200 \/ 5,000 blocks, 38 blocks\/s, about 1 min 40 s left \(syncing\)$/m,
+      );
+      expect(mid.stdout).toMatch(/^mempool\s+1 tx$/m);
+    } finally {
+      server.close();
+    }
   });
 });
 

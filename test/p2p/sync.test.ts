@@ -262,3 +262,39 @@ describe('Sync', () => {
     }
   });
 });
+
+describe('Sync.state: synced / target and rate, for GET /status', () => {
+  test('mid-sync it reports our height, the height of the peer as the target and a rate; then in sync', async () => {
+    const peers: Record<string, FakePeer> = {};
+    const t = await setup(60, peers);
+    // The peer serves the first blocks, then holds the rest until the test lets go.
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    peers.p1 = {
+      blocks: async (hashes) => {
+        const h = t.serve(hashes);
+        if (h.some((b) => b.header.height > 8)) await held;
+        return h;
+      },
+    };
+    expect(t.sync.state()).toEqual({ syncing: false, height: 0, target: 0, blocksPerSecond: 0 });
+    t.sync.onStatus('p1', t.status);
+    // Before any header arrives, the target is what the peer's status claims.
+    expect(t.sync.state().target).toBe(60);
+    await waitFor('the first blocks', () => t.target.chain.height >= 1);
+    await new Promise((r) => setTimeout(r, 50));
+    const mid = t.sync.state();
+    expect(mid.syncing).toBe(true);
+    expect(mid.height).toBe(t.target.chain.height);
+    expect(mid.height).toBeGreaterThanOrEqual(1);
+    expect(mid.height).toBeLessThanOrEqual(8);
+    expect(mid.target).toBe(60);
+    expect(mid.blocksPerSecond).toBeGreaterThan(0);
+    release();
+    await waitFor('synced', () => t.target.chain.height === 60);
+    await waitFor('idle', () => !t.sync.syncing);
+    expect(t.sync.state()).toEqual({ syncing: false, height: 60, target: 60, blocksPerSecond: 0 });
+  });
+});

@@ -21,6 +21,14 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: RouteContext): v
     return digestText;
   };
 
+  // A node without a network is always synced: with itself.
+  const syncView = () => {
+    const s = extras.sync?.();
+    return s
+      ? { height: s.height, target: s.target, blocksPerSecond: s.blocksPerSecond }
+      : { height: chain.height, target: chain.height, blocksPerSecond: 0 };
+  };
+
   const status = () => {
     const tip = chain.tip;
     return {
@@ -33,6 +41,7 @@ export function registerStatusRoutes(app: FastifyInstance, ctx: RouteContext): v
       mempool: mempool.size,
       mempoolBytes: mempool.bytes,
       syncing: extras.syncing?.() ?? false,
+      sync: syncView(),
       stateDigest: digestHex(tip),
       stateMismatches: extras.stateMismatches?.() ?? metrics.stateMismatchCount,
       ...(ctx.version ? { version: ctx.version } : {}),
