@@ -103,7 +103,8 @@ describe.skipIf(!run)('dashboard in Chromium', () => {
       page.$eval(
         '.scrubber input',
         (el, to) => {
-          const input = el as HTMLInputElement;
+          type Range = { value: string; min: string; max: string; dispatchEvent(e: Event): boolean };
+          const input = el as unknown as Range;
           input.value = to === 'min' ? input.min : input.max;
           input.dispatchEvent(new Event('input', { bubbles: true }));
         },
