@@ -1,6 +1,7 @@
 // Transfers between the dev wallets, signed here with their well-known keys (wallet/dev-keys.ts) and
-// posted to a node's POST /txs: one at a time (the dashboard's "send"), or a bounded stream at a given rate
-// through every answering node in turn (`devnet -- load`).
+// posted to a node: one at a time to POST /txs (the dashboard's "send"), or a bounded stream at a given rate
+// through every answering node in turn, in POST /txs/batch requests (`devnet -- load`).
+import { SUBMIT_BATCH_MAX } from '../../src/api/schemas.js';
 import { decodeAddress, encodeAddress } from '../../src/consensus/address.js';
 import { fromHex, toHex } from '../../src/consensus/bytes.js';
 import { encodeTx } from '../../src/consensus/encoding.js';
@@ -91,6 +92,20 @@ export async function sendDevTransfer(
   return { id, node: node!.name };
 }
 
+/**
+ * How far ahead `load` sends: the transfers due within the next tick go together, one POST /txs/batch per
+ * node. At 1,000/s that is 100 txs a request instead of 100 requests (a node takes several times more txs
+ * per CPU-second in batches: docs/BENCHMARKS.md, HTTP API); at a few per second it is still one tx at its
+ * time.
+ */
+const TICK_MS = 100;
+
+/** One tx's answer in POST /txs/batch (src/api/routes/txs.ts). */
+interface BatchResult {
+  readonly status: number;
+  readonly error?: { readonly code: string };
+}
+
 /** `devnet -- load`: `tps × seconds` transfers round-robin between the dev keys and the live nodes. */
 export async function load(state: DevnetState, flags: { tps: number; seconds: number }): Promise<void> {
   const live = await liveApis(state);
@@ -106,34 +121,53 @@ export async function load(state: DevnetState, flags: { tps: number; seconds: nu
   );
   const start = Date.now();
   const results = new Map<string, number>();
+  const count = (code: string, n = 1) => void results.set(code, (results.get(code) ?? 0) + n);
   const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const wait = start + (i * 1000) / flags.tps - Date.now();
+  const dueAt = (i: number) => (i * 1000) / flags.tps; // ms after start
+  let i = 0;
+  while (i < total) {
+    const wait = start + dueAt(i) - Date.now();
     if (wait > 0) await sleep(wait);
-    const from = i % keys.length;
-    const to = keys[(i + 1 + (i % (keys.length - 1))) % keys.length]!;
-    const tx = signTx(
-      {
-        version: TX_VERSION,
-        nonce: nonces[from]!++,
-        fee: FEE,
-        amount: 1_000n + BigInt(i),
-        to: to.addressHash,
-        from: keys[from]!.publicKey,
-      },
-      keys[from]!.privateKey,
-      genesis,
-    );
-    const api = live[i % live.length]!;
-    pending.push(
-      post(`${api}/txs`, { raw: toHex(encodeTx(tx)) }).then(
-        () => void results.set('accepted', (results.get('accepted') ?? 0) + 1),
-        (e: Error) => {
-          const code = /\[(\w+)\]$/.exec(e.message)?.[1] ?? 'ERROR';
-          results.set(code, (results.get(code) ?? 0) + 1);
+    const horizon = Date.now() - start + TICK_MS;
+    const byApi = new Map<string, string[]>();
+    for (; i < total && dueAt(i) < horizon; i++) {
+      const from = i % keys.length;
+      const to = keys[(i + 1 + (i % (keys.length - 1))) % keys.length]!;
+      const tx = signTx(
+        {
+          version: TX_VERSION,
+          nonce: nonces[from]!++,
+          fee: FEE,
+          amount: 1_000n + BigInt(i),
+          to: to.addressHash,
+          from: keys[from]!.publicKey,
         },
-      ),
+        keys[from]!.privateKey,
+        genesis,
+      );
+      const api = live[i % live.length]!;
+      const raws = byApi.get(api) ?? [];
+      raws.push(toHex(encodeTx(tx)));
+      byApi.set(api, raws);
+    }
+    // A lagging loop (a busy machine) catches up in one go: in requests of at most SUBMIT_BATCH_MAX.
+    const requests = [...byApi].flatMap(([api, all]) =>
+      Array.from({ length: Math.ceil(all.length / SUBMIT_BATCH_MAX) }, (_, k) => ({
+        api,
+        raws: all.slice(k * SUBMIT_BATCH_MAX, (k + 1) * SUBMIT_BATCH_MAX),
+      })),
     );
+    for (const { api, raws } of requests) {
+      pending.push(
+        post<{ results: BatchResult[] }>(`${api}/txs/batch`, { txs: raws }).then(
+          ({ results: answers }) => {
+            for (const r of answers) count(r.status === 202 ? 'accepted' : (r.error?.code ?? 'ERROR'));
+          },
+          // The request as a whole failed (the node is down or busy): none of its txs was taken.
+          (e: Error) => count(/\[(\w+)\]$/.exec(e.message)?.[1] ?? 'ERROR', raws.length),
+        ),
+      );
+    }
   }
   await Promise.all(pending);
   const summary = [...results.entries()].map(([k, v]) => `${v} ${k}`).join(', ');

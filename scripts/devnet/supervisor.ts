@@ -153,8 +153,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.children.has(node.name);
   }
 
-  /** Stops every node; resolves false if any of them did not stop cleanly (and says which). */
-  async shutdown(): Promise<boolean> {
+  /**
+   * Stops every node; resolves false if any of them did not stop cleanly (and says which). `resumable`:
+   * the chain is `npm start`'s, which resumes it (an attack scenario's run directory is wiped next time).
+   */
+  async shutdown(resumable = true): Promise<boolean> {
     this.shuttingDown = true;
     console.log('\nstopping every node …');
     const running = this.state.nodes.filter((n) => this.isRunning(n));
@@ -166,7 +169,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       console.log(`!! ${n.name} did not stop cleanly (${ends[running.indexOf(n)]}); see its node.log`);
     }
     if (unclean.length > 0) return false;
-    console.log('all nodes stopped cleanly; `npm start` resumes this chain (`-- --fresh` starts over)');
+    console.log(
+      resumable
+        ? 'all nodes stopped cleanly; `npm start` resumes this chain (`-- --fresh` starts over)'
+        : 'all nodes stopped cleanly',
+    );
     return true;
   }
 }

@@ -233,8 +233,7 @@ export class ApiServer {
     };
     this.setUp(opts.token);
     for (const register of ROUTE_MODULES) register(this.app, ctx);
-    // The dashboard's routes keep arrival times from the chain's events: they stop listening on close.
-    this.detach.push(registerChainViewRoutes(this.app, { chain, hrp: ctx.hrp }));
+    registerChainViewRoutes(this.app, { chain, hrp: ctx.hrp });
     this.detach.push(...followForEvents(ctx));
   }
 

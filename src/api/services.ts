@@ -2,7 +2,7 @@
 // so tests can hand in the real objects or small fakes, and the API depends only on what it uses. The
 // real Chain, Mempool, Miner and P2PNode satisfy them (src/node adapts the last two).
 import type { IndexEntry } from '../chain/block-index.js';
-import type { AddressTxPage } from '../chain/chain.js';
+import type { AddressTxPage, ChainTip, TreeEntry } from '../chain/chain.js';
 import type { Origin, OriginKind } from '../chain/origin.js';
 import type { Account, Block, ChainParams, Hash, Tx } from '../consensus/types.js';
 import type { ChainEventSource } from './metrics.js';
@@ -17,6 +17,10 @@ export interface ApiChain extends ChainEventSource {
   atHeight(height: number): IndexEntry | undefined;
   isOnMainChain(entry: IndexEntry): boolean;
   getBlockBytes(hash: Hash): Promise<Uint8Array | undefined>;
+  /** Every tip with its Core status, the most work first (src/chain/chain-tips.ts; Core: getchaintips). */
+  tips(): readonly ChainTip[];
+  /** The block tree from a height, every branch, ordered by (height, hash), after a cursor block. */
+  tree(fromHeight: number, limit: number, after?: Hash): Promise<readonly TreeEntry[]>;
   getAccount(address: Uint8Array): Promise<Account>;
   findTx(id: Hash): Promise<{ entry: IndexEntry; index: number } | undefined>;
   /** A page of the address index: main-chain txs of `address`, newest first (src/chain/address-indexer.ts). */

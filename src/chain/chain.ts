@@ -10,7 +10,7 @@
 //   tx-indexer.ts   the tx index, fed by 'block:connected'           Core: -txindex (TxIndex)
 //   address-indexer.ts  address → txs, fed by 'block:connected' and   btcd: addrindex (Core has none)
 //                   'block:disconnected'
-//   chain-tips.ts   tips and the block tree, for operators           Core: getchaintips
+//   chain-tips.ts   tips with their status, and the block tree       Core: getchaintips
 //
 // Every state change runs through one queue, one at a time, so the parts need no locks of their own.
 import { EventEmitter } from 'node:events';
@@ -47,7 +47,7 @@ import { BlockProcessor } from './process.js';
 import { TxIndexer } from './tx-indexer.js';
 
 export type { AddressTxPage } from './address-indexer.js';
-export type { ChainTip, TipStatus, TreeEntry } from './chain-tips.js';
+export { type ChainTip, TIPS_MAX, type TipStatus, type TreeEntry } from './chain-tips.js';
 export { type BlockSignatureVerifier, lookupFrom, writeAccounts } from './connect.js';
 export type {
   BlockEvent,
@@ -322,21 +322,26 @@ export class Chain extends EventEmitter<ChainEvents> {
     return out;
   }
 
-  /** Every tip of the block tree, active and side branches (Core: getchaintips). */
-  tips(): ChainTip[] {
-    return chainTips(this);
+  /**
+   * Every tip of the block tree with its Core status (getchaintips): the active tip and each side
+   * branch's leaf, the most work first, at most `max`.
+   */
+  tips(max?: number): ChainTip[] {
+    return chainTips(this, max);
   }
 
   /**
-   * The block-index entries from `fromHeight` up, main chain and side branches, at most `limit`, in
-   * height order: hash, parent, work, miner, tx count when the body is here, and how it arrived.
+   * The block-index entries from `fromHeight` up, main chain and side branches, ordered by (height, hash),
+   * at most `limit`, after the block `after` at `fromHeight` when given: hash, parent, work, miner, tx
+   * count when the body is here, and how it arrived.
    */
-  tree(fromHeight: number, limit: number): Promise<TreeEntry[]> {
-    return blockTree(this, fromHeight, limit, async (e) => {
+  tree(fromHeight: number, limit: number, after?: Hash): Promise<TreeEntry[]> {
+    const countTxs = async (e: IndexEntry) => {
       // Every tx is TX_BYTES long, so the stored size gives the count without decoding the body.
       const bytes = await this.store.getBlockBytes(e.hash);
       return bytes ? (bytes.length - BLOCK_OVERHEAD_BYTES) / TX_BYTES : undefined;
-    });
+    };
+    return blockTree(this, fromHeight, limit, countTxs, after);
   }
 
   // --- Writing: every entry point runs through the queue --------------------------------------------

@@ -26,7 +26,7 @@ export function txId(tx: Tx): Hash {
  * The ids of a block's txs, hashed straight from the block's encoding (encoding.ts: every tx is TX_BYTES
  * at a fixed offset) instead of encoding each tx again: the same bytes, so the same ids as txId. For a
  * caller that has the bytes anyway (a block read from a peer or from disk). Throws BAD_ENCODING if the
- * bytes are not a block's length for `txCount` txs.
+ * bytes are not a block's length for `txCount` txs, or their tx count is not `txCount`.
  */
 export function txIdsOfEncoded(encoded: Uint8Array, txCount: number): Hash[] {
   if (encoded.length !== blockSize(txCount)) {
@@ -34,6 +34,14 @@ export function txIdsOfEncoded(encoded: Uint8Array, txCount: number): Hash[] {
       'BAD_ENCODING',
       `an encoded block of ${txCount} txs is ${blockSize(txCount)} bytes, got ${encoded.length}`,
     );
+  }
+  // The count field too: bytes of the right length whose count says otherwise would be stored and
+  // served as this block, yet decode to another (or to nothing). Issue 13: one block, one encoding.
+  const at = BLOCK_OVERHEAD_BYTES - 4;
+  const count =
+    ((encoded[at]! << 24) | (encoded[at + 1]! << 16) | (encoded[at + 2]! << 8) | encoded[at + 3]!) >>> 0;
+  if (count !== txCount) {
+    throw new RuleError('BAD_ENCODING', `an encoded block of ${txCount} txs says it has ${count}`);
   }
   const ids: Hash[] = new Array(txCount);
   for (let i = 0, off = BLOCK_OVERHEAD_BYTES; i < txCount; i++, off += TX_BYTES) {

@@ -67,8 +67,11 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+const byWork = (a: { chainWork: bigint }, b: { chainWork: bigint }) =>
+  b.chainWork > a.chainWork ? 1 : b.chainWork < a.chainWork ? -1 : 0;
+
 describe('chain.tips()', () => {
-  it('lists the active tip and every side tip, with work, branch length and status', async () => {
+  it('lists the active tip and every side tip with work, branch length and its Core status', async () => {
     await openChain();
     const f = await buildForest();
     // The shorter branch won on work.
@@ -77,20 +80,22 @@ describe('chain.tips()', () => {
     const byHash = new Map<string, ChainTip>(tips.map((t) => [toHex(t.hash), t]));
     expect(tips).toHaveLength(4);
     expect(byHash.get(hex(f.bb[2]!))).toMatchObject({ height: 4, branchLength: 0, status: 'active' });
+    // `a` was the main chain until `bb` overtook it: every block connected once.
     expect(byHash.get(hex(f.a[3]!))).toMatchObject({ height: 5, branchLength: 4, status: 'valid-fork' });
-    expect(byHash.get(hex(f.h[1]!))).toMatchObject({ height: 4, branchLength: 2, status: 'valid-headers' });
+    // Two headers whose bodies never came (Core: headers-only).
+    expect(byHash.get(hex(f.h[1]!))).toMatchObject({ height: 4, branchLength: 2, status: 'headers-only' });
     expect(byHash.get(hex(f.bad))).toMatchObject({ height: 4, branchLength: 1, status: 'invalid' });
     // Heavier but lower: the active tip's work beats the longer branch's.
     const active = byHash.get(hex(f.bb[2]!))!;
     const longer = byHash.get(hex(f.a[3]!))!;
     expect(active.chainWork > longer.chainWork).toBe(true);
     for (const t of tips) expect(t.chainWork).toBe(chain.index.get(t.hash)!.chainWork);
-    // Highest first; on equal height the active tip comes first.
-    expect(tips.map((t) => t.height)).toEqual([5, 4, 4, 4]);
-    expect(tips[1]!.status).toBe('active');
+    // The most work first, by cumulative work, not height.
+    expect([...tips].sort(byWork)).toEqual(tips);
+    expect(tips.indexOf(longer)).toBeGreaterThan(tips.indexOf(active));
   });
 
-  it('a fresh chain has one tip, genesis, active; a side block becomes a valid-fork tip', async () => {
+  it('a fresh chain has one tip, genesis, active; a stored side block is valid-headers, a lost branch valid-fork', async () => {
     await openChain();
     expect(chain.tips()).toEqual([
       {
@@ -106,10 +111,19 @@ describe('chain.tips()', () => {
     const y = b.next({ parent: params.genesis, time: x.header.time, miner: testKey(2).address });
     await chain.processBlock(x);
     expect((await chain.processBlock(y)).status).toBe('stored');
-    const tips = chain.tips();
-    expect(tips.map((t) => [toHex(t.hash), t.status, t.branchLength])).toEqual([
+    // Never connected: all bodies here, never the most work (Core: valid-headers). Equal work: by hash.
+    const tied = chain.tips().map((t) => [toHex(t.hash), t.status, t.branchLength]);
+    expect(tied.map((t) => t[0])).toEqual([hex(x), hex(y)].sort());
+    expect([...tied].sort((a, b) => (a[1]! < b[1]! ? -1 : 1))).toEqual([
       [hex(x), 'active', 0],
-      [hex(y), 'valid-fork', 1],
+      [hex(y), 'valid-headers', 1],
+    ]);
+    // y's child makes y's branch the heaviest: x, connected once, becomes a valid fork.
+    const z = b.next({ parent: y, miner: testKey(2).address });
+    await chain.processBlock(z);
+    expect(chain.tips().map((t) => [toHex(t.hash), t.status, t.branchLength])).toEqual([
+      [hex(z), 'active', 0],
+      [hex(x), 'valid-fork', 1],
     ]);
   });
 
@@ -120,24 +134,33 @@ describe('chain.tips()', () => {
     await chain.processBlock(b1!);
     await chain.acceptHeaders([b2!.header]);
     expect(chain.tips().map((t) => [toHex(t.hash), t.status, t.branchLength])).toEqual([
-      [hex(b2!), 'valid-headers', 1],
+      [hex(b2!), 'headers-only', 1],
       [hex(b1!), 'active', 0],
     ]);
+  });
+
+  it('lists at most `max` tips, the most work first, the active tip always among them', async () => {
+    await openChain();
+    const f = await buildForest();
+    const all = chain.tips();
+    const two = chain.tips(2);
+    expect(two).toHaveLength(2);
+    expect(two.some((t) => t.status === 'active')).toBe(true);
+    const best = all.find((t) => t.status !== 'active')!;
+    expect(two.map((t) => toHex(t.hash)).sort()).toEqual([hex(f.bb[2]!), toHex(best.hash)].sort());
+    expect(chain.tips(1).map((t) => t.status)).toEqual(['active']);
   });
 });
 
 describe('chain.tree()', () => {
-  it('returns the entries from a height up, main first at each height, with arrival and tx counts', async () => {
+  it('returns the entries from a height up, by (height, hash), with arrival and tx counts', async () => {
     await openChain();
     const f = await buildForest();
     const tree = await chain.tree(2, 100);
     expect(tree).toHaveLength(10); // a: 4, bb: 3, h: 2, bad: 1
+    const order = (t: { height: number; hash: Uint8Array }) => `${t.height}:${toHex(t.hash)}`;
     expect(tree.map((t) => t.height)).toEqual([2, 2, 3, 3, 3, 4, 4, 4, 4, 5]);
-    for (let i = 0; i < tree.length; i++) {
-      const t = tree[i]!;
-      const same = tree.filter((u) => u.height === t.height);
-      if (same.some((u) => u.main)) expect(same[0]!.main).toBe(true);
-    }
+    expect(tree.map(order)).toEqual(tree.map(order).sort());
     const at = (b: Block) => tree.find((t) => toHex(t.hash) === hex(b))!;
     expect(at(f.bb[0]!)).toMatchObject({
       height: 2,
@@ -147,6 +170,8 @@ describe('chain.tree()', () => {
       origin: 'gossip',
       peer: 'peer-b',
       receivedAt: 3,
+      time: f.bb[0]!.header.time,
+      bits: f.bb[0]!.header.bits,
     });
     expect(toHex(at(f.bb[0]!).parentHash)).toBe(hex(f.b1));
     expect(toHex(at(f.bb[0]!).miner)).toBe(toHex(testKey(21).address));
@@ -167,15 +192,16 @@ describe('chain.tree()', () => {
     expect(tree.filter((t) => t.main).map((t) => toHex(t.hash))).toEqual(f.bb.map(hex));
   });
 
-  it('is bounded by limit, lowest heights first', async () => {
+  it('is bounded by limit, lowest heights first, and resumes after a cursor block', async () => {
     await openChain();
     const f = await buildForest();
+    const all = (await chain.tree(2, 100)).map((t) => toHex(t.hash));
     const three = await chain.tree(2, 3);
-    expect(three.map((t) => [toHex(t.hash), t.main])).toEqual([
-      [hex(f.bb[0]!), true],
-      [hex(f.a[0]!), false],
-      [hex(f.bb[1]!), true],
-    ]);
+    expect(three.map((t) => toHex(t.hash))).toEqual(all.slice(0, 3));
+    expect(new Set(all.slice(0, 2))).toEqual(new Set([hex(f.bb[0]!), hex(f.a[0]!)]));
+    const last = three[2]!;
+    const rest = await chain.tree(last.height, 100, last.hash);
+    expect(rest.map((t) => toHex(t.hash))).toEqual(all.slice(3));
     expect(await chain.tree(2, 0)).toEqual([]);
     expect(await chain.tree(6, 10)).toEqual([]);
     expect((await chain.tree(0, 2)).map((t) => t.height)).toEqual([0, 1]);

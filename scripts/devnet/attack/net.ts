@@ -98,7 +98,20 @@ class HttpFailure extends Error {
 }
 
 async function call<T>(url: string, init: RequestInit = {}, timeoutMs = 30_000): Promise<T> {
-  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+  let res: Response | undefined;
+  for (let attempt = 1; !res; attempt++) {
+    try {
+      res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      const cause = (e as Error & { cause?: Error & { code?: string } }).cause;
+      // A kept-alive connection the node closed while this process was busy (crafting blocks keeps the
+      // event loop from noticing for seconds, and a node can sit idle for minutes while others mine):
+      // the request never reached the node, so sending it once more on a fresh connection is safe.
+      if (cause?.code === 'UND_ERR_SOCKET' && attempt === 1) continue;
+      // undici says only "fetch failed"; the cause (ECONNREFUSED, a timeout …) and the URL say which node.
+      throw new Error(`${init.method ?? 'GET'} ${url}: ${cause?.message ?? (e as Error).message}`);
+    }
+  }
   const body = (await res.json()) as T & { error?: { code: string; message: string } };
   if (!res.ok) {
     throw new HttpFailure(
@@ -447,7 +460,7 @@ export class AttackNet {
   /** Stops every node cleanly and the supervisor's server. Resolves false if a node did not stop cleanly. */
   async stop(): Promise<boolean> {
     await this.events.close();
-    const clean = await this.supervisor.shutdown();
+    const clean = await this.supervisor.shutdown(false); // the run's directory is wiped by the next run
     await this.server.close();
     return clean;
   }

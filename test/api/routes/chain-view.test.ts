@@ -41,6 +41,8 @@ interface TreeBlock {
   miner: string;
   txCount?: number;
   main: boolean;
+  origin?: string;
+  receivedAt?: number;
 }
 
 const hex = (b: Block) => toHex(blockHash(b.header));
@@ -112,6 +114,8 @@ describe('GET /chain/tree', () => {
       txCount: 1,
       main: true,
       chainWork: fx.chain.index.get(main[0]!)!.chainWork.toString(),
+      origin: 'mined',
+      receivedAt: expect.any(Number),
     });
     expect(byHash.get(toHex(main[1]!))).toMatchObject({ parent: toHex(main[0]!), txCount: 0, main: true });
     expect(byHash.get(hex(side!))).toMatchObject({
@@ -119,7 +123,9 @@ describe('GET /chain/tree', () => {
       miner: fx.address(testKey(4).address),
       txCount: 0,
       main: false,
+      origin: 'api', // processBlock's default: a client submitted it
     });
+    expect('peer' in byHash.get(hex(side!))!).toBe(false);
   });
 
   it('pages through the tree with the next cursor, each block once', async () => {
