@@ -94,6 +94,32 @@ export function summarise(p: PointResult): PointSummary {
   };
 }
 
+type Align = 'left' | 'right' | 'center';
+
+/**
+ * A Markdown table with its columns padded to one width, as the repository's formatter (Biome) lays them
+ * out, so a generated docs/EXPERIMENTS.md passes `npm run lint` as written.
+ */
+export function alignedTable(aligns: readonly Align[], header: readonly string[], rows: readonly string[][]) {
+  const len = (t: string) => [...t].length;
+  const widths = aligns.map((_, c) => Math.max(3, ...[header, ...rows].map((r) => len(r[c] ?? ''))));
+  const pad = (t: string, c: number) => {
+    const room = widths[c]! - len(t);
+    if (aligns[c] === 'right') return ' '.repeat(room) + t;
+    if (aligns[c] === 'center') return ' '.repeat(Math.floor(room / 2)) + t + ' '.repeat(Math.ceil(room / 2));
+    return t + ' '.repeat(room);
+  };
+  const rule = widths.map((w, c) =>
+    aligns[c] === 'right'
+      ? `${'-'.repeat(w - 1)}:`
+      : aligns[c] === 'center'
+        ? `:${'-'.repeat(w - 2)}:`
+        : `:${'-'.repeat(w - 1)}`,
+  );
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header.map(pad)), line(rule), ...rows.map((r) => line(r.map(pad)))].join('\n');
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 2 : 1)} %`;
 
 /** A published measurement: a chain's stale rate at its block interval and median propagation delay. */
@@ -126,17 +152,33 @@ export const LITERATURE: readonly LiteraturePoint[] = [
 
 /** The literature's points beside the model, as a Markdown table. */
 export function literatureTable(points: readonly LiteraturePoint[] = LITERATURE): string {
-  const head =
-    '| chain | T | Δ (published) | Δ/T | stale rate (published) | model 1 − e^(−Δ/T) | c implied, −ln(1 − stale)/(Δ/T) | source |\n' +
-    '| :--- | ---: | ---: | ---: | ---: | ---: | ---: | :--- |';
   const rows = points.map((p) => {
     const x = p.delayMs / p.intervalMs;
-    return (
-      `| ${p.label} | ${p.intervalMs / 1000} s | ${(p.delayMs / 1000).toFixed(2)} s | ${x.toFixed(4)} | ` +
-      `${pct(p.stale)} | ${pct(staleRateModel(p.delayMs, p.intervalMs))} | ${(-Math.log1p(-p.stale) / x).toFixed(2)} | ${p.source} |`
-    );
+    return [
+      p.label,
+      `${p.intervalMs / 1000} s`,
+      `${(p.delayMs / 1000).toFixed(2)} s`,
+      x.toFixed(4),
+      pct(p.stale),
+      pct(staleRateModel(p.delayMs, p.intervalMs)),
+      (-Math.log1p(-p.stale) / x).toFixed(2),
+      p.source,
+    ];
   });
-  return [head, ...rows].join('\n');
+  return alignedTable(
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    [
+      'chain',
+      'T',
+      'Δ (published)',
+      'Δ/T',
+      'stale rate (published)',
+      'model 1 − e^(−Δ/T)',
+      'c implied, −ln(1 − stale)/(Δ/T)',
+      'source',
+    ],
+    rows,
+  );
 }
 
 /** The curve stale = 1 − e^(−c·Δ/T) that the measured points fit best, with a 95 % interval on c. */
@@ -201,19 +243,37 @@ export function longEnough(stale: number, blocks: number): boolean {
 
 /** The results as a Markdown table (also readable on a terminal). */
 export function markdownTable(points: readonly PointResult[]): string {
-  const head =
-    '| T | link delay (configured) | Δ measured (p50, p25–p75) | blocks | stale | stale rate [95 % CI] | model 1 − e^(−Δ/T) | model, N miners | band | in band |\n' +
-    '| ---: | ---: | ---: | ---: | ---: | :--- | ---: | ---: | :--- | :---: |';
   const rows = points.map((p) => {
     const s = summarise(p);
-    return (
-      `| ${(p.intervalMs / 1000).toFixed(p.intervalMs % 1000 === 0 ? 0 : 1)} s | ${p.linkDelayMs} ms | ` +
-      `${p.propagation.p50.toFixed(0)} ms (${p.propagation.p25.toFixed(0)}–${p.propagation.p75.toFixed(0)}) | ` +
-      `${p.blocks} | ${p.stale} | ${pct(s.rate)} [${pct(s.low)}, ${pct(s.high)}] | ${pct(s.paper)} | ` +
-      `${pct(s.fewMiners)} (N = ${p.miners}) | ${pct(s.bandLow)} – ${pct(s.bandHigh)} | ${s.inBand ? 'yes' : 'no'} |`
-    );
+    return [
+      `${(p.intervalMs / 1000).toFixed(p.intervalMs % 1000 === 0 ? 0 : 1)} s`,
+      `${p.linkDelayMs} ms`,
+      `${p.propagation.p50.toFixed(0)} ms (${p.propagation.p25.toFixed(0)}–${p.propagation.p75.toFixed(0)})`,
+      String(p.blocks),
+      String(p.stale),
+      `${pct(s.rate)} [${pct(s.low)}, ${pct(s.high)}]`,
+      pct(s.paper),
+      `${pct(s.fewMiners)} (N = ${p.miners})`,
+      `${pct(s.bandLow)} – ${pct(s.bandHigh)}`,
+      s.inBand ? 'yes' : 'no',
+    ];
   });
-  return [head, ...rows].join('\n');
+  return alignedTable(
+    ['right', 'right', 'right', 'right', 'right', 'left', 'right', 'right', 'left', 'center'],
+    [
+      'T',
+      'link delay (configured)',
+      'Δ measured (p50, p25–p75)',
+      'blocks',
+      'stale',
+      'stale rate [95 % CI]',
+      'model 1 − e^(−Δ/T)',
+      'model, N miners',
+      'band',
+      'in band',
+    ],
+    rows,
+  );
 }
 
 /**
@@ -250,6 +310,7 @@ export function svgPlot(points: readonly PointResult[], literature: readonly Lit
   const ticks = (max: number) => Array.from({ length: 6 }, (_, i) => (i / 5) * max);
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`,
+    '<title>Stale rate against Δ/T: measured points, the models and the published chains</title>',
     `<rect width="${W}" height="${H}" fill="white"/>`,
     `<text x="${W / 2}" y="18" text-anchor="middle" font-size="14">Stale blocks against propagation delay / block interval</text>`,
   ];

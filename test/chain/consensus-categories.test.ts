@@ -12,7 +12,7 @@ import { Chain } from '../../src/chain/chain.js';
 import { DEFAULT_ORPHAN_LIMITS } from '../../src/chain/orphan-pool.js';
 import { bytesToBigInt, toHex } from '../../src/consensus/bytes.js';
 import { decodeBlock, encodeBlock } from '../../src/consensus/encoding.js';
-import { blockHash } from '../../src/consensus/hash.js';
+import { blockHash, txId } from '../../src/consensus/hash.js';
 import { compactToTarget } from '../../src/consensus/pow.js';
 import { CURVE_ORDER } from '../../src/consensus/signature.js';
 import { medianTimePast } from '../../src/consensus/time.js';
@@ -230,6 +230,27 @@ describe('every tx rule at its boundary', () => {
     const two = [transfer(p, alice, bob.address, half, 0n), transfer(p, alice, bob.address, half, 1n)];
     await refused(b.next({ parent: p.genesis, txs: two }), 'INSUFFICIENT_FUNDS');
     await connects(b.next({ parent: p.genesis, txs: [two[0]!] }));
+  });
+});
+
+describe('fork choice', () => {
+  it('a reorg to a heavier branch drops the double spend of the lighter one', async () => {
+    const params = testParams();
+    const b = await open(params);
+    const carol = testKey(2);
+    const toBob = transfer(params, alice, bob.address, 700n * 10n ** 8n, 0n);
+    const toCarol = transfer(params, alice, carol.address, 700n * 10n ** 8n, 0n); // the same nonce
+    const light = b.next({ parent: params.genesis, txs: [toBob] });
+    await connects(light);
+    const heavy1 = b.next({ parent: params.genesis, txs: [toCarol] });
+    expect((await chain.processBlock(heavy1)).status).toBe('stored'); // equal work: first seen stays
+    expect(chain.tip.hex).toBe(toHex(blockHash(light.header)));
+    await connects(b.next({ parent: heavy1 }));
+    const [a, bo, c] = await chain.getAccounts([alice.address, bob.address, carol.address]);
+    expect(a?.nonce).toBe(1n);
+    expect(bo?.balance ?? 0n).toBe(FUNDING); // bob's payment is gone with its branch
+    expect(c?.balance ?? 0n).toBe(FUNDING + 700n * 10n ** 8n);
+    expect(await chain.findTx(txId(toBob))).toBeUndefined();
   });
 });
 

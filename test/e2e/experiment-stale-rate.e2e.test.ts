@@ -50,7 +50,7 @@ describe.skipIf(reason !== undefined)('npm run experiment -- stale-rate --quick'
     expect(point!.propagation.p75).toBeGreaterThanOrEqual(point!.propagation.p50);
     expect(point!.propagation.p50).toBeLessThan(1_500);
 
-    expect(out).toMatch(/^\| 0\.5 s \| 100 ms \| \d+ ms \(\d+–\d+\) \| 20 \| \d+ \| /m);
+    expect(out).toMatch(/^\| +0\.5 s \| +100 ms \| +\d+ ms \(\d+–\d+\) \| +20 \| +\d+ \| /m);
     expect(out).toMatch(/^fitted curve: /m);
     // --quick is a check, not a result: docs/EXPERIMENTS.md is not touched.
     expect(existsSync(experiments) ? await readFile(experiments, 'utf8') : undefined).toBe(before);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  alignedTable,
   fitCurve,
   fitLine,
   LITERATURE,
@@ -73,8 +74,22 @@ describe('stale-rate report', () => {
     ]);
     const lines = table.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/^\| 1 s \| 100 ms \| 120 ms \(100–150\) \| 400 \| 40 \| 10\.0 % \[/);
-    expect(lines[3]).toMatch(/^\| 2 s \| 0 ms \|/);
+    const cells = (line: string) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim());
+    expect(cells(lines[2]!).slice(0, 6)).toEqual([
+      '1 s',
+      '100 ms',
+      '120 ms (100–150)',
+      '400',
+      '40',
+      expect.stringMatching(/^10\.0 % \[/),
+    ]);
+    expect(cells(lines[3]!).slice(0, 2)).toEqual(['2 s', '0 ms']);
+    // Laid out as the formatter lays it (Biome): every line as long as the others, '|' in the same places.
+    expect(new Set(lines.map((l) => [...l].length)).size).toBe(1);
   });
 
   it('plots each point with its interval over both curves, as self-contained SVG', () => {
@@ -134,12 +149,27 @@ describe('stale-rate report', () => {
     const lines = literatureTable().split('\n');
     expect(lines).toHaveLength(2 + LITERATURE.length);
     // Bitcoin in Gervais et al.: Δ/T = 8.7/600, model 1 − e^(−0.0145) = 1.44 %, published 0.41 %.
-    expect(lines[2]).toBe(
-      '| Bitcoin | 600 s | 8.70 s | 0.0145 | 0.41 % | 1.44 % | 0.28 | Gervais et al. 2016 |',
-    );
+    expect(lines[2]!.split('|').map((c) => c.trim())).toEqual([
+      '',
+      'Bitcoin',
+      '600 s',
+      '8.70 s',
+      '0.0145',
+      '0.41 %',
+      '1.44 %',
+      '0.28',
+      'Gervais et al. 2016',
+      '',
+    ]);
     const svg = svgPlot([point()], LITERATURE);
     expect(svg.match(/<rect [^>]*fill="#555"/g)).toHaveLength(LITERATURE.length + 1); // and the legend's
     expect(svg).not.toMatch(/NaN|Infinity/);
+  });
+
+  it('pads a table as Biome formats Markdown: right, left and centred columns, rules at least 3 wide', () => {
+    expect(alignedTable(['right', 'left', 'center'], ['T', 'band', 'in band'], [['10 s', 'a', 'yes']])).toBe(
+      ['|    T | band | in band |', '| ---: | :--- | :-----: |', '| 10 s | a    |   yes   |'].join('\n'),
+    );
   });
 
   it('replaces its own section of EXPERIMENTS.md and leaves the rest alone', () => {
