@@ -96,6 +96,27 @@ describe.skipIf(!run)('dashboard in Chromium', () => {
       async () => (await page.textContent('[data-field=height]')) === String(status.height + 3),
     );
     expect(await page.textContent('.inspector')).toContain('hash ≤ target');
+
+    // The time scrubber replays the tree as it was: at its left end the blocks that came live are gone and
+    // the tip the page loaded is there; back at its right end the page is live with every block again.
+    const scrub = (end: 'min' | 'max') =>
+      page.$eval(
+        '.scrubber input',
+        (el, to) => {
+          type Range = { value: string; min: string; max: string; dispatchEvent(e: Event): boolean };
+          const input = el as unknown as Range;
+          input.value = to === 'min' ? input.min : input.max;
+          input.dispatchEvent(new Event('input', { bubbles: true }));
+        },
+        end,
+      );
+    await scrub('min');
+    await waitFor('the replay', async () => !(await drawn(page)).some((h) => hashes.includes(h)));
+    expect(await page.textContent('.scrub-state')).toMatch(/^replaying: event \d+ of \d+$/);
+    expect(await drawn(page)).toContain(status.tipHash);
+    await scrub('max');
+    await waitFor('live again', async () => (await page.textContent('.scrub-state')) === 'live');
+    expect((await drawn(page)).filter((h) => hashes.includes(h))).toHaveLength(3);
     expect(browser.errors).toEqual([]);
   }, 120_000); // real processes: a node's start alone takes seconds on a loaded machine
 
