@@ -37,6 +37,7 @@ import { registerAccountRoutes } from './routes/accounts.js';
 import { registerBlockRoutes } from './routes/blocks.js';
 import { registerChainViewRoutes } from './routes/chain-view.js';
 import type { RegisterRoutes, RouteContext } from './routes/context.js';
+import { registerDocsRoutes } from './routes/docs.js';
 import { followForEvents, registerEventRoutes } from './routes/events.js';
 import { registerMiningRoutes } from './routes/mining.js';
 import { registerAdminRoutes, registerPeerRoutes } from './routes/peers.js';
@@ -136,6 +137,7 @@ const ROUTE_MODULES: readonly RegisterRoutes[] = [
   registerPeerRoutes,
   registerEventRoutes,
   registerAdminRoutes,
+  registerDocsRoutes,
 ];
 
 /** Sockets already answered by clientError (a parser that failed reports every later chunk too). */
