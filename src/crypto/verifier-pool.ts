@@ -62,6 +62,31 @@ const CHUNKS_PER_WORKER = 4;
 const MAX_IN_FLIGHT = 2;
 /** How many workers in a row may die before loading before the pool gives up on them. */
 const MAX_BOOT_FAILURES = 3;
+/** How long close() lets a worker finish its current chunk (or its loading) before terminating it. */
+const STOP_GRACE_MS = 10_000;
+
+/**
+ * Ask a worker to exit and wait until it has. terminate() alone is not safe: a worker stopped while it
+ * loads or runs a node-addon-api module (the native libsecp256k1 backend) can abort the whole process
+ * ("terminate called after throwing an instance of 'Napi::Error'"). The stop message is handled only
+ * between chunks, after the module has loaded; terminate() remains the fallback for a worker that hangs.
+ */
+export async function stopWorker(worker: Worker): Promise<void> {
+  if (worker.threadId === -1) return; // already gone
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  worker.ref(); // keep the process alive until the worker is gone: exiting first would tear it down mid-call
+  const request: WorkerRequest = { stop: true };
+  worker.postMessage(request);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_GRACE_MS);
+  });
+  try {
+    if ((await Promise.race([exited, late])) === 'late') await worker.terminate();
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class VerifierPool {
   readonly size: number;
@@ -131,7 +156,7 @@ export class VerifierPool {
     const error = new Error('VerifierPool closed while verifying');
     for (const job of this.queue.splice(0)) job.reject(error);
     for (const slot of this.slots) this.failInFlight(slot, error);
-    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+    await Promise.all(this.slots.map((s) => stopWorker(s.worker)));
   }
 
   /**

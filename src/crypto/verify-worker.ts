@@ -7,10 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { verifyPacked } from './batch.js';
 import { type BackendName, verifierByName } from './verifier.js';
 
-export interface WorkerRequest {
-  readonly id: number;
-  readonly packed: ArrayBuffer;
-}
+/** A chunk to verify, or the pool asking this worker to finish and exit (see VerifierPool.close). */
+export type WorkerRequest = { readonly id: number; readonly packed: ArrayBuffer } | { readonly stop: true };
 /** `ready` once the module (and its backend) has loaded, then one `result` per request. */
 export type WorkerResponse =
   | { readonly type: 'ready'; readonly backend: string }
@@ -21,6 +19,12 @@ if (port === null) throw new Error('verify-worker must run in a worker thread');
 const verifier = verifierByName((workerData as { backend: BackendName }).backend);
 
 port.on('message', (req: WorkerRequest) => {
+  // Closing the port ends this thread once it is idle: never in the middle of a native call, which is
+  // what terminate() can do (a node-addon-api module then aborts the whole process).
+  if ('stop' in req) {
+    port.close();
+    return;
+  }
   const results = verifyPacked(new Uint8Array(req.packed), (h, q, s) => verifier.verify(h, q, s))
     .buffer as ArrayBuffer;
   const res: WorkerResponse = { type: 'result', id: req.id, results };

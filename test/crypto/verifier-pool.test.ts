@@ -7,7 +7,8 @@ import { bigIntToBytes, bytesToBigInt, concatBytes } from '../../src/consensus/b
 import { CURVE_ORDER, publicKeyOf } from '../../src/consensus/signature.js';
 import { ITEM_BYTES, packItems, type VerifyItem, verifyPacked } from '../../src/crypto/batch.js';
 import { defaultVerifier, nobleVerifier, resolveBackend } from '../../src/crypto/verifier.js';
-import { VerifierPool } from '../../src/crypto/verifier-pool.js';
+import { stopWorker, VerifierPool } from '../../src/crypto/verifier-pool.js';
+import { spawnWorker } from '../../src/util/spawn-worker.js';
 import { NATIVE, nativeStatus } from './native-status.js';
 
 /** `n` signatures by a few keys; every item whose index satisfies `bad` is broken in a rotating way. */
@@ -117,7 +118,9 @@ describe(`VerifierPool backends (${nativeStatus})`, () => {
 describe('VerifierPool under faults', () => {
   it('rejects the batch a dying worker held, then respawns and verifies the next batch in full', async () => {
     const items = batch(200, (i) => i % 11 === 0);
-    const pool = new VerifierPool({ size: 2 });
+    // WASM, not the native addon: terminate() in the middle of a node-addon-api call aborts the whole
+    // process (see stopWorker), and this drill terminates on purpose.
+    const pool = new VerifierPool({ size: 2, backend: 'tiny-secp256k1' });
     try {
       // Posted to both (still starting) workers synchronously; worker 0 is killed before it can answer.
       const doomed = pool.verifyBatch(items);
@@ -130,6 +133,23 @@ describe('VerifierPool under faults', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('close() lets a worker that is still loading its backend exit by itself, never terminated mid-load', async () => {
+    // A worker stopped by terminate() exits with code 1; one that closed its port after loading, with 0.
+    // Terminating a worker while it loads the native addon can abort the process (Napi::Error).
+    const workers = Array.from({ length: 3 }, () =>
+      spawnWorker(new URL('../../src/crypto/verifier-pool.ts', import.meta.url).href, './verify-worker', {
+        workerData: { backend: resolveBackend() },
+      }),
+    );
+    const codes = workers.map((w) => new Promise<number>((resolve) => w.once('exit', resolve)));
+    await Promise.all(workers.map((w) => stopWorker(w)));
+    expect(await Promise.all(codes)).toEqual([0, 0, 0]);
+    // And a worker already gone is no reason to wait.
+    const started = Date.now();
+    await stopWorker(workers[0]!);
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses work once closed', async () => {

@@ -280,9 +280,10 @@ async function reorgsSince(since: number, nodes: readonly number[] = ALL): Promi
     const log = await readFile(join(devnetDir, `node${node}`, 'node.log'), 'utf8');
     for (const line of log.split('\n')) {
       if (!line.includes('"msg":"reorg"')) continue;
-      const r = JSON.parse(line) as Omit<ReorgLine, 'node'>;
-      if (r.time >= since)
-        out.push({ node, time: r.time, depth: r.depth, oldTip: r.oldTip, newTip: r.newTip });
+      // Log lines carry ISO-8601 times (pino with isoTime, src/util/logger.ts).
+      const r = JSON.parse(line) as Omit<ReorgLine, 'node' | 'time'> & { time: string };
+      const time = Date.parse(r.time);
+      if (time >= since) out.push({ node, time, depth: r.depth, oldTip: r.oldTip, newTip: r.newTip });
     }
   }
   return out;
@@ -474,7 +475,7 @@ describe('devnet (real processes, genesis.json at real difficulty)', () => {
         // The printed confirmed balance is the wallet's balance on the main chain at some height the
         // command saw, and at least its genesis allocation plus the transfer it received.
         const k = KEYS.findIndex((key) => key.name === /balance (\S+)$/.exec(line)![1]);
-        const shown = parseCoins(/confirmed:\s+([0-9.]+) coins/.exec(out)![1]!);
+        const shown = parseCoins(/confirmed:\s+([0-9.,]+) coins/.exec(out)![1]!.replaceAll(',', ''));
         const after = await status(0);
         const { devBalances } = await ledgerAt(0, after.tipHash);
         const candidates = devBalances.slice(before!.height, after.height + 1).map((b) => b[k]);
