@@ -8,12 +8,12 @@
 //                             losing branch grey.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { buildDashboard } from '../web/build.js';
 import { launchChromium } from './lib/chromium.js';
+import { freePortRun } from './lib/ports.js';
 
 const root = join(import.meta.dirname, '..');
 const NODES = 3;
@@ -28,30 +28,13 @@ async function until<T>(what: string, f: () => Promise<T | undefined | false>, m
   }
 }
 
-const free = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
-  });
-
-/** A base port with the 2·NODES+1 ports after it free (random in 20000–32000, below the ephemeral range). */
-async function freeBase(): Promise<number> {
-  for (;;) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    let ok = true;
-    for (let p = base; p <= base + 2 * NODES && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-}
-
 async function control(page: Page, selector: string, label: string): Promise<void> {
   await page.click(`.controls ${selector}`);
   await until(label, async () => (await page.textContent('.controls .result')) === `${label}: done`);
 }
 
 const dir = await mkdtemp(join(tmpdir(), `cairn-shot-${process.pid}-`));
-const basePort = await freeBase();
+const basePort = await freePortRun(2 * NODES + 1);
 await buildDashboard(join(root, 'dist', 'web'));
 const devnet = spawn(
   process.execPath,

@@ -12,7 +12,6 @@
 //   dashboard.bundle_gzip       the built page's gzip bytes against its 60 KB budget.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeAddress } from '../../src/consensus/address.js';
@@ -25,6 +24,7 @@ import { packageRoot } from '../../src/util/package-files.js';
 import { devKeys } from '../../wallet/dev-keys.js';
 import { buildDashboard, DASHBOARD_BUDGET_GZIP } from '../../web/build.js';
 import { launchChromium } from '../lib/chromium.js';
+import { freePortRun } from '../lib/ports.js';
 import { type BenchResult, percentile, result } from './harness.js';
 
 const NODES = 3;
@@ -36,24 +36,6 @@ const FEE = 10_000n;
 
 const root = packageRoot();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const portFree = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '0.0.0.0', () => s.close(() => resolve(true)));
-  });
-
-/** A base port with the devnet's 2·NODES+1 ports free (random in 20000–32000, below the ephemeral range). */
-async function freeBase(): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 12_000);
-    let ok = true;
-    for (let p = base; p <= base + 2 * NODES && ok; p++) ok = await portFree(p);
-    if (ok) return base;
-  }
-  throw new Error('no free ports for the devnet');
-}
 
 async function json<T>(url: string, body?: unknown): Promise<T> {
   const res = await fetch(url, {
@@ -124,7 +106,7 @@ const INSTRUMENT = `(() => {
 export async function run(): Promise<BenchResult[]> {
   const built = await buildDashboard(join(root, 'dist', 'web'));
   const tmp = await mkdtemp(join(tmpdir(), `cairn-bench-dashboard-${process.pid}-`));
-  const basePort = await freeBase();
+  const basePort = await freePortRun(2 * NODES + 1);
   const api = (i: number) => `http://127.0.0.1:${basePort + 2 * i}`;
   const devnet: ChildProcess = spawn(
     process.execPath,

@@ -20,6 +20,7 @@ import { loadParams } from '../../src/node/params.js';
 import { devKeys } from '../../wallet/dev-keys.js';
 import { checkHostSupport, destroyHosts, planHosts } from '../devnet/netns.js';
 import { ROOT } from '../devnet/state.js';
+import { freePortRun } from '../lib/ports.js';
 import { type BenchResult, result } from './harness.js';
 
 export const DEVNET_NODES = 20;
@@ -69,27 +70,10 @@ async function emptyNodeMb(): Promise<number> {
   }
 }
 
-async function freeBase(count: number): Promise<number> {
-  const { createServer } = await import('node:net');
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-  throw new Error('no run of free ports');
-}
-
 export async function run(): Promise<BenchResult[]> {
   const hosts = (await checkHostSupport()) === undefined;
   const dir = await mkdtemp(join(tmpdir(), `cairn-devnet-bench-${process.pid}-`));
-  const base = await freeBase(2 * DEVNET_NODES + 1);
+  const base = await freePortRun(2 * DEVNET_NODES + 1);
   const hostsSpec = { prefix: `b${process.pid % 100_000}`, subnet: 150 + (process.pid % 50) };
   const env = {
     ...process.env,

@@ -28,6 +28,7 @@ import { Lottery, Rng } from '../devnet/attack/lottery.js';
 import { sseParser } from '../devnet/event-hub.js';
 import { checkHostSupport, destroyHosts, planHosts } from '../devnet/netns.js';
 import { ROOT } from '../devnet/state.js';
+import { freePortRun } from '../lib/ports.js';
 import { longEnough, type PointResult, type PointSpec, percentileOf } from './stale-report.js';
 
 export interface StaleRateOptions {
@@ -69,23 +70,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
   }
 }
 
-async function freeBase(count: number): Promise<number> {
-  const { createServer } = await import('node:net');
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-    });
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * (12_000 - count));
-    let ok = true;
-    for (let p = base; p < base + count && ok; p++) ok = await free(p);
-    if (ok) return base;
-  }
-  throw new Error('no run of free ports');
-}
-
 /** The devnet the experiment runs on: a child `devnet -- up --hosts`, and its merged event stream. */
 class Devnet {
   readonly arrivals = new Map<string, Map<string, number>>();
@@ -105,7 +89,7 @@ class Devnet {
 
   async start(log: (line: string) => void): Promise<void> {
     this.dir = await mkdtemp(join(tmpdir(), `cairn-stale-rate-${process.pid}-`));
-    this.base = await freeBase(2 * this.nodes + 1);
+    this.base = await freePortRun(2 * this.nodes + 1);
     const env = {
       ...process.env,
       CAIRN_DEVNET_DIR: this.dir,

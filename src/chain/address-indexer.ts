@@ -16,6 +16,7 @@ import { txId } from '../consensus/hash.js';
 import type { Block, Hash } from '../consensus/types.js';
 import type { AddressTxRef, ChainBatch, ChainStore } from '../storage/index.js';
 import { forkPoint, type IndexEntry } from './block-index.js';
+import type { TxIndexChain } from './tx-indexer.js';
 
 /** Meta record: the last block whose txs are in the address index. */
 export const ADDRESS_INDEX_TIP = 'addressIndexTip';
@@ -27,15 +28,8 @@ export interface AddressIndexedBlock {
   readonly ids?: readonly Hash[];
 }
 
-/** The chain as the indexer reads it to catch up and to answer. */
-export interface AddressIndexChain {
-  readonly tip: IndexEntry;
-  readonly height: number;
-  atHeight(height: number): IndexEntry | undefined;
-  isOnMainChain(entry: IndexEntry): boolean;
-  getBlock(hash: Hash): Promise<Block | undefined>;
-  readonly index: { get(hash: Hash): IndexEntry | undefined };
-}
+/** The chain as the indexer reads it to catch up and to answer: the same view the tx index reads. */
+export type AddressIndexChain = TxIndexChain;
 
 /** A page of an address's history: the entries (main chain only), and where the next page starts. */
 export interface AddressTxPage {

@@ -55,7 +55,7 @@ export interface ReplayResult {
   readonly digest: bigint;
 }
 
-export interface StateCheck {
+export interface StoredStateCheck {
   /** Height of the last block of the valid main-chain prefix. */
   readonly height: number;
   /** The stored tip's height before (undefined if the tip record or its header entry is damaged). */
@@ -74,7 +74,7 @@ export interface StateCheck {
 
 /** What the walk found and what a reindex must write to make the datadir consistent again. */
 interface Walk {
-  readonly check: StateCheck;
+  readonly check: StoredStateCheck;
   /** Main-chain hashes of the kept prefix, by height. */
   readonly kept: readonly Hash[];
   /** Header entries to write back (repaired, or with hasBody cleared). */
@@ -102,7 +102,7 @@ export async function checkStoredState(
   store: ChainStore,
   params: ChainParams,
   onProgress?: (p: ReplayProgress) => void,
-): Promise<StateCheck> {
+): Promise<StoredStateCheck> {
   return (await walk(store, params, onProgress)).check;
 }
 
@@ -115,7 +115,7 @@ export async function replayMainChain(
   return (await walk(store, params, onProgress)).check.replay;
 }
 
-export interface DatadirReindex extends StateCheck {
+export interface DatadirReindex extends StoredStateCheck {
   /** Records copied into the fresh database, and records that could not be (ChainStore.rebuild). */
   readonly recordsCopied: number;
   readonly recordsLost: number;
@@ -180,7 +180,7 @@ export async function reindex(
   store: ChainStore,
   params: ChainParams,
   onProgress?: (p: ReplayProgress) => void,
-): Promise<StateCheck> {
+): Promise<StoredStateCheck> {
   const w = await walk(store, params, onProgress);
   const batch = store.batch();
   // A damaged header entry goes (a main-chain one is written again below, rebuilt from its body); the
