@@ -5,6 +5,8 @@
 //     event as {"node", "id", "data"}, plus the aggregator's own `node` (up/down) and `partition` events.
 // Events are applied to the tree (keyed by hash, so a replayed event changes nothing) and logged once
 // per (node, event id); a `reset` event or a block whose parent is unknown refetches the tree.
+
+import { type AttackLogEvent, attackLogText } from './model/format.js';
 import { addBlock, emptyTree, type TreeState } from './model/tree.js';
 
 export interface Status {
@@ -406,6 +408,17 @@ export class Dashboard {
       const was = n.online;
       n.online = up;
       if (up && !was) void this.loadNode(n).then(() => this.changed()); // back: catch up on what it missed
+      this.changed();
+    });
+    // An attack scenario's narration (npm run devnet -- attack NAME), one log line per step.
+    es.addEventListener('attack', (e) => {
+      const m = e as MessageEvent<string>;
+      if (m.lastEventId) this.lastEventId = m.lastEventId;
+      const key = `/${m.lastEventId}`;
+      if (m.lastEventId && this.logIds.has(key)) return;
+      if (m.lastEventId) this.logIds.add(key);
+      const a = JSON.parse(m.data) as AttackLogEvent & { at: number };
+      this.addLog({ id: m.lastEventId, node: '', event: 'attack', at: a.at, text: attackLogText(a) });
       this.changed();
     });
     es.addEventListener('partition', (e) => {

@@ -33,3 +33,17 @@ export function colourOf(key: string): string {
   for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
   return `hsl(${h % 360} 65% 55%)`;
 }
+
+/** The fields of an `attack` event (scripts/devnet/attack/narrator.ts, docs/ATTACKS.md "Events") the log shows. */
+export interface AttackLogEvent {
+  readonly scenario: string;
+  readonly kind: 'start' | 'step' | 'result';
+  readonly title: string;
+  readonly outcome?: string;
+}
+
+/** One log line for an attack event: "double-spend: The payment has 2 confirmations", the result marked. */
+export function attackLogText(e: AttackLogEvent): string {
+  const head = e.kind === 'result' ? `${e.scenario} result (${e.outcome ?? 'measured'})` : e.scenario;
+  return `${head}: ${e.title}`;
+}
