@@ -160,6 +160,19 @@ async function expectRule(promise: Promise<unknown>, code: RuleError['code']): P
 const hexIds = (entries: readonly MempoolEntry[]) => entries.map((e) => toHex(e.id));
 const ids = (txs: readonly Tx[]) => txs.map((tx) => toHex(txId(tx)));
 
+/**
+ * Resolves once the pool has asked the verifier for a signature check. The account read before it is
+ * batched with the turn's other reads, so the check starts some turns after `add`: wait for it with a
+ * deadline rather than for one timer tick (which a loaded machine does not honour).
+ */
+async function signatureCheckStarted(verifier: { readonly calls: number }): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (verifier.calls === 0) {
+    if (Date.now() > deadline) throw new Error('the tx never reached the signature check');
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
 describe('policy codes', () => {
   it('every code has a teaching description', () => {
     for (const info of Object.values(MEMPOOL_CODES)) expect(info.description.length).toBeGreaterThan(40);
@@ -691,7 +704,7 @@ describe('concurrency', () => {
       open = resolve;
     });
     const pending = pool.add(makeTx(A, 0n));
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await signatureCheckStarted(verifier);
     expect(verifier.calls).toBe(1);
     const block = makeBlock([makeTx(A, 0n, 7_000n)]);
     chain.apply(block);
@@ -769,7 +782,7 @@ describe('addMany', () => {
       open = resolve;
     });
     const pending = pool.addMany([makeTx(A, 0n), makeTx(B, 0n)]);
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await signatureCheckStarted(verifier);
     // Meanwhile a copy arriving alone is a duplicate: it is being checked already.
     await expectCode(pool.add(makeTx(B, 0n)), 'ALREADY_KNOWN');
     const block = makeBlock([makeTx(A, 0n, 7_000n)]); // A's nonce 0, but another tx
