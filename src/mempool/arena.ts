@@ -7,7 +7,8 @@
 // mempool`). An ArrayBuffer's contents cost their size. So the 142 encoded bytes of a tx, and the two
 // times the pool keeps for it, live here; the heap keeps only what the pool's indexes compare often
 // (entries.ts: the id key, the fee, the nonce). Core's mempool has the same concern in C++, where each
-// entry's memory is counted with its allocator's overhead (memusage::DynamicUsage).
+// entry's memory is counted with its allocator's overhead (memusage::DynamicUsage). PeerIds, at the end,
+// keeps the one other per-tx thing that could cost heap: the peer id string an entry's origin names.
 import { TX_BYTES } from '../consensus/types.js';
 
 /** The fields of a record, after the encoded tx (byte offsets). */
@@ -85,5 +86,29 @@ export class TxArena {
 
   private offset(slot: number): number {
     return (slot % RECORDS_PER_BLOCK) * RECORD_BYTES;
+  }
+}
+
+/** The most distinct peer ids a PeerIds table keeps (a node has tens of peers; this is far above). */
+const PEER_ID_TABLE_MAX = 1_024;
+
+/** Peer id strings, one instance each, for the pool's entries (moved here from mempool.ts). */
+export class PeerIds {
+  private readonly peerIds = new Map<string, string>();
+
+  /**
+   * The one instance of a peer id string every entry from that peer keeps (a gossip origin carries a fresh
+   * 52-char string per message: a hundred bytes a tx, for a handful of distinct values). The table is
+   * dropped when it grows past its bound, so it never holds more than that.
+   */
+  intern(peer: string | undefined): string | undefined {
+    if (peer === undefined) return undefined;
+    let shared = this.peerIds.get(peer);
+    if (shared === undefined) {
+      if (this.peerIds.size >= PEER_ID_TABLE_MAX) this.peerIds.clear();
+      this.peerIds.set(peer, peer);
+      shared = peer;
+    }
+    return shared;
   }
 }

@@ -4,7 +4,8 @@
 // This file is the service: the maps by id and by sender, the one queue every change runs through, and
 // following the chain. The rules of one sender's chain of nonces are in entries.ts, which txs leave a
 // full pool in eviction.ts, the choice of a block template's txs in select.ts, the events in events.ts,
-// the limits and codes in policy.ts.
+// the limits and codes in policy.ts, the batch intake (addMany) in add-many.ts, the coalesced account
+// reads and what a block connected or disconnected does to the pool in follow-chain.ts.
 //
 // Invariants, kept after every change:
 //   - every sender's nonces lie at most maxNonceGap past its contiguous run, and below
@@ -21,12 +22,12 @@ import { type Origin, originFields, originNow } from '../chain/origin.js';
 import { addressHash } from '../consensus/address.js';
 import { toHex } from '../consensus/bytes.js';
 import { encodeTx } from '../consensus/encoding.js';
-import { isRuleError } from '../consensus/errors.js';
 import { txId } from '../consensus/hash.js';
-import { EMPTY_ACCOUNT, touchedAddresses } from '../consensus/state.js';
+import { EMPTY_ACCOUNT } from '../consensus/state.js';
 import { type Account, type Block, type Hash, TX_BYTES, type Tx } from '../consensus/types.js';
 import { checkTxSanity } from '../consensus/validation.js';
-import { TxArena } from './arena.js';
+import { type AddResult, addMany, type BatchIntake, type MempoolVerifier } from './add-many.js';
+import { PeerIds, TxArena } from './arena.js';
 import {
   checkAgainstSender,
   ENTRY_MEMORY_BYTES,
@@ -41,33 +42,17 @@ import {
 import type { MempoolEvents } from './events.js';
 import { EvictionQueue } from './eviction.js';
 import {
-  DEFAULT_MEMPOOL_POLICY,
-  isMempoolError,
-  MempoolError,
-  type MempoolPolicy,
-  type RemovalReason,
-} from './policy.js';
+  AccountReads,
+  type ChainFollowing,
+  type MempoolChain,
+  onBlockConnected,
+  onBlockDisconnected,
+} from './follow-chain.js';
+import { DEFAULT_MEMPOOL_POLICY, MempoolError, type MempoolPolicy, type RemovalReason } from './policy.js';
 import { type AccountReader, selectForBlock } from './select.js';
 
-/** The chain state the pool reads: accounts at the current tip, many per call (one storage batch). */
-export interface MempoolChain {
-  getAccounts(addresses: readonly Uint8Array[]): Promise<(Account | undefined)[]>;
-}
-
-/**
- * Checks a tx's signature, throwing RuleError BAD_SIGNATURE / HIGH_S / BAD_PUBKEY. The node passes its
- * TxVerifier (src/crypto: fast backend + cache, so a tx verified here costs nothing again when its
- * block arrives); tests pass the reference `checkTxSignature` wrapped in an async function.
- */
-export interface MempoolVerifier {
-  verifyTx(tx: Tx, id?: Uint8Array): Promise<void>;
-  /**
-   * Many txs at once, each with its own verdict (undefined: valid; else the RuleError verifyTx would
-   * throw). The TxVerifier sends them to its worker pool as one batch; without this, addMany calls
-   * verifyTx for each.
-   */
-  checkTxs?(txs: readonly Tx[], ids?: readonly Uint8Array[]): Promise<(Error | undefined)[]>;
-}
+export { type AddResult, MAX_ADD_MANY, type MempoolVerifier } from './add-many.js';
+export type { MempoolChain } from './follow-chain.js';
 
 export interface MempoolOptions {
   readonly chain: MempoolChain;
@@ -77,18 +62,6 @@ export interface MempoolOptions {
   /** The clock in unix seconds, for `addedAt` and expiry (tests move it). */
   readonly now?: () => number;
 }
-
-/** The most distinct peer ids `interned` keeps (a node has tens of peers; this is far above). */
-const PEER_ID_TABLE_MAX = 1_024;
-
-export interface AddResult {
-  readonly id: Hash;
-  /** The id of the tx this one replaced (same sender and nonce, lower fee). */
-  readonly replaced?: Hash;
-}
-
-/** The most txs addMany takes at once (POST /txs/batch's limit). */
-export const MAX_ADD_MANY = 1_000;
 
 export class Mempool extends EventEmitter<MempoolEvents> {
   readonly policy: MempoolPolicy;
@@ -110,7 +83,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   /** The encoded txs and times of the entries, outside the heap (arena.ts). */
   private readonly arena = new TxArena();
   /** Peer id strings, one instance each (interned). */
-  private readonly peerIds = new Map<string, string>();
+  private readonly peerIds = new PeerIds();
   /** Ids being checked right now: a second copy arriving meanwhile is ALREADY_KNOWN, not checked twice. */
   private readonly inflight = new Set<string>();
   /**
@@ -118,14 +91,14 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * before a bump reads it again before it commits, so it never inserts against a state that is gone.
    */
   private epoch = 0;
+  /** The pool's account reads from the chain, coalesced (follow-chain.ts). */
+  private readonly reads: AccountReads;
+  /** What addMany (add-many.ts) needs of this pool. */
+  private readonly intake: BatchIntake;
+  /** What following the chain (follow-chain.ts) needs of this pool. */
+  private readonly following: ChainFollowing;
   /** Every change to the pool after an await runs through this queue, one at a time, in call order. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** Account reads waiting for the end of this turn of the event loop (readAccount). */
-  private pendingReads: {
-    readonly address: Uint8Array;
-    readonly resolve: (account: Account) => void;
-    readonly reject: (e: unknown) => void;
-  }[] = [];
 
   constructor(opts: MempoolOptions) {
     super();
@@ -133,6 +106,37 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     this.chain = opts.chain;
     this.verifier = opts.verifier;
     this.now = opts.now ?? (() => Math.floor(Date.now() / 1000));
+    this.reads = new AccountReads(opts.chain);
+    this.intake = {
+      verifier: this.verifier,
+      isKnown: (key) => this.byId.has(key) || this.inflight.has(key),
+      inflight: this.inflight,
+      epoch: () => this.epoch,
+      readAccounts: (jobs) => this.reads.readAccounts(jobs),
+      admit: (tx, key, sender, account) => {
+        this.admit(tx, key, sender, account);
+      },
+      serialize: (job) => this.serialize(job),
+      commit: (...args) => this.commit(...args),
+    };
+    this.following = {
+      chain: this.chain,
+      bumpEpoch: () => {
+        this.epoch++;
+      },
+      serialize: (job) => this.serialize(job),
+      removeMined: (id) => {
+        const e = this.byId.get(keyOf(id));
+        if (e) this.remove(e, 'mined');
+      },
+      hasSender: (address) => this.bySender.has(keyOf(address)),
+      setAccount: (address, account) => {
+        const s = this.bySender.get(keyOf(address));
+        if (s) s.account = account;
+      },
+      refresh: (address, account) => this.refresh(address, account),
+      commit: (...args) => this.commit(...args),
+    };
   }
 
   // --- Reads ---------------------------------------------------------------------------------------
@@ -223,7 +227,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
     try {
       // 1. The cheap checks, against a fresh read of the sender's account.
       let epoch = this.epoch;
-      let account = await this.readAccount(sender);
+      let account = await this.reads.readAccount(sender);
       this.admit(tx, key, sender, account);
       // 2. The signature, outside the queue: many adds verify at once (on the verifier's workers).
       await this.verifier.verifyTx(tx, id);
@@ -232,7 +236,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       return await this.serialize(async () => {
         while (epoch !== this.epoch) {
           epoch = this.epoch;
-          account = await this.readAccount(sender);
+          account = await this.reads.readAccount(sender);
         }
         return this.commit(tx, id, key, sender, account, origin);
       });
@@ -249,125 +253,8 @@ export class Mempool extends EventEmitter<MempoolEvents> {
    * given order: a sender's later nonces may follow its earlier ones in the same call.
    * At most MAX_ADD_MANY txs (a RangeError beyond).
    */
-  async addMany(
-    txs: readonly Tx[],
-    origin: Origin = originNow('api'),
-  ): Promise<PromiseSettledResult<AddResult>[]> {
-    if (txs.length > MAX_ADD_MANY) {
-      throw new RangeError(`addMany takes at most ${MAX_ADD_MANY} txs, got ${txs.length}`);
-    }
-    const out: PromiseSettledResult<AddResult>[] = new Array(txs.length);
-    const refuse = (i: number, e: unknown): void => {
-      if (!isRuleError(e) && !isMempoolError(e)) throw e; // a bug, not a refusal: the caller hears of it
-      out[i] = { status: 'rejected', reason: e };
-    };
-    // 1. Context-free checks and duplicates (in the pool, being checked, or twice in this call).
-    interface Job {
-      readonly i: number;
-      readonly tx: Tx;
-      readonly id: Hash;
-      readonly key: string;
-      readonly sender: Uint8Array;
-      readonly senderKey: string;
-    }
-    const jobs: Job[] = [];
-    const seen = new Set<string>();
-    txs.forEach((tx, i) => {
-      try {
-        checkTxSanity(tx);
-        const id = txId(tx);
-        const key = keyOf(id);
-        if (this.byId.has(key) || this.inflight.has(key) || seen.has(key)) {
-          throw new MempoolError('ALREADY_KNOWN', `tx ${toHex(id)} is already in the mempool`);
-        }
-        seen.add(key);
-        const sender = addressHash(tx.from);
-        jobs.push({ i, tx, id, key, sender, senderKey: keyOf(sender) });
-      } catch (e) {
-        refuse(i, e);
-      }
-    });
-    for (const j of jobs) this.inflight.add(j.key);
-    try {
-      // 2. The cheap policy checks, against one read of every sender's account. Only a sender's FIRST tx
-      //    in the call is checked now: its later ones may need the earlier ones in the pool (a nonce
-      //    gap, the balance), so they are judged at commit, like every tx, on the state as it is then.
-      let epoch = this.epoch;
-      let accounts = await this.readAccounts(jobs);
-      const firstOfSender = new Set<string>();
-      const checked = jobs.filter((j) => {
-        if (firstOfSender.has(j.senderKey)) return true;
-        firstOfSender.add(j.senderKey);
-        try {
-          this.admit(j.tx, j.key, j.sender, accounts.get(j.senderKey)!);
-          return true;
-        } catch (e) {
-          refuse(j.i, e);
-          return false;
-        }
-      });
-      // 3. The signatures, all in one batch, outside the queue.
-      const verdicts = await this.checkSignatures(
-        checked.map((j) => j.tx),
-        checked.map((j) => j.id),
-      );
-      const signed = checked.filter((j, k) => {
-        const error = verdicts[k];
-        if (error === undefined) return true;
-        refuse(j.i, error);
-        return false;
-      });
-      // 4. Commit in the queue, in order, each against the pool and the chain as they are now.
-      return await this.serialize(async () => {
-        while (epoch !== this.epoch) {
-          epoch = this.epoch;
-          accounts = await this.readAccounts(signed);
-        }
-        for (const j of signed) {
-          try {
-            const account = accounts.get(j.senderKey)!;
-            out[j.i] = {
-              status: 'fulfilled',
-              value: this.commit(j.tx, j.id, j.key, j.sender, account, origin),
-            };
-          } catch (e) {
-            refuse(j.i, e);
-          }
-        }
-        return out;
-      });
-    } finally {
-      for (const j of jobs) this.inflight.delete(j.key);
-    }
-  }
-
-  /** Each distinct sender's account in one read, by the sender's key (keyOf). */
-  private async readAccounts(
-    jobs: readonly { readonly sender: Uint8Array; readonly senderKey: string }[],
-  ): Promise<Map<string, Account>> {
-    const distinct = new Map<string, Uint8Array>();
-    for (const j of jobs) distinct.set(j.senderKey, j.sender);
-    const addresses = [...distinct.values()];
-    const read = addresses.length > 0 ? await this.chain.getAccounts(addresses) : [];
-    const out = new Map<string, Account>();
-    [...distinct.keys()].forEach((k, i) => {
-      out.set(k, read[i] ?? EMPTY_ACCOUNT);
-    });
-    return out;
-  }
-
-  /** One verdict per tx: the verifier's batch check, or verifyTx for each if it has none. */
-  private async checkSignatures(txs: readonly Tx[], ids: readonly Hash[]): Promise<(unknown | undefined)[]> {
-    if (txs.length === 0) return [];
-    if (this.verifier.checkTxs) return this.verifier.checkTxs(txs, ids);
-    return Promise.all(
-      txs.map((tx, k) =>
-        this.verifier.verifyTx(tx, ids[k]).then(
-          () => undefined,
-          (e: unknown) => e,
-        ),
-      ),
-    );
+  addMany(txs: readonly Tx[], origin: Origin = originNow('api')): Promise<PromiseSettledResult<AddResult>[]> {
+    return addMany(this.intake, txs, origin);
   }
 
   /**
@@ -429,7 +316,7 @@ export class Mempool extends EventEmitter<MempoolEvents> {
       encodeTx(tx),
       origin,
       this.now(),
-      this.internedPeer(origin.peer),
+      this.peerIds.intern(origin.peer),
     );
     this.byId.set(key, entry);
     s.txs.set(tx.nonce, entry);
@@ -448,61 +335,19 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   // --- Following the chain -------------------------------------------------------------------------
 
   /**
-   * A block was connected: its txs leave as mined, and the accounts it touched are read again (in one
-   * batch) so that txs it made invalid leave too: nonces now used, balances now too small.
+   * A block was connected: its txs leave as mined, and the txs it made invalid leave too (follow-chain.ts).
    * Core: CTxMemPool::removeForBlock.
    */
   onBlockConnected(block: Block, ids?: readonly Hash[]): Promise<void> {
-    this.epoch++;
-    return this.serialize(async () => {
-      const txIds = ids ?? block.txs.map(txId);
-      for (const id of txIds) {
-        const e = this.byId.get(keyOf(id));
-        if (e) this.remove(e, 'mined');
-      }
-      const senders = touchedAddresses(block).filter((a) => this.bySender.has(keyOf(a)));
-      if (senders.length === 0) return;
-      const accounts = await this.chain.getAccounts(senders);
-      senders.forEach((address, i) => {
-        this.refresh(address, accounts[i]);
-      });
-    });
+    return onBlockConnected(this.following, block, ids);
   }
 
   /**
-   * A block was disconnected (a reorg): its txs come back to the pool, so that the new branch (or a later
-   * block) can include them; any that no longer fit are dropped quietly. Their signatures were verified
-   * when the block was connected, so they are not checked again. During a reorg the chain disconnects
-   * first and connects after, and this queue keeps that order; txs the new branch includes leave again.
-   * They come back with origin 'reorg' (their first arrival, if this node saw one, is not remembered).
-   * Core: MaybeUpdateMempoolForReorg.
+   * A block was disconnected (a reorg): its txs come back to the pool, with origin 'reorg'; any that no
+   * longer fit are dropped quietly (follow-chain.ts). Core: MaybeUpdateMempoolForReorg.
    */
   onBlockDisconnected(block: Block, ids?: readonly Hash[]): Promise<void> {
-    this.epoch++;
-    return this.serialize(async () => {
-      const txIds = ids ?? block.txs.map(txId);
-      const touched = touchedAddresses(block);
-      const read = await this.chain.getAccounts(touched);
-      const accounts = new Map(touched.map((a, i) => [keyOf(a), read[i] ?? EMPTY_ACCOUNT]));
-      for (const address of touched) {
-        const s = this.bySender.get(keyOf(address));
-        if (s) s.account = accounts.get(keyOf(address))!;
-      }
-      // Block order is each sender's nonce order, so every tx finds its predecessor already back.
-      const origin = originNow('reorg');
-      block.txs.forEach((tx, i) => {
-        const sender = addressHash(tx.from);
-        const id = txIds[i]!;
-        try {
-          checkTxSanity(tx);
-          this.commit(tx, id, keyOf(id), sender, accounts.get(keyOf(sender))!, origin);
-        } catch (e) {
-          if (!isMempoolError(e) && !isRuleError(e)) throw e;
-        }
-      });
-      // Recipients and the miner lost what the block gave them: their own pending txs may not fit now.
-      for (const address of touched) this.refresh(address, accounts.get(keyOf(address)));
-    });
+    return onBlockDisconnected(this.following, block, ids);
   }
 
   /** Drop txs older than expirySeconds, with their descendants. Returns how many left. */
@@ -518,50 +363,6 @@ export class Mempool extends EventEmitter<MempoolEvents> {
   }
 
   // --- Internals -----------------------------------------------------------------------------------
-
-  /**
-   * The one instance of a peer id string every entry from that peer keeps (a gossip origin carries a fresh
-   * 52-char string per message: a hundred bytes a tx, for a handful of distinct values). The table is
-   * dropped when it grows past its bound, so it never holds more than that.
-   */
-  private internedPeer(peer: string | undefined): string | undefined {
-    if (peer === undefined) return undefined;
-    let shared = this.peerIds.get(peer);
-    if (shared === undefined) {
-      if (this.peerIds.size >= PEER_ID_TABLE_MAX) this.peerIds.clear();
-      this.peerIds.set(peer, peer);
-      shared = peer;
-    }
-    return shared;
-  }
-
-  /**
-   * One sender's account, read together with every other read asked for in the same turn of the event
-   * loop: concurrent `add`s (a burst of POST /txs, a gossip flood) share one storage read instead of
-   * paying a round trip to LevelDB's threads each (~50 µs of this thread's time per call, whatever its
-   * size). The reads go at the end of the turn (setImmediate), so a lone tx waits for nothing else.
-   */
-  private readAccount(address: Uint8Array): Promise<Account> {
-    return new Promise((resolve, reject) => {
-      if (this.pendingReads.length === 0) setImmediate(() => this.flushReads());
-      this.pendingReads.push({ address, resolve, reject });
-    });
-  }
-
-  private flushReads(): void {
-    const reads = this.pendingReads;
-    this.pendingReads = [];
-    this.chain.getAccounts(reads.map((r) => r.address)).then(
-      (accounts) => {
-        reads.forEach((r, i) => {
-          r.resolve(accounts[i] ?? EMPTY_ACCOUNT);
-        });
-      },
-      (e: unknown) => {
-        for (const r of reads) r.reject(e);
-      },
-    );
-  }
 
   private serialize<T>(job: () => Promise<T>): Promise<T> {
     const run = this.queue.then(job);
