@@ -24,12 +24,13 @@ import { join } from 'node:path';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { loadParams } from '../../src/node/params.js';
 import { devKeys } from '../../wallet/dev-keys.js';
+import { percentile } from '../bench/harness.js';
 import { Lottery, Rng } from '../devnet/attack/lottery.js';
 import { sseParser } from '../devnet/event-hub.js';
 import { checkHostSupport, destroyHosts, planHosts } from '../devnet/netns.js';
 import { ROOT } from '../devnet/state.js';
 import { freePortRun } from '../lib/ports.js';
-import { longEnough, type PointResult, type PointSpec, percentileOf } from './stale-report.js';
+import { longEnough, type PointResult, type PointSpec } from './stale-report.js';
 
 export interface StaleRateOptions {
   readonly points: readonly PointSpec[];
@@ -304,9 +305,9 @@ export async function runStaleRate(opts: StaleRateOptions): Promise<PointResult[
         blocks: stale + onMain,
         stale,
         propagation: {
-          p25: percentileOf(delays, 25),
-          p50: percentileOf(delays, 50),
-          p75: percentileOf(delays, 75),
+          p25: percentile(delays, 25),
+          p50: percentile(delays, 50),
+          p75: percentile(delays, 75),
         },
         seconds: (Date.now() - started) / 1000,
       });

@@ -394,9 +394,3 @@ export function replaceSection(doc: string, body: string): string {
   if (i >= 0 && j > i) return doc.slice(0, i) + block + doc.slice(j + SECTION_END.length);
   return `${doc.trimEnd()}\n\n${block}\n`;
 }
-
-/** Percentile of a sorted array (nearest rank), as the benchmarks compute it. */
-export function percentileOf(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
-}
