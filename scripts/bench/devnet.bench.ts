@@ -11,34 +11,22 @@
 // Each node process includes its worker threads (signature verifier pool, miner), its LevelDB caches and
 // tsx, which the devnet runs the sources with. In host mode each node also has a host agent (a relay
 // process); their RSS is reported beside, not counted in, the node's.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { loadParams } from '../../src/node/params.js';
 import { devKeys } from '../../wallet/dev-keys.js';
-import { checkHostSupport, destroyHosts, planHosts } from '../devnet/netns.js';
-import { ROOT } from '../devnet/state.js';
-import { freePortRun } from '../lib/ports.js';
+import { sleep } from '../devnet/http.js';
+import { checkHostSupport } from '../devnet/netns.js';
+import { DevnetProcess, waitUntil } from '../lib/devnet-process.js';
 import { type BenchResult, result } from './harness.js';
 
 export const DEVNET_NODES = 20;
 const GOAL_MB = 100;
 const BLOCKS = 5;
 const IDLE_MS = 20_000;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check(); // a check returns undefined to wait on, throws to give up
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(500);
-  }
-}
 
 /** The pids whose command line contains `text` (Linux /proc). */
 async function pidsWith(text: string): Promise<number[]> {
@@ -72,36 +60,15 @@ async function emptyNodeMb(): Promise<number> {
 
 export async function run(): Promise<BenchResult[]> {
   const hosts = (await checkHostSupport()) === undefined;
-  const dir = await mkdtemp(join(tmpdir(), `cairn-devnet-bench-${process.pid}-`));
-  const base = await freePortRun(2 * DEVNET_NODES + 1);
-  const hostsSpec = { prefix: `b${process.pid % 100_000}`, subnet: 150 + (process.pid % 50) };
-  const env = {
-    ...process.env,
-    CAIRN_DEVNET_DIR: dir,
-    CAIRN_DEVNET_BASE_PORT: String(base),
-    CAIRN_DEVNET_HOSTS: `${hostsSpec.prefix}:${hostsSpec.subnet}`,
-  };
-  const args = ['--import', 'tsx', join(ROOT, 'scripts/devnet.ts'), 'up', '--nodes', String(DEVNET_NODES)];
-  args.push('--miners', '0', '--regtest', ...(hosts ? ['--hosts'] : []));
   const t0 = performance.now();
-  const sup: ChildProcess = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const devnet = await DevnetProcess.start({
+    name: 'devnet-bench',
+    nodes: DEVNET_NODES,
+    args: ['--miners', '0', '--regtest', ...(hosts ? ['--hosts'] : [])],
+    ...(hosts ? { hosts: { prefix: `b${process.pid % 100_000}`, subnet: 150 + (process.pid % 50) } } : {}),
   });
-  let out = '';
-  sup.stdout!.on('data', (d) => (out += d));
-  sup.stderr!.on('data', (d) => (out += d));
-  const api = (i: number) => `http://127.0.0.1:${base + 2 * i}`;
+  const api = (i: number) => devnet.api(i);
   try {
-    await until(
-      'every node to start',
-      async () => {
-        if (sup.exitCode !== null) throw new Error(`devnet up exited: ${out.slice(-2000)}`);
-        return out.includes('Ctrl-C stops every node') ? true : undefined;
-      },
-      900_000,
-    );
     const startedS = (performance.now() - t0) / 1000;
     const to = encodeAddress(devKeys()[0]!.addressHash, loadParams({ regtest: true }).addressPrefix);
     const t1 = performance.now();
@@ -112,7 +79,7 @@ export async function run(): Promise<BenchResult[]> {
     });
     const { hashes } = (await res.json()) as { hashes: string[] };
     const tip = hashes[BLOCKS - 1];
-    await until(
+    await waitUntil(
       `all ${DEVNET_NODES} nodes on block ${BLOCKS}`,
       async () => {
         const tips = await Promise.all(
@@ -121,20 +88,21 @@ export async function run(): Promise<BenchResult[]> {
             return ((await r.json()) as { tipHash: string }).tipHash;
           }),
         ).catch(() => undefined); // a node busy or restarting: ask again
-        return tips?.every((t) => t === tip) ? true : undefined;
+        return tips?.every((t) => t === tip);
       },
       300_000,
+      500,
     );
     const convergedS = (performance.now() - t1) / 1000;
     await sleep(IDLE_MS);
     const nodeRss: number[] = [];
     const agentRss: number[] = [];
     for (let i = 0; i < DEVNET_NODES; i++) {
-      const nodePids = await pidsWith(`--datadir ${join(dir, `node${i}`)} `);
+      const nodePids = await pidsWith(`--datadir ${join(devnet.dir, `node${i}`)} `);
       if (nodePids.length !== 1) throw new Error(`node${i}: expected one process, found ${nodePids.length}`);
       nodeRss.push(await rssMb(nodePids[0]!));
       if (hosts)
-        for (const pid of await pidsWith(join(dir, `node${i}`, 'agent.json')))
+        for (const pid of await pidsWith(join(devnet.dir, `node${i}`, 'agent.json')))
           agentRss.push(await rssMb(pid));
     }
     const empty = await emptyNodeMb();
@@ -160,14 +128,6 @@ export async function run(): Promise<BenchResult[]> {
       }),
     ];
   } finally {
-    if (sup.exitCode === null) {
-      const exited = new Promise((r) => sup.once('exit', r));
-      sup.kill('SIGINT');
-      const timer = setTimeout(() => sup.kill('SIGKILL'), 120_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    if (hosts) await destroyHosts(planHosts(DEVNET_NODES, hostsSpec));
-    await rm(dir, { recursive: true, force: true });
+    await devnet.stop();
   }
 }

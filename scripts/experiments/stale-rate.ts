@@ -17,19 +17,15 @@
 // its minimum of blocks (or at its caps). Propagation is measured on the same blocks: for each block and
 // each other node, the time from being mined (the miner's receivedAt) to that node having it (its own
 // receivedAt), both on this machine's clock, from the devnet's merged event stream.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { loadParams } from '../../src/node/params.js';
 import { devKeys } from '../../wallet/dev-keys.js';
 import { percentile } from '../bench/harness.js';
 import { Lottery, Rng } from '../devnet/attack/lottery.js';
 import { sseParser } from '../devnet/event-hub.js';
-import { checkHostSupport, destroyHosts, planHosts } from '../devnet/netns.js';
-import { ROOT } from '../devnet/state.js';
-import { freePortRun } from '../lib/ports.js';
+import { sleep } from '../devnet/http.js';
+import { checkHostSupport } from '../devnet/netns.js';
+import { DevnetProcess, waitUntil } from '../lib/devnet-process.js';
 import { longEnough, type PointResult, type PointSpec } from './stale-report.js';
 
 export interface StaleRateOptions {
@@ -47,8 +43,6 @@ export interface StaleRateOptions {
   readonly log: (line: string) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 async function json<T>(url: string, body?: unknown, timeoutMs = 30_000): Promise<T> {
   const res = await fetch(url, {
     method: body === undefined ? 'GET' : 'POST',
@@ -61,56 +55,29 @@ async function json<T>(url: string, body?: unknown, timeoutMs = 30_000): Promise
   return out;
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check(); // a check returns undefined to wait on, throws to give up
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 /** The devnet the experiment runs on: a child `devnet -- up --hosts`, and its merged event stream. */
 class Devnet {
   readonly arrivals = new Map<string, Map<string, number>>();
-  private child: ChildProcess | undefined;
-  private output = '';
+  private process: DevnetProcess | undefined;
   private stream: AbortController | undefined;
   readonly hosts = { prefix: `x${process.pid % 100_000}`, subnet: 160 + (process.pid % 40) };
-  base = 0;
-  dir = '';
 
   constructor(readonly nodes: number) {}
 
-  api = (i: number) => `http://127.0.0.1:${this.base + 2 * i}`;
+  api = (i: number) => this.process!.api(i);
   get control() {
-    return `http://127.0.0.1:${this.base + 2 * this.nodes}`;
+    return this.process!.control;
   }
 
   async start(log: (line: string) => void): Promise<void> {
-    this.dir = await mkdtemp(join(tmpdir(), `cairn-stale-rate-${process.pid}-`));
-    this.base = await freePortRun(2 * this.nodes + 1);
-    const env = {
-      ...process.env,
-      CAIRN_DEVNET_DIR: this.dir,
-      CAIRN_DEVNET_BASE_PORT: String(this.base),
-      CAIRN_DEVNET_HOSTS: `${this.hosts.prefix}:${this.hosts.subnet}`,
-    };
-    const args = ['--import', 'tsx', join(ROOT, 'scripts/devnet.ts'), 'up', '--hosts', '--regtest'];
-    args.push('--nodes', String(this.nodes), '--miners', '0');
-    this.child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.child.stdout!.on('data', (d) => (this.output += d));
-    this.child.stderr!.on('data', (d) => (this.output += d));
-    log(`starting ${this.nodes} hosts (namespaces ${this.hosts.prefix}-n*, datadirs in ${this.dir}) …`);
-    await until(
-      'the devnet to start',
-      async () => {
-        if (this.child!.exitCode !== null) throw new Error(`devnet up exited:\n${this.output.slice(-2000)}`);
-        return this.output.includes('Ctrl-C stops every node') ? true : undefined;
-      },
-      900_000,
-    );
+    this.process = await DevnetProcess.start({
+      name: 'stale-rate',
+      nodes: this.nodes,
+      args: ['--hosts', '--regtest', '--miners', '0'],
+      hosts: this.hosts,
+      starting: (dir) =>
+        log(`starting ${this.nodes} hosts (namespaces ${this.hosts.prefix}-n*, datadirs in ${dir}) …`),
+    });
     this.stream = new AbortController();
     const res = await fetch(`${this.control}/devnet/events`, { signal: this.stream.signal });
     const feed = sseParser((e) => {
@@ -149,7 +116,7 @@ class Devnet {
   async agree(timeoutMs = 120_000): Promise<{ tipHash: string; height: number }> {
     let last = 'no answer yet';
     try {
-      return await until(
+      return await waitUntil(
         'every node on one tip',
         async () => {
           const all = await Promise.all(
@@ -171,6 +138,7 @@ class Devnet {
           return all?.every((s) => s.tipHash === all[0]!.tipHash) ? all[0] : undefined;
         },
         timeoutMs,
+        250,
       );
     } catch (e) {
       throw new Error(`${(e as Error).message}; last seen: ${last}`);
@@ -207,16 +175,7 @@ class Devnet {
 
   async stop(): Promise<void> {
     this.stream?.abort();
-    const child = this.child;
-    if (child && child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGINT');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    await destroyHosts(planHosts(this.nodes, this.hosts));
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    await this.process?.stop();
   }
 }
 

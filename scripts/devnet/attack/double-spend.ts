@@ -30,12 +30,13 @@ import { encodeAddress } from '../../../src/consensus/address.js';
 import { signTx } from '../../../src/consensus/signature.js';
 import { COIN } from '../../../src/consensus/types.js';
 import type { DevKey } from '../../../wallet/dev-keys.js';
+import { waitUntil } from '../../lib/devnet-process.js';
 import { doubleSpendRace, nakamoto, rosenfeld, wilsonInterval } from '../../lib/odds.js';
 import { type CommonOptions, pct, roles, runScenario } from './common.js';
 import { attackChainParams } from './genesis.js';
 import { Lottery, Rng, seedFor } from './lottery.js';
 import type { Narrator } from './narrator.js';
-import { type AttackNet, type EventWatch, type NodeClient, waitUntil } from './net.js';
+import type { AttackNet, EventWatch, NodeClient } from './net.js';
 
 export interface DoubleSpendOptions extends CommonOptions {
   /** The attacker's shares of the hash power, one series of trials each. */

@@ -21,13 +21,14 @@ import { toHex } from '../../../src/consensus/bytes.js';
 import { blockHash } from '../../../src/consensus/hash.js';
 import { blockWork } from '../../../src/consensus/pow.js';
 import type { BlockHeader } from '../../../src/consensus/types.js';
+import { waitUntil } from '../../lib/devnet-process.js';
 import { heal } from '../partition.js';
 import { type CommonOptions, pct, roles, runScenario } from './common.js';
 import { Branch, craftBlock } from './craft.js';
 import { attackChainParams } from './genesis.js';
 import { Lottery, Rng } from './lottery.js';
 import type { Narrator } from './narrator.js';
-import { type NodeClient, waitUntil } from './net.js';
+import type { NodeClient } from './net.js';
 
 export interface FakeChainOptions extends CommonOptions {
   /** Honest blocks mined before the attack (more if the fake chain would not be longer). */

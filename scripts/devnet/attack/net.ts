@@ -13,9 +13,10 @@ import { encodeAddress } from '../../../src/consensus/address.js';
 import { fromHex, toHex } from '../../../src/consensus/bytes.js';
 import { decodeBlock, encodeBlock, encodeTx } from '../../../src/consensus/encoding.js';
 import type { Block, ChainParams, Tx } from '../../../src/consensus/types.js';
+import { waitUntil } from '../../lib/devnet-process.js';
 import { ControlServer } from '../control-server.js';
 import { EventHub, sseParser } from '../event-hub.js';
-import { portFree, sleep } from '../http.js';
+import { portFree } from '../http.js';
 import { applyPartition } from '../partition.js';
 import { apiOf, type DevnetState, type NodeSpec, writeState } from '../state.js';
 import { Supervisor } from '../supervisor.js';
@@ -210,22 +211,6 @@ export class NodeClient {
 
   tips(): Promise<ChainTipJson[]> {
     return call<ChainTipJson[]>(`${this.api}/chain/tips`, {}, 10_000);
-  }
-}
-
-/** Polls `check` until it returns something truthy; throws naming `what` after `timeoutMs`. */
-export async function waitUntil<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-  intervalMs = 5,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(intervalMs);
   }
 }
 

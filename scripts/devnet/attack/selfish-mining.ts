@@ -24,12 +24,13 @@
 // equal work (src/chain/process.ts, as Core). γ is measured (how many honest blocks found during a race
 // built on the pool's block) and should come out 0.
 import { encodeAddress } from '../../../src/consensus/address.js';
+import { waitUntil } from '../../lib/devnet-process.js';
 import { ratioInterval, selfishRevenue, selfishThreshold, wilsonInterval } from '../../lib/odds.js';
 import { type CommonOptions, pct, roles, runScenario } from './common.js';
 import { attackChainParams } from './genesis.js';
 import { Lottery, Rng, seedFor } from './lottery.js';
 import type { Narrator } from './narrator.js';
-import { type AttackNet, type NodeClient, waitUntil } from './net.js';
+import type { AttackNet, NodeClient } from './net.js';
 import { predictionInterval } from './selfish-model.js';
 
 export interface SelfishOptions extends CommonOptions {
