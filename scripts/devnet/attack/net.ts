@@ -124,6 +124,16 @@ async function call<T>(url: string, init: RequestInit = {}, timeoutMs = 30_000):
   return body;
 }
 
+/** What `request` answers, or undefined if the node answered 404 (it does not have the block or tx). */
+async function unlessNotFound<T>(request: Promise<T>): Promise<T | undefined> {
+  try {
+    return await request;
+  } catch (e) {
+    if (e instanceof HttpFailure && e.status === 404) return undefined;
+    throw e;
+  }
+}
+
 const json = (body: unknown): RequestInit => ({
   method: 'POST',
   headers: { 'content-type': 'application/json' },
@@ -164,13 +174,8 @@ export class NodeClient {
   }
 
   /** A block by hash or main-chain height, or undefined if the node does not have it. */
-  async block(hashOrHeight: string | number): Promise<BlockJson | undefined> {
-    try {
-      return await call<BlockJson>(`${this.api}/blocks/${hashOrHeight}`, {}, 10_000);
-    } catch (e) {
-      if (e instanceof HttpFailure && e.status === 404) return undefined;
-      throw e;
-    }
+  block(hashOrHeight: string | number): Promise<BlockJson | undefined> {
+    return unlessNotFound(call<BlockJson>(`${this.api}/blocks/${hashOrHeight}`, {}, 10_000));
   }
 
   /** The decoded block, for building on it or handing it to another node. */
@@ -180,13 +185,8 @@ export class NodeClient {
     return decodeBlock(fromHex(b.raw));
   }
 
-  async tx(id: string): Promise<TxJson | undefined> {
-    try {
-      return await call<TxJson>(`${this.api}/txs/${id}`, {}, 10_000);
-    } catch (e) {
-      if (e instanceof HttpFailure && e.status === 404) return undefined;
-      throw e;
-    }
+  tx(id: string): Promise<TxJson | undefined> {
+    return unlessNotFound(call<TxJson>(`${this.api}/txs/${id}`, {}, 10_000));
   }
 
   /** Posts a signed tx to the mempool; its id. Throws the refusal. */
