@@ -12,7 +12,8 @@
 //   POST /devnet/nodes/NODE/stop|start|kill                       (as `devnet -- stop N` …)
 //   POST /devnet/transfer               {"from":"dev0","to":"dev1","amount":"1.5","node"?:"node2"}
 //   POST /devnet/link                   {"links":["0-1"],"shape":{"delay":"200ms","loss":"2%"}}  host mode
-//                                                                 (as `devnet -- link 0-1 --delay 200ms`)
+//                                                                 (as `devnet -- link 0-1 --delay 200ms`;
+//                                                                 answers once every host agent applied it)
 //
 // The page reads each node through the proxy rather than at the node's own port: a page may read only its
 // own origin (the node API sends no CORS headers, and refuses cross-origin writes), and the proxy passes
@@ -280,7 +281,7 @@ export class ControlServer {
       hub.publish('partition', { groups: null });
       return reply(res, 200, { unreachable });
     }
-    if (path === '/devnet/link') return reply(res, 200, this.link(body));
+    if (path === '/devnet/link') return reply(res, 200, await this.link(body));
     if (path === '/devnet/transfer') {
       const text = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : undefined);
       const from = text('from');
@@ -309,7 +310,7 @@ export class ControlServer {
   }
 
   /** POST /devnet/link: shape (or with "clear": true, unshape) links between host-mode nodes. */
-  private link(body: Record<string, unknown>): unknown {
+  private async link(body: Record<string, unknown>): Promise<unknown> {
     const hosts = this.opts.hosts;
     if (!hosts)
       throw new HttpError(
@@ -336,7 +337,7 @@ export class ControlServer {
         throw new HttpError(400, 'BAD_REQUEST', (e as Error).message);
       }
     }
-    hosts.setLinks(pairs, shape);
+    await hosts.setLinks(pairs, shape); // resolves once every host agent has applied them
     const what = shape ? describeShape(shape) : 'unshaped';
     console.log(`>> links ${pairs.map(([a, b]) => `${a}-${b}`).join(' ')}: ${what}`);
     return { links: pairs.map(([a, b]) => `${a}-${b}`), shape: what };

@@ -2,7 +2,9 @@
 //
 //   P2P  the node listens on its namespace's loopback and announces ADDRESS:PORT; the agent listens
 //        there and relays every connection to the node, shaping it by its source address as the link
-//        between the two hosts (the links file, rewritten by `npm run devnet -- link …`).
+//        between the two hosts (the links file, rewritten by `npm run devnet -- link …`). Each time it
+//        applies a rewritten file it prints "links VERSION", and `link` returns only once every agent has:
+//        a block sent after `link` crosses the links as they now are.
 //   API  the node's API stays loopback-only inside its namespace; the agent forwards it out through a
 //        Unix socket in the node's datadir, which the supervisor serves on 127.0.0.1 in the root
 //        namespace, so `cairn status`, the wallet and the dashboard work exactly as on the loopback devnet.
@@ -19,26 +21,27 @@ export interface HostAgentConfig {
   readonly p2pTarget: { readonly host: string; readonly port: number };
   readonly apiSocket: string;
   readonly apiTarget: { readonly host: string; readonly port: number };
-  /** JSON: { "<source ip>": LinkShape } for this host's links; missing file = no shaping. */
+  /** JSON: { "version": n, "links": { "<source ip>": LinkShape } } for this host's links; missing = no shaping. */
   readonly linksFile: string;
 }
 
 /** The links file as the devnet writes it: the shape of the link from each other host's address. */
 export type LinksFile = Readonly<Record<string, LinkShape>>;
 
-export function readLinks(path: string): LinksFile {
+/** The links file and its version (the devnet counts its rewrites, so an agent can say which it applied). */
+export function readLinks(path: string): { readonly version: number; readonly links: LinksFile } {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    return {};
+    return { version: 0, links: {} };
   }
-  const parsed = JSON.parse(text) as Record<
-    string,
-    Partial<LinkShape> & { bandwidthBytesPerSecond?: number | null }
-  >;
+  const parsed = JSON.parse(text) as {
+    version?: number;
+    links?: Record<string, Partial<LinkShape> & { bandwidthBytesPerSecond?: number | null }>;
+  };
   const out: Record<string, LinkShape> = {};
-  for (const [source, s] of Object.entries(parsed)) {
+  for (const [source, s] of Object.entries(parsed.links ?? {})) {
     out[source] = {
       delayMs: Number(s.delayMs ?? 0),
       jitterMs: Number(s.jitterMs ?? 0),
@@ -48,11 +51,11 @@ export function readLinks(path: string): LinksFile {
       loss: Number(s.loss ?? 0),
     };
   }
-  return out;
+  return { version: Number(parsed.version ?? 0), links: out };
 }
 
-/** LinkShape → JSON-safe (Infinity becomes null). */
-export function linksToJson(links: LinksFile): string {
+/** The links file's text (JSON has no Infinity: it becomes null). */
+export function linksToJson(links: LinksFile, version = 0): string {
   const out: Record<string, unknown> = {};
   for (const [source, s] of Object.entries(links)) {
     out[source] = {
@@ -60,32 +63,41 @@ export function linksToJson(links: LinksFile): string {
       bandwidthBytesPerSecond: Number.isFinite(s.bandwidthBytesPerSecond) ? s.bandwidthBytesPerSecond : null,
     };
   }
-  return `${JSON.stringify(out, null, 2)}\n`;
+  return `${JSON.stringify({ version, links: out }, null, 2)}\n`;
 }
 
-export async function startHostAgent(config: HostAgentConfig): Promise<{ stop(): Promise<void> }> {
+/** Starts the relays; `applied` hears the version of each links file applied after the start. */
+export async function startHostAgent(
+  config: HostAgentConfig,
+  applied?: (version: number) => void,
+): Promise<{ stop(): Promise<void> }> {
   const p2p = new ShapingRelay({ listen: config.p2pListen, target: config.p2pTarget, shape: UNSHAPED });
   rmSync(config.apiSocket, { force: true });
   const api = new ShapingRelay({ listen: { path: config.apiSocket } as Endpoint, target: config.apiTarget });
-  let applied = new Set<string>();
+  let shaped = new Set<string>();
   const apply = () => {
-    let links: LinksFile;
+    let file: ReturnType<typeof readLinks>;
     try {
-      links = readLinks(config.linksFile);
+      file = readLinks(config.linksFile);
     } catch (e) {
       // The devnet replaces the file atomically, so this is a hand edit gone wrong: keep the links as
       // they are rather than drop the node's relay (and with it the node) off the network.
       console.error(`links file ${config.linksFile} unreadable, links unchanged: ${(e as Error).message}`);
       return;
     }
-    for (const source of applied) if (!(source in links)) p2p.setLink(source, undefined);
+    const { links } = file;
+    for (const source of shaped) if (!(source in links)) p2p.setLink(source, undefined);
     for (const [source, shape] of Object.entries(links)) p2p.setLink(source, shape);
-    applied = new Set(Object.keys(links));
+    shaped = new Set(Object.keys(links));
+    return file.version;
   };
   apply();
   await p2p.start();
   await api.start();
-  watchFile(config.linksFile, { interval: 100 }, apply);
+  watchFile(config.linksFile, { interval: 100 }, () => {
+    const version = apply();
+    if (version !== undefined) applied?.(version);
+  });
   return {
     async stop() {
       unwatchFile(config.linksFile);
@@ -97,7 +109,8 @@ export async function startHostAgent(config: HostAgentConfig): Promise<{ stop():
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const config = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as HostAgentConfig;
-  const agent = await startHostAgent(config);
+  // The supervisor reads these lines (HostNetwork.setLinks waits on them).
+  const agent = await startHostAgent(config, (version) => console.log(`links ${version}`));
   const stop = () => void agent.stop().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

@@ -17,7 +17,9 @@
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { createWriteStream, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
+import { waitUntil } from '../lib/devnet-process.js';
 import { type HostAgentConfig, type LinksFile, linksToJson } from './host-agent.js';
 import type { LinkShape } from './link-shape.js';
 import {
@@ -70,6 +72,11 @@ export interface LinkRow {
 
 /** How long a host agent may take to listen (a loaded machine starts processes slowly). */
 const AGENT_READY_MS = 180_000;
+/**
+ * How long `link` waits for every agent to apply the new links (they poll the file every 100 ms): less
+ * than the CLI waits for `link`'s answer (30 s), so a stuck agent is named rather than a timeout.
+ */
+const LINKS_APPLIED_MS = 20_000;
 
 export class HostNetwork implements DevnetNetwork {
   readonly partitionKind = 'link cut (bridge ports)';
@@ -78,6 +85,9 @@ export class HostNetwork implements DevnetNetwork {
   private readonly forwarders: ShapingRelay[] = [];
   /** The shaped links, by "a-b" with a < b. Unlisted links are unshaped. */
   private readonly shapes = new Map<string, LinkRow>();
+  /** The links files' version (each setLinks writes the next), and the one each agent says it applied. */
+  private linksVersion = 0;
+  private readonly appliedVersion = new Map<number, number>();
 
   constructor(
     readonly state: DevnetState & { hosts: HostsSpec },
@@ -150,6 +160,11 @@ export class HostNetwork implements DevnetNetwork {
         clearTimeout(timer);
         resolve();
       });
+      // After "ready", one line "links VERSION" each time the agent applies a rewritten links file.
+      createInterface({ input: agent.stdout! }).on('line', (line) => {
+        const m = /^links (\d+)$/.exec(line);
+        if (m) this.appliedVersion.set(node.index, Number(m[1]));
+      });
       agent.once('exit', (code) => {
         clearTimeout(timer);
         reject(new Error(`${node.name}'s host agent exited (${code}); see ${join(dir, 'agent.log')}`));
@@ -186,13 +201,17 @@ export class HostNetwork implements DevnetNetwork {
     return [];
   }
 
-  /** Shapes (or, with `shape` undefined, unshapes) each link; the agents pick it up within 100 ms. */
-  setLinks(pairs: readonly LinkPair[], shape: LinkShape | undefined): void {
+  /**
+   * Shapes (or, with `shape` undefined, unshapes) each link, and resolves once every host agent has
+   * applied the new links (they poll their files every 100 ms), so what is sent next crosses them.
+   */
+  async setLinks(pairs: readonly LinkPair[], shape: LinkShape | undefined): Promise<void> {
     for (const [x, y] of pairs) {
       const [a, b] = x < y ? [x, y] : [y, x];
       if (shape) this.shapes.set(`${a}-${b}`, { a, b, shape });
       else this.shapes.delete(`${a}-${b}`);
     }
+    const version = ++this.linksVersion;
     // Each node's relay shapes connections by their source: the other end of each of its links.
     for (const node of this.state.nodes) {
       const links: Record<string, LinkShape> = {};
@@ -202,9 +221,16 @@ export class HostNetwork implements DevnetNetwork {
       }
       // Atomically (a new file renamed over the old): the agent may read it at any moment.
       const file = this.linksFile(node);
-      writeFileSync(`${file}.tmp`, linksToJson(links as LinksFile));
+      writeFileSync(`${file}.tmp`, linksToJson(links as LinksFile, version));
       renameSync(`${file}.tmp`, file);
     }
+    const behind = () => this.state.nodes.filter((n) => (this.appliedVersion.get(n.index) ?? 0) < version);
+    await waitUntil('', () => behind().length === 0, LINKS_APPLIED_MS, 10).catch(() => {
+      const names = behind().map((n) => `${n.name} (see ${join(datadirOf(n, this.dir), 'agent.log')})`);
+      throw new Error(
+        `the host agents of ${names.join(', ')} did not apply the links within ${LINKS_APPLIED_MS / 1000} s`,
+      );
+    });
   }
 
   links(): LinkRow[] {

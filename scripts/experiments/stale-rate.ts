@@ -103,8 +103,7 @@ class Devnet {
   async setLinks(delayMs: number): Promise<void> {
     const body =
       delayMs > 0 ? { links: ['all'], shape: { delay: `${delayMs}ms` } } : { links: ['all'], clear: true };
-    await json(`${this.control}/devnet/link`, body);
-    await sleep(500); // the host agents re-read their links files every 100 ms
+    await json(`${this.control}/devnet/link`, body); // answers once every host agent has applied it
   }
 
   async mine(i: number, to: string): Promise<string> {

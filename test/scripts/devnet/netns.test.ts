@@ -182,9 +182,13 @@ describe.skipIf(reason !== undefined)('network-namespace hosts', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(agent.exitCode).toBeNull();
       expect(await rttFrom(0, node1.address, 7501)).toBeGreaterThanOrEqual(159);
-      // Rewriting the links file reshapes the link without a restart.
-      writeFileSync(linksFile, linksToJson({}));
-      await waitUntil(async () => (await rttFrom(0, node1.address, 7501)) < 80, 5000);
+      // Rewriting the links file reshapes the link without a restart, and the agent says so with the
+      // file's version (what `devnet link` waits on): from that line on, the link is unshaped.
+      let said = '';
+      agent.stdout!.on('data', (d) => (said += d));
+      writeFileSync(linksFile, linksToJson({}, 1));
+      await waitUntil(async () => said.split('\n').includes('links 1'), 5000);
+      expect(await rttFrom(0, node1.address, 7501)).toBeLessThan(80);
     } finally {
       agent.kill('SIGTERM');
       inner.kill('SIGKILL');
