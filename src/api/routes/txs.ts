@@ -115,10 +115,7 @@ async function submitTxs(ctx: RouteContext, raws: readonly string[]): Promise<{ 
     }
   });
   const origin = originNow('api');
-  const { mempool } = ctx;
-  const settled = mempool.addMany
-    ? await mempool.addMany(txs, origin)
-    : await Promise.allSettled(txs.map((tx) => mempool.add(tx, origin)));
+  const settled = await ctx.mempool.addMany(txs, origin);
   settled.forEach((r, k) => {
     const i = at[k]!;
     if (r.status === 'fulfilled') {
