@@ -118,15 +118,15 @@ function sameAccount(a: Account | undefined, b: Account | undefined): boolean {
 
 /**
  * The check of every start (Core: CVerifyDB::VerifyDB at level 3 over -checkblocks blocks): the main-chain
- * records agree with the header index from genesis to the tip and stop there, and the last `depth` blocks
- * are read, their bodies checked, and undone one by one in memory, each undo checked against the block.
+ * records agree with the header index from genesis to the tip and stop there, and the last CHECK_BLOCKS
+ * blocks are read, their bodies checked, and undone one by one in memory, each undo checked against the
+ * block.
  * Throws CORRUPT_RECORD naming the first damaged block.
  */
 export async function verifyOnStart(
   store: ChainStore,
   main: readonly IndexEntry[],
   params: ChainParams,
-  depth = CHECK_BLOCKS,
 ): Promise<void> {
   const tipHeight = main.length - 1;
   const CHUNK = 2_000;
@@ -167,7 +167,7 @@ export async function verifyOnStart(
   }
   // Undo the last blocks in memory: `overlay` holds the accounts as they were before each undone block.
   const overlay = new Map<string, Account | undefined>();
-  for (let h = tipHeight; h > 0 && h > tipHeight - depth; h--) {
+  for (let h = tipHeight; h > 0 && h > tipHeight - CHECK_BLOCKS; h--) {
     const entry = main[h]!;
     const block = await readBlock(store, entry);
     const undo = await readUndo(store, entry);
