@@ -24,7 +24,7 @@ import {
   EMPTY_ACCOUNT,
   isEmptyAccount,
 } from '../consensus/state.js';
-import type { Account, Block, ChainParams } from '../consensus/types.js';
+import type { Account, Block, ChainParams, Hash } from '../consensus/types.js';
 import { type ChainStore, StorageError } from '../storage/index.js';
 import type { IndexEntry } from './block-index.js';
 
@@ -46,14 +46,17 @@ export function corruptBlock(block: BlockRef, why: string, cause?: unknown): Sto
   );
 }
 
-/** The stored block of `entry`, checked (the store checks it against its hash); missing is damage. */
+/**
+ * The stored block of `entry` with its tx ids, checked (the store checks it against its hash and hashed
+ * the ids doing so); missing is damage.
+ */
 export async function readBlock(
   store: ChainStore,
   entry: BlockRef & { readonly hash: Uint8Array },
-): Promise<Block> {
-  const bytes = await store.getBlockBytes(entry.hash);
-  if (!bytes) throw corruptBlock(entry, 'the header index says its body is stored, but it is not');
-  return decodeBlock(bytes);
+): Promise<{ block: Block; ids: Hash[] }> {
+  const record = await store.getBlockRecord(entry.hash);
+  if (!record) throw corruptBlock(entry, 'the header index says its body is stored, but it is not');
+  return { block: decodeBlock(record.bytes), ids: record.ids };
 }
 
 /** The stored undo data of `entry`, decoded; missing or undecodable is damage. */
@@ -169,7 +172,7 @@ export async function verifyOnStart(
   const overlay = new Map<string, Account | undefined>();
   for (let h = tipHeight; h > 0 && h > tipHeight - CHECK_BLOCKS; h--) {
     const entry = main[h]!;
-    const block = await readBlock(store, entry);
+    const { block } = await readBlock(store, entry);
     const undo = await readUndo(store, entry);
     const addresses = undo.entries.map((e) => e.address);
     const missing = addresses.filter((a) => !overlay.has(toHex(a)));
