@@ -14,6 +14,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sseParser } from '../../scripts/devnet/event-hub.js';
 import { checkHostSupport, destroyHosts, listNamespaces, planHosts } from '../../scripts/devnet/netns.js';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { loadParams } from '../../src/node/params.js';
@@ -74,27 +75,14 @@ async function devnet(args: string, timeoutMs = 60_000): Promise<string> {
 async function follow(control: string): Promise<void> {
   stream = new AbortController();
   const res = await fetch(`${control}/devnet/events`, { signal: stream.signal });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const feed = sseParser((e) => {
+    const parsed = JSON.parse(e.data) as { node: string; data: Record<string, unknown> };
+    events.push({ event: e.event, node: parsed.node, data: parsed.data });
+  });
   void (async () => {
+    const decoder = new TextDecoder();
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event && data) {
-            const parsed = JSON.parse(data) as { node: string; data: Record<string, unknown> };
-            events.push({ event, node: parsed.node, data: parsed.data });
-          }
-          end = buffer.indexOf('\n\n');
-        }
-      }
+      for await (const chunk of res.body!) feed(decoder.decode(chunk, { stream: true }));
     } catch {
       // aborted at the end
     }
