@@ -19,7 +19,16 @@ import { checkHostSupport, destroyHosts, listNamespaces, planHosts } from '../..
 import { encodeAddress } from '../../src/consensus/address.js';
 import { loadParams } from '../../src/node/params.js';
 import { devKeys } from '../../wallet/dev-keys.js';
-import { freePortRun, runShell, type Spawned, signalGroup, spawnShell, waitFor } from './helpers.js';
+import {
+  freePortRun,
+  runShell,
+  type Spawned,
+  signalGroup,
+  spawnShell,
+  stopGroup,
+  waitFor,
+  waitForOutput,
+} from './helpers.js';
 
 const NODES = 5;
 const reason = await checkHostSupport();
@@ -178,13 +187,10 @@ describe.skipIf(reason !== undefined)('devnet up --hosts (5 hosts in network nam
       `exec node --import tsx scripts/devnet.ts up --hosts --nodes ${NODES} --miners 0 --regtest`,
       env,
     );
-    await waitFor(
+    await waitForOutput(
+      supervisor,
+      'Ctrl-C stops every node',
       'the devnet to start every node',
-      () => {
-        if (supervisor!.child.exitCode !== null)
-          throw new Error(`up exited: ${supervisor!.stdout()}${supervisor!.stderr()}`);
-        return supervisor!.stdout().includes('Ctrl-C stops every node');
-      },
       120_000,
       200,
     );
@@ -200,10 +206,7 @@ describe.skipIf(reason !== undefined)('devnet up --hosts (5 hosts in network nam
     if (failed) console.log(`the devnet's logs when a step failed:\n${await logTails()}`);
     stream?.abort();
     if (supervisor && supervisor.child.exitCode === null) {
-      signalGroup(supervisor, 'SIGTERM');
-      const timer = setTimeout(() => signalGroup(supervisor!, 'SIGKILL'), 30_000);
-      await supervisor.exited;
-      clearTimeout(timer);
+      await stopGroup(supervisor, 'SIGTERM', 30_000);
     }
     await destroyHosts(plan); // whatever a failed step left
     await rm(dir, { recursive: true, force: true });
