@@ -23,7 +23,7 @@
 // request carries distinct txs, pre-signed before the run by keys funded in the genesis allocation,
 // NONCES per sender (within the mempool's nonce gap), ordered nonce-major so the concurrent connections
 // spread over the senders. The single and batch runs use disjoint senders.
-import { type ChildProcess, fork } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -41,7 +41,7 @@ import { COIN, TX_VERSION, type Tx } from '../../src/consensus/types.js';
 import { openServices } from '../../src/node/services.js';
 import { createLogger } from '../../src/util/logger.js';
 import { testParams } from '../../test/helpers/chain-fixtures.js';
-import { type BenchResult, result } from './harness.js';
+import { type BenchResult, forkLoadGenerator, nextMessage, result } from './harness.js';
 
 const SENDERS = 800;
 /** Senders of the batch run, after the single run's (disjoint nonces, fresh accounts). */
@@ -203,17 +203,6 @@ if (process.env[LOAD_ROLE] === '1' && process.send) await generateLoad();
 
 // --- The servers and the measurements (this process) -----------------------------------------------
 
-function nextMessage<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`the load generator exited (${code})`));
-    child.once('exit', onExit);
-    child.once('message', (m) => {
-      child.off('exit', onExit);
-      resolve(m as T);
-    });
-  });
-}
-
 interface Window {
   readonly count: number;
   readonly failed: number;
@@ -243,11 +232,7 @@ function best(windows: readonly Window[]): Window {
 }
 
 export async function run(): Promise<BenchResult[]> {
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, [LOAD_ROLE]: '1' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkLoadGenerator(fileURLToPath(import.meta.url), LOAD_ROLE);
   const childReady = nextMessage<string>(child);
 
   const params = benchParams(keys());

@@ -1,6 +1,8 @@
 // Shared benchmark plumbing. Every benchmark reports a RATIO against a baseline measured in the same run
 // (this machine is shared and noisy, so absolute times mean little), plus the raw rates for context.
 
+import { type ChildProcess, fork } from 'node:child_process';
+
 /** run-suite.ts prints a suite's results on one line after this mark; scripts/bench.ts reads it. */
 export const RESULTS_MARK = '__CAIRN_BENCH_RESULTS__';
 
@@ -49,4 +51,28 @@ export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i]!;
+}
+
+/**
+ * Starts the calling bench file again as its load generator (`role` set to '1' in its environment), so
+ * the load's CPU is never charged to the process being measured.
+ */
+export function forkLoadGenerator(file: string, role: string): ChildProcess {
+  return fork(file, [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, [role]: '1' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+/** The load generator's next message; rejects if it exits first. */
+export function nextMessage<T>(child: ChildProcess): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`the load generator exited (${code})`));
+    child.once('exit', onExit);
+    child.once('message', (m) => {
+      child.off('exit', onExit);
+      resolve(m as T);
+    });
+  });
 }

@@ -16,7 +16,6 @@
 // from a warm node (after WARM_TXS txs: the JIT's code, V8's young generation grown to its bound and the
 // first pages of every structure are part of "idle" for a node that has ever been busy) to the full pool;
 // the full pool is compared with the node idle before any tx.
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -36,7 +35,7 @@ import { DEFAULT_MEMPOOL_POLICY } from '../../src/mempool/policy.js';
 import { CairnNode } from '../../src/node/node.js';
 import { createLogger } from '../../src/util/logger.js';
 import { testParams } from '../../test/helpers/chain-fixtures.js';
-import { type BenchResult, result } from './harness.js';
+import { type BenchResult, forkLoadGenerator, nextMessage, result } from './harness.js';
 
 const SENDERS = 500;
 /** Enough nonces per sender to fill the default pool and a little more (the rest is MEMPOOL_FULL). */
@@ -146,17 +145,6 @@ if (process.env[LOAD_ROLE] === '1' && process.send) await generateLoad();
 
 // --- The node and the measurements (this process) ------------------------------------------------------
 
-function nextMessage<T>(child: ChildProcess): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`the load generator exited (${code})`));
-    child.once('exit', onExit);
-    child.once('message', (m) => {
-      child.off('exit', onExit);
-      resolve(m as T);
-    });
-  });
-}
-
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
@@ -184,11 +172,7 @@ const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 
 export async function run(): Promise<BenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'cairn-mempool-bench-'));
-  const child = fork(fileURLToPath(import.meta.url), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, [LOAD_ROLE]: '1' },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = forkLoadGenerator(fileURLToPath(import.meta.url), LOAD_ROLE);
   const node = await CairnNode.start({
     datadir: dir,
     params: benchParams(keys()),

@@ -148,13 +148,18 @@ const blockSchema = {
   },
 } as const;
 
-const txFields = {
+/** A tx's fields without its encoding (GET /accounts/:address/txs leaves `raw` out). */
+const txBodyFields = {
   id: hash,
   from: { ...address, description: "the sender's address" },
   to: address,
   amount: decimal,
   fee: decimal,
   nonce: decimal,
+} as const;
+
+const txFields = {
+  ...txBodyFields,
   raw: { type: 'string', description: 'hex of the encoded signed tx (142 bytes)' },
 } as const;
 
@@ -207,12 +212,7 @@ const accountTxSchema = {
     'confirmations',
   ],
   properties: {
-    id: txFields.id,
-    from: txFields.from,
-    to: txFields.to,
-    amount: txFields.amount,
-    fee: txFields.fee,
-    nonce: txFields.nonce,
+    ...txBodyFields,
     direction: {
       type: 'string',
       enum: ['in', 'out', 'self'],

@@ -72,9 +72,9 @@ export interface ApiMempool {
   add(tx: Tx, origin?: Origin): Promise<{ readonly id: Hash; readonly replaced?: Hash }>;
   /**
    * Many txs at once (POST /txs/batch), each accepted or refused on its own: result i is what `add`
-   * would have resolved with or thrown for txs[i]. Optional: without it the API adds them one by one.
+   * would have resolved with or thrown for txs[i].
    */
-  addMany?(
+  addMany(
     txs: readonly Tx[],
     origin?: Origin,
   ): Promise<PromiseSettledResult<{ readonly id: Hash; readonly replaced?: Hash }>[]>;

@@ -5,7 +5,6 @@
 // Fork choice (process.ts) decides WHAT to connect; this file only knows HOW.
 import { bigIntToBytes, byteKey } from '../consensus/bytes.js';
 import { decodeBlock, encodeBlock } from '../consensus/encoding.js';
-import { txId } from '../consensus/hash.js';
 import { blockWork } from '../consensus/pow.js';
 import {
   type AccountChange,
@@ -97,8 +96,7 @@ export class ActiveChain {
   async connect(entry: IndexEntry, fresh?: FreshBlock): Promise<{ block: Block; ids: readonly Hash[] }> {
     // The block just handed to processBlock is still in memory with its ids; others come from disk.
     const mine = fresh?.entry === entry ? fresh : undefined;
-    const block = mine?.block ?? (await readBlock(this.store, entry));
-    const ids = mine?.ids ?? block.txs.map(txId);
+    const { block, ids } = mine ?? (await readBlock(this.store, entry));
     // The signatures are checked on the worker threads WHILE this thread does the state work: neither
     // depends on the other, and nothing is written until both have passed. A state rule that fails is
     // reported first, as Core checks inputs before scripts (CheckTxInputs, then CheckInputScripts).
@@ -142,7 +140,10 @@ export class ActiveChain {
     // Both records are checked before anything is written: the body against its hash (by the store), the
     // undo data against the block and the stored accounts (integrity.ts), so damage is CORRUPT_RECORD
     // naming the block, never a wrong state written back.
-    const [block, undo] = await Promise.all([readBlock(this.store, entry), readUndo(this.store, entry)]);
+    const [{ block, ids }, undo] = await Promise.all([
+      readBlock(this.store, entry),
+      readUndo(this.store, entry),
+    ]);
     const addresses = undo.entries.map((u) => u.address);
     const current = await this.store.getAccounts(addresses);
     checkUndo(entry, block, undo, current, this.params);
@@ -157,7 +158,7 @@ export class ActiveChain {
 
     this.digest = digest;
     this.main.pop();
-    return { entry, block, ids: block.txs.map(txId) };
+    return { entry, block, ids };
   }
 }
 

@@ -24,7 +24,7 @@ import {
   EMPTY_ACCOUNT,
   isEmptyAccount,
 } from '../consensus/state.js';
-import type { Account, Block, ChainParams } from '../consensus/types.js';
+import type { Account, Block, ChainParams, Hash } from '../consensus/types.js';
 import { type ChainStore, StorageError } from '../storage/index.js';
 import type { IndexEntry } from './block-index.js';
 
@@ -46,14 +46,17 @@ export function corruptBlock(block: BlockRef, why: string, cause?: unknown): Sto
   );
 }
 
-/** The stored block of `entry`, checked (the store checks it against its hash); missing is damage. */
+/**
+ * The stored block of `entry` with its tx ids, checked (the store checks it against its hash and hashed
+ * the ids doing so); missing is damage.
+ */
 export async function readBlock(
   store: ChainStore,
   entry: BlockRef & { readonly hash: Uint8Array },
-): Promise<Block> {
-  const bytes = await store.getBlockBytes(entry.hash);
-  if (!bytes) throw corruptBlock(entry, 'the header index says its body is stored, but it is not');
-  return decodeBlock(bytes);
+): Promise<{ block: Block; ids: Hash[] }> {
+  const record = await store.getBlockRecord(entry.hash);
+  if (!record) throw corruptBlock(entry, 'the header index says its body is stored, but it is not');
+  return { block: decodeBlock(record.bytes), ids: record.ids };
 }
 
 /** The stored undo data of `entry`, decoded; missing or undecodable is damage. */
@@ -118,15 +121,15 @@ function sameAccount(a: Account | undefined, b: Account | undefined): boolean {
 
 /**
  * The check of every start (Core: CVerifyDB::VerifyDB at level 3 over -checkblocks blocks): the main-chain
- * records agree with the header index from genesis to the tip and stop there, and the last `depth` blocks
- * are read, their bodies checked, and undone one by one in memory, each undo checked against the block.
+ * records agree with the header index from genesis to the tip and stop there, and the last CHECK_BLOCKS
+ * blocks are read, their bodies checked, and undone one by one in memory, each undo checked against the
+ * block.
  * Throws CORRUPT_RECORD naming the first damaged block.
  */
 export async function verifyOnStart(
   store: ChainStore,
   main: readonly IndexEntry[],
   params: ChainParams,
-  depth = CHECK_BLOCKS,
 ): Promise<void> {
   const tipHeight = main.length - 1;
   const CHUNK = 2_000;
@@ -167,9 +170,9 @@ export async function verifyOnStart(
   }
   // Undo the last blocks in memory: `overlay` holds the accounts as they were before each undone block.
   const overlay = new Map<string, Account | undefined>();
-  for (let h = tipHeight; h > 0 && h > tipHeight - depth; h--) {
+  for (let h = tipHeight; h > 0 && h > tipHeight - CHECK_BLOCKS; h--) {
     const entry = main[h]!;
-    const block = await readBlock(store, entry);
+    const { block } = await readBlock(store, entry);
     const undo = await readUndo(store, entry);
     const addresses = undo.entries.map((e) => e.address);
     const missing = addresses.filter((a) => !overlay.has(toHex(a)));

@@ -16,7 +16,6 @@ export {
   type Damage,
   type ReplayProgress,
   type ReplayResult,
-  replayMainChain,
   type StoredStateCheck,
 } from './stored-state.js';
 

@@ -100,15 +100,6 @@ export async function checkStoredState(
   return (await walk(store, params, onProgress)).check;
 }
 
-/** Replays the longest valid prefix of the stored main chain into an in-memory state. */
-export async function replayMainChain(
-  store: ChainStore,
-  params: ChainParams,
-  onProgress?: (p: ReplayProgress) => void,
-): Promise<ReplayResult> {
-  return (await walk(store, params, onProgress)).check.replay;
-}
-
 /** The walk: what it found, and what `reindex` (src/chain/reindex.ts) writes from it. */
 export async function walk(
   store: ChainStore,

@@ -1,6 +1,7 @@
 // Amounts as people read them. On the chain an amount is an integer of base units (1 coin = 100,000,000,
 // Core's COIN); both CLIs print it as decimal coins, exactly, through bigint arithmetic only.
 import { COIN } from '../consensus/types.js';
+import { grouped } from './format.js';
 
 /** Decimal places of a coin: 1 base unit = 0.00000001 coin. */
 export const COIN_DECIMALS = 8;
@@ -15,7 +16,7 @@ export function formatCoins(units: bigint): string {
 
 /** formatCoins with the whole part grouped by thousands, for people: "1,000,012.5". Not parseable input. */
 export function groupedCoins(units: bigint): string {
-  const [whole, fraction] = formatCoins(units).split('.');
-  const grouped = whole!.replace(/\B(?=(\d{3})+$)/g, ',');
-  return fraction === undefined ? grouped : `${grouped}.${fraction}`;
+  const fraction = formatCoins(units).split('.')[1];
+  const whole = grouped(units / COIN);
+  return fraction === undefined ? whole : `${whole}.${fraction}`;
 }

@@ -15,19 +15,19 @@ export interface Failure {
   readonly exitCode: number;
 }
 
-export const ERROR_PREFIX = 'error: ';
+const ERROR_PREFIX = 'error: ';
 
 /** Codes that say nothing the message and the exit status do not already say: not repeated in brackets. */
 const UNSHOWN_CODES: ReadonlySet<string> = new Set(['USAGE', 'INTERNAL']);
 
 /** The line for people: "error: message [CODE]", on one line whatever the message holds. */
-export function errorLine(f: Pick<Failure, 'code' | 'message'>): string {
+function errorLine(f: Pick<Failure, 'code' | 'message'>): string {
   const message = f.message.replace(/\s*\n\s*/g, ' ');
   return `${ERROR_PREFIX}${message}${UNSHOWN_CODES.has(f.code) ? '' : ` [${f.code}]`}`;
 }
 
 /** The document for scripts: `{"error":{"code","message"}}`, compact. */
-export function errorDocument(f: Pick<Failure, 'code' | 'message'>): string {
+function errorDocument(f: Pick<Failure, 'code' | 'message'>): string {
   return JSON.stringify({ error: { code: f.code, message: f.message } });
 }
 

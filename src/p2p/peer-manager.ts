@@ -152,12 +152,7 @@ export class PeerManager {
    */
   discovered(peer: string, addrs: readonly Multiaddr[]): boolean {
     if (peer === this.selfId || this.refuses(peer)) return false;
-    const usable = addrs
-      .filter((a) => {
-        const s = a.toString();
-        return s.includes('/tcp/') && !/^\/ip4\/(127\.|0\.0\.0\.0)|^\/ip6\/::1?\//.test(s);
-      })
-      .map((a) => (peerIdOf(a) ? a : a.encapsulate(`/p2p/${peer}`)));
+    const usable = dialable(peer, addrs, UNSPECIFIED_OR_LOOPBACK);
     if (usable.length === 0) return false;
     const isNew = !this.known.has(peer);
     this.learn(peer, usable, false);
@@ -167,9 +162,7 @@ export class PeerManager {
 
   /** Records the listen addresses a peer announced (identify), so we can share and redial them. */
   onIdentify(peer: string, listenAddrs: readonly Multiaddr[]): void {
-    const usable = listenAddrs
-      .filter((a) => a.toString().includes('/tcp/') && !a.toString().startsWith('/ip4/0.0.0.0'))
-      .map((a) => (peerIdOf(a) ? a : a.encapsulate(`/p2p/${peer}`)));
+    const usable = dialable(peer, listenAddrs, UNSPECIFIED);
     if (usable.length > 0) this.learn(peer, usable, false);
     this.onConnect(peer);
   }
@@ -253,6 +246,21 @@ export class PeerManager {
 }
 
 /** The peer id in a multiaddr's /p2p/ part, if it has one. */
+/** Listen addresses no other machine can dial: the unspecified address (identify may report it). */
+const UNSPECIFIED = /^\/ip4\/0\.0\.0\.0/;
+/** Also loopback: in an address found on the LAN, it names the finder's own machine. */
+const UNSPECIFIED_OR_LOOPBACK = /^\/ip4\/(127\.|0\.0\.0\.0)|^\/ip6\/::1?\//;
+
+/** A peer's TCP addresses that `unusable` does not match, each ending in /p2p/<peer>. */
+function dialable(peer: string, addrs: readonly Multiaddr[], unusable: RegExp): Multiaddr[] {
+  return addrs
+    .filter((a) => {
+      const s = a.toString();
+      return s.includes('/tcp/') && !unusable.test(s);
+    })
+    .map((a) => (peerIdOf(a) ? a : a.encapsulate(`/p2p/${peer}`)));
+}
+
 export function peerIdOf(addr: Multiaddr): string | undefined {
   return addr.getComponents().find((c) => c.name === 'p2p')?.value;
 }

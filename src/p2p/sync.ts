@@ -17,8 +17,6 @@ import { EventEmitter } from 'node:events';
 import type { IndexEntry } from '../chain/block-index.js';
 import { type Origin, originNow } from '../chain/origin.js';
 import { toHex } from '../consensus/bytes.js';
-import { blockSize } from '../consensus/encoding.js';
-import { blockHash } from '../consensus/hash.js';
 import type { Block, BlockHeader, Hash } from '../consensus/types.js';
 import type { Logger } from '../util/logger.js';
 import type { P2PChain } from './chain-view.js';
@@ -30,12 +28,11 @@ import type { Offence } from './scoring.js';
 
 /**
  * What sync needs from the network: the two request/response exchanges it makes and a way to punish.
- * `blocks` answers with the blocks as received (bytes, checked for form: protocols/blocks.ts), or
- * decoded already (a test's fake network).
+ * `blocks` answers with the blocks as received (bytes, checked for form: protocols/blocks.ts).
  */
 export interface SyncNetwork {
   headers(peer: string, locator: readonly Hash[], maxHeaders: number): Promise<BlockHeader[]>;
-  blocks(peer: string, hashes: readonly Hash[]): Promise<readonly (ReceivedBlock | Block)[]>;
+  blocks(peer: string, hashes: readonly Hash[]): Promise<readonly ReceivedBlock[]>;
   penalise(peer: string, offence: Offence, reason: string): void;
 }
 
@@ -126,8 +123,8 @@ interface Wanted {
   readonly sources: Set<string>;
   /** The peer asked for it right now, if any. */
   assigned?: string;
-  /** The downloaded block: as received (bytes) until its turn nears, then decoded (`block`). */
-  received?: ReceivedBlock | Block;
+  /** The downloaded block, as received (bytes); decoded into `block` when its turn nears. */
+  received?: ReceivedBlock;
   /** The decoded block, once it is next or among the next `prepareAhead` to connect. */
   block?: Block;
   /** Who sent the downloaded block, and when. */
@@ -314,7 +311,7 @@ export class Sync extends EventEmitter<SyncEvents> {
     for (const w of batch) w.assigned = peer.id;
     peer.inFlight += batch.length;
     peer.requests++;
-    let blocks: readonly (ReceivedBlock | Block)[] = [];
+    let blocks: readonly ReceivedBlock[] = [];
     try {
       blocks = await this.net.blocks(
         peer.id,
@@ -326,14 +323,14 @@ export class Sync extends EventEmitter<SyncEvents> {
     peer.inFlight -= batch.length;
     peer.requests--;
     // The answer was checked against what we asked (protocols/blocks.ts): each block is one of these.
-    const got = new Map(blocks.map((b) => [toHex('hash' in b ? b.hash : blockHash(b.header)), b]));
+    const got = new Map(blocks.map((b) => [toHex(b.hash), b]));
     for (const w of batch) {
       w.assigned = undefined;
       const block = got.get(w.entry.hex);
       if (block && this.wanted.get(w.entry.hex) === w && !w.received) {
         w.received = block;
         w.origin = originNow('sync', peer.id);
-        this.bufferedBytes += blockBytes(block);
+        this.bufferedBytes += block.bytes.length;
       } else if (!block) {
         w.sources.delete(peer.id); // it did not have it after all: ask someone else
       }
@@ -361,7 +358,7 @@ export class Sync extends EventEmitter<SyncEvents> {
         // verify them while this block's state and storage work runs on this thread.
         this.prepareNext();
         try {
-          await this.chain.processBlock(block, origin, encodedOf(w.received));
+          await this.chain.processBlock(block, origin, w.received.bytes);
         } catch (err) {
           if (!kindOf(err)) throw err;
           this.refused(origin.peer!, err, 'synced block');
@@ -380,7 +377,7 @@ export class Sync extends EventEmitter<SyncEvents> {
 
   /** The decoded block of a downloaded one (decoding it now if it is still as received). */
   private decoded(w: Wanted): Block {
-    w.block ??= 'bytes' in w.received! ? decodeReceived(w.received) : w.received!;
+    w.block ??= decodeReceived(w.received!);
     return w.block;
   }
 
@@ -393,14 +390,14 @@ export class Sync extends EventEmitter<SyncEvents> {
       const w = this.order[i]!;
       if (!w.received) break; // connecting stops at a gap anyway; preparing past it is wasted
       if (w.block) continue; // prepared already
-      prepare(this.decoded(w), encodedOf(w.received));
+      prepare(this.decoded(w), w.received.bytes);
     }
   }
 
   private finish(w: Wanted): void {
     this.order.shift();
     this.wanted.delete(w.entry.hex);
-    if (w.received) this.bufferedBytes -= blockBytes(w.received);
+    if (w.received) this.bufferedBytes -= w.received.bytes.length;
     w.received = undefined;
     w.block = undefined;
     this.run.done++;
@@ -409,7 +406,7 @@ export class Sync extends EventEmitter<SyncEvents> {
       this.order = this.order.filter((x) => {
         if (x.entry.status !== 'invalid') return true;
         this.wanted.delete(x.entry.hex);
-        if (x.received) this.bufferedBytes -= blockBytes(x.received);
+        if (x.received) this.bufferedBytes -= x.received.bytes.length;
         this.run.done++;
         return false;
       });
@@ -443,14 +440,4 @@ export class Sync extends EventEmitter<SyncEvents> {
     if (offence) this.net.penalise(peer, offence, `${what}: ${describeError(e)}`);
     else this.logger.debug({ peer, err: describeError(e) }, `sync: ${what} not accepted`);
   }
-}
-
-/** Encoded size, for the download buffer bound. */
-function blockBytes(block: ReceivedBlock | Block): number {
-  return 'bytes' in block ? block.bytes.length : blockSize(block.txs.length);
-}
-
-/** The bytes a block arrived as, if it came encoded (the chain stores them as they are). */
-function encodedOf(block: ReceivedBlock | Block | undefined): Uint8Array | undefined {
-  return block !== undefined && 'bytes' in block ? block.bytes : undefined;
 }

@@ -42,7 +42,7 @@ import {
 } from './codec.js';
 import { type DatadirLock, lockDatadir } from './datadir-lock.js';
 import { datadirUnusable, StorageError } from './errors.js';
-import { blockRecordProblem, isLevelCorruption, levelCorruptionIn } from './integrity.js';
+import { blockRecordProblem, checkBlockRecord, isLevelCorruption, levelCorruptionIn } from './integrity.js';
 import { CHAIN_DB_DIR, heightFromKey, heightKey, META, metaKey, SCHEMA_VERSION } from './layout.js';
 import { checkedHeaderEntry, damaged, damagedIterator, optionalView, view } from './read-checks.js';
 import { rebuildDatabase } from './rebuild.js';
@@ -198,6 +198,14 @@ export class ChainStore {
    * view of the read buffer: do not modify them.
    */
   async getBlockBytes(hash: Hash): Promise<Uint8Array | undefined> {
+    return (await this.getBlockRecord(hash))?.bytes;
+  }
+
+  /**
+   * As getBlockBytes, with the ids of the block's txs, which its check hashed anyway (for a reader that
+   * needs them: connecting or disconnecting a stored block).
+   */
+  async getBlockRecord(hash: Hash): Promise<{ bytes: Uint8Array; ids: Hash[] } | undefined> {
     expectLength(hash, HASH_BYTES, 'block hash');
     let value: Uint8Array | undefined;
     try {
@@ -208,9 +216,9 @@ export class ChainStore {
     }
     if (value === undefined) return undefined;
     const bytes = view(value);
-    const problem = blockRecordProblem(hash, bytes);
-    if (problem !== undefined) throw await this.corruptBlock(hash, problem);
-    return bytes;
+    const ids = checkBlockRecord(hash, bytes);
+    if (typeof ids === 'string') throw await this.corruptBlock(hash, ids);
+    return { bytes, ids };
   }
 
   /**

@@ -12,9 +12,9 @@
 // for, "GetHash() doesn't match index"; the merkle root is checked again by CheckBlock on every connect.)
 import { bytesEqual, toHex } from '../consensus/bytes.js';
 import { blockSize, decodeHeader } from '../consensus/encoding.js';
-import { sha256, sha256d } from '../consensus/hash.js';
+import { sha256d, txIdsOfEncoded } from '../consensus/hash.js';
 import { merkleRoot } from '../consensus/merkle.js';
-import { BLOCK_OVERHEAD_BYTES, HEADER_BYTES, TX_BYTES } from '../consensus/types.js';
+import { BLOCK_OVERHEAD_BYTES, type Hash, HEADER_BYTES, TX_BYTES } from '../consensus/types.js';
 
 /**
  * Why `bytes`, stored under block hash `hash`, is not that block; undefined when it is. Checks, in order:
@@ -22,6 +22,16 @@ import { BLOCK_OVERHEAD_BYTES, HEADER_BYTES, TX_BYTES } from '../consensus/types
  * txRoot (RFC 6962 over the tx ids, src/consensus/merkle.ts).
  */
 export function blockRecordProblem(hash: Uint8Array, bytes: Uint8Array): string | undefined {
+  const checked = checkBlockRecord(hash, bytes);
+  return typeof checked === 'string' ? checked : undefined;
+}
+
+/**
+ * The tx ids of `bytes`, stored under block hash `hash`, when it is that block (the ids the txRoot check
+ * hashed, so a reader that needs them does not hash the txs again); otherwise why it is not
+ * (blockRecordProblem).
+ */
+export function checkBlockRecord(hash: Uint8Array, bytes: Uint8Array): Hash[] | string {
   if (bytes.length < BLOCK_OVERHEAD_BYTES || (bytes.length - BLOCK_OVERHEAD_BYTES) % TX_BYTES !== 0) {
     return `its ${bytes.length} bytes are not a block's length`;
   }
@@ -41,14 +51,11 @@ export function blockRecordProblem(hash: Uint8Array, bytes: Uint8Array): string 
   }
   // The genesis block has no txs; its txRoot slot commits to the chain parameters instead
   // (src/consensus/params.ts). Its header hashed to the key, so that is all there is to check.
-  if (decoded.height === 0) return count === 0 ? undefined : `the genesis block says it has ${count} txs`;
-  const ids: Uint8Array[] = new Array(count);
-  for (let i = 0; i < count; i++) {
-    const start = BLOCK_OVERHEAD_BYTES + i * TX_BYTES;
-    ids[i] = sha256(bytes.subarray(start, start + TX_BYTES));
-  }
+  if (decoded.height === 0) return count === 0 ? [] : `the genesis block says it has ${count} txs`;
+  // The length and count were checked above, so this hashes the tx slices and cannot throw.
+  const ids = txIdsOfEncoded(bytes, count);
   if (!bytesEqual(merkleRoot(ids), decoded.txRoot)) return "its txs do not hash to the header's txRoot";
-  return undefined;
+  return ids;
 }
 
 /**

@@ -53,8 +53,8 @@ const CRC_TABLE = (() => {
   return t;
 })();
 
-export function crc32c(data: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
+function crc32c(data: Uint8Array): number {
+  let c = 0xffffffff;
   for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
   return ~c >>> 0;
 }
@@ -108,7 +108,7 @@ function u64le(b: Uint8Array, at: number): number {
 
 // --- Snappy (format_description.txt of google/snappy) ------------------------------------------------
 
-export function snappyDecompress(src: Uint8Array): Uint8Array {
+function snappyDecompress(src: Uint8Array): Uint8Array {
   const c = new Cursor(src);
   const length = c.varint();
   if (length > 64 * 1024 * 1024) throw new Error('snappy block too large');

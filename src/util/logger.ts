@@ -10,7 +10,7 @@ import pino, { type Logger } from 'pino';
 export type { Logger };
 
 /** Fields whose values are hashes or peer ids: shown short on a terminal (the JSON keeps them whole). */
-export const SHORT_FIELDS = [
+const SHORT_FIELDS = [
   'hash',
   'tip',
   'tipHash',

@@ -25,15 +25,30 @@ let store: ChainStore;
 let chain: Chain;
 let params: ChainParams;
 
-async function openChain(p: ChainParams, now = () => 2_000_000_000): Promise<Chain> {
+async function openChain(
+  p: ChainParams,
+  now = () => 2_000_000_000,
+  verifier = referenceVerifier(p),
+): Promise<Chain> {
   store = await ChainStore.open(dir);
-  chain = await Chain.open({
-    params: p,
-    store,
-    now,
-    verifier: referenceVerifier(p),
-  });
+  chain = await Chain.open({ params: p, store, now, verifier });
   return chain;
+}
+
+/**
+ * Opens the chain with a verifier that records how many txs it is asked to check (the reference
+ * verifier does the checking underneath); returns that record.
+ */
+async function openCountingChain(): Promise<number[]> {
+  const checked: number[] = [];
+  const reference = referenceVerifier(params);
+  await openChain(params, undefined, {
+    verifyTxs: async (txs) => {
+      checked.push(txs.length);
+      await reference.verifyTxs(txs);
+    },
+  });
+  return checked;
 }
 
 async function snapshot(): Promise<Map<string, Account>> {
@@ -257,21 +272,7 @@ describe('Chain', () => {
   });
 
   it('prepareBlock verifies ahead once; processBlock reuses it and judges the block as always', async () => {
-    // A verifier that counts the txs it is asked to check (the reference, underneath).
-    const checked: number[] = [];
-    const reference = referenceVerifier(params);
-    store = await ChainStore.open(dir);
-    chain = await Chain.open({
-      params,
-      store,
-      now: () => 2_000_000_000,
-      verifier: {
-        verifyTxs: async (txs) => {
-          checked.push(txs.length);
-          await reference.verifyTxs(txs);
-        },
-      },
-    });
+    const checked = await openCountingChain();
     const b = new BlockBuilder(params);
     const k0 = testKey(0);
     const first = b.next({ txs: [transfer(params, k0, testKey(1).address, 7n, 0n)] });
@@ -306,20 +307,7 @@ describe('Chain', () => {
   });
 
   it('prepareBlock is only a hint: other bytes are checked anew, a closed chain ignores it', async () => {
-    const checked: number[] = [];
-    const reference = referenceVerifier(params);
-    store = await ChainStore.open(dir);
-    chain = await Chain.open({
-      params,
-      store,
-      now: () => 2_000_000_000,
-      verifier: {
-        verifyTxs: async (txs) => {
-          checked.push(txs.length);
-          await reference.verifyTxs(txs);
-        },
-      },
-    });
+    const checked = await openCountingChain();
     const b = new BlockBuilder(params);
     const k0 = testKey(0);
     const tx = transfer(params, k0, testKey(1).address, 7n, 0n);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ChainParams } from '../../src/consensus/types.js';
 import { openServices, type Services } from '../../src/node/services.js';
 import { type P2PLimits, P2PNode } from '../../src/p2p/p2p-node.js';
+import type { Status } from '../../src/p2p/protocols/status.js';
 import { createLogger, type Logger, silentLogger } from '../../src/util/logger.js';
 
 export interface TestNode {
@@ -131,4 +132,26 @@ export function connectedTo(n: TestNode, other: TestNode): boolean {
 /** The TCP port a node listens on. */
 export function portOf(n: TestNode): number {
   return Number(n.p2p.multiaddrs()[0]!.split('/')[4]);
+}
+
+/** The status of a node at genesis, what the hostile peers (test/helpers/hostile-peer.ts) answer by default. */
+export function genesisStatus(params: ChainParams): Status {
+  return {
+    genesisHash: params.genesisHash,
+    tipHash: params.genesisHash,
+    height: 0,
+    chainWork: 2n,
+    stateDigest: new Uint8Array(32),
+  };
+}
+
+/** The unsigned-varint length prefix of a frame (multiformats unsigned-varint, as it-length-prefixed). */
+export function varint(n: number): Uint8Array {
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 0x80) | 0x80);
+    n = Math.floor(n / 0x80);
+  }
+  out.push(n);
+  return Uint8Array.from(out);
 }

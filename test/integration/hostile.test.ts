@@ -17,7 +17,16 @@ import { encodeStatus, STATUS_BYTES, type Status } from '../../src/p2p/protocols
 import { networkIds } from '../../src/p2p/topics.js';
 import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 import { startHostilePeer } from '../helpers/hostile-peer.js';
-import { cleanup, connectedTo, startNode, type TestNode, tipOf, waitFor } from './helpers.js';
+import {
+  cleanup,
+  connectedTo,
+  genesisStatus,
+  startNode,
+  type TestNode,
+  tipOf,
+  varint,
+  waitFor,
+} from './helpers.js';
 
 const params = testParams();
 const ids = networkIds(params.genesisHash);
@@ -42,18 +51,8 @@ afterAll(async () => {
   await cleanup();
 });
 
-function genesisStatus(): Status {
-  return {
-    genesisHash: params.genesisHash,
-    tipHash: params.genesisHash,
-    height: 0,
-    chainWork: 2n,
-    stateDigest: new Uint8Array(32),
-  };
-}
-
 /** A hostile peer dialled to a, answering status (like a node at genesis, by default). */
-async function hostile(status: () => Status = genesisStatus): Promise<Host> {
+async function hostile(status: () => Status = () => genesisStatus(params)): Promise<Host> {
   const node = await startHostilePeer({
     ids,
     target: { multiaddr: a.p2p.multiaddrs()[0]!, peerId: a.p2p.peerId },
@@ -125,17 +124,6 @@ test.each(Object.keys(kinds))(
     await waitFor('honest block reaches a', () => tipOf(a) === toHex(mined!.hash));
   },
 );
-
-/** The unsigned-varint length prefix of a frame. */
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return Uint8Array.from(out);
-}
 
 test('an oversized gossip message is dropped unread and never forwarded', async () => {
   const h = await hostile();
@@ -218,7 +206,7 @@ test('a peer that floods requests past the rate limit is cut off and banned', as
   const ask = () =>
     clientExchange(
       (signal) => h.dialProtocol(target, ids.statusProtocol, { signal }),
-      encodeStatus(genesisStatus()),
+      encodeStatus(genesisStatus(params)),
       { maxFrame: STATUS_BYTES, timeoutMs: 2_000 },
       (fs) => fs.read(),
     );

@@ -13,17 +13,26 @@
 import { multiaddr } from '@multiformats/multiaddr';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { toHex } from '../../src/consensus/bytes.js';
+import { concatBytes, toHex } from '../../src/consensus/bytes.js';
 import { encodeBlock, encodeTx } from '../../src/consensus/encoding.js';
 import type { Host } from '../../src/p2p/host.js';
 import { BLOCKS_REQUEST_MAX_BYTES } from '../../src/p2p/protocols/blocks.js';
 import { HEADERS_REQUEST_MAX_BYTES } from '../../src/p2p/protocols/headers.js';
-import { STATUS_BYTES, type Status } from '../../src/p2p/protocols/status.js';
+import { STATUS_BYTES } from '../../src/p2p/protocols/status.js';
 import { networkIds } from '../../src/p2p/topics.js';
 import { BYTE_CODECS, mutation } from '../fuzz/decoder-properties.js';
 import { BlockBuilder, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 import { startHostilePeer } from '../helpers/hostile-peer.js';
-import { cleanup, connectedTo, startNode, type TestNode, tipOf, waitFor } from './helpers.js';
+import {
+  cleanup,
+  connectedTo,
+  genesisStatus,
+  startNode,
+  type TestNode,
+  tipOf,
+  varint,
+  waitFor,
+} from './helpers.js';
 
 const params = testParams();
 const ids = networkIds(params.genesisHash);
@@ -46,47 +55,18 @@ afterAll(async () => {
   await cleanup();
 });
 
-const genesisStatus = (): Status => ({
-  genesisHash: params.genesisHash,
-  tipHash: params.genesisHash,
-  height: 0,
-  chainWork: 2n,
-  stateDigest: new Uint8Array(32),
-});
-
 async function hostile(): Promise<Host> {
   const h = await startHostilePeer({
     ids,
     target: { multiaddr: a.p2p.multiaddrs()[0]!, peerId: a.p2p.peerId },
-    status: genesisStatus,
+    status: () => genesisStatus(params),
     waitFor,
   });
   hostiles.push(h);
   return h;
 }
 
-/** The unsigned-varint length prefix of a frame (multiformats unsigned-varint, as it-length-prefixed). */
-function varint(n: number): Uint8Array {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n % 0x80) | 0x80);
-    n = Math.floor(n / 0x80);
-  }
-  out.push(n);
-  return Uint8Array.from(out);
-}
-
-const concat = (...parts: Uint8Array[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-
-const framed = (body: Uint8Array): Uint8Array => concat(varint(body.length), body);
+const framed = (body: Uint8Array): Uint8Array => concatBytes(varint(body.length), body);
 
 /**
  * What a hostile peer writes on one request stream (the raw bytes, length prefix included), drawn around
@@ -96,16 +76,16 @@ function streamBytes(valid: fc.Arbitrary<Uint8Array>, max: number): fc.Arbitrary
   const body = (min: number, top: number) => fc.uint8Array({ minLength: min, maxLength: top });
   return fc.oneof(
     mutation(valid).map(framed), // a frame whose body is a mutated valid request
-    valid.map((v) => concat(framed(v), framed(v))), // a second frame after a valid one
-    valid.chain((v) => body(1, 8).map((t) => framed(concat(v, t)))), // trailing bytes inside the frame
+    valid.map((v) => concatBytes(framed(v), framed(v))), // a second frame after a valid one
+    valid.chain((v) => body(1, 8).map((t) => framed(concatBytes(v, t)))), // trailing bytes inside the frame
     body(0, max + 2).map(framed), // noise at and around the limit
     fc.integer({ min: 0, max: 3 }).map((k) => framed(new Uint8Array(max + 1 + k))), // just past the limit
     fc
       .constantFrom(1_000_000_000, 2 ** 31, 2 ** 53 - 1)
-      .map((n) => concat(varint(n), Uint8Array.of(1, 2, 3))),
+      .map((n) => concatBytes(varint(n), Uint8Array.of(1, 2, 3))),
     fc.constantFrom(Uint8Array.of(0x80), Uint8Array.of(0xff, 0xff), Uint8Array.of(0x80, 0x80, 0x80, 0x80)), // truncated varints
     fc.constant(new Uint8Array(11).fill(0xff)), // a varint longer than any length
-    valid.map((v) => concat(varint(v.length + 10), v)), // a prefix longer than the body that follows
+    valid.map((v) => concatBytes(varint(v.length + 10), v)), // a prefix longer than the body that follows
     body(0, 64), // no framing at all
   );
 }
@@ -194,7 +174,7 @@ describe('every gossip topic', () => {
     fc.oneof(
       mutation(valid),
       fc.integer({ min: 0, max: size + 4 }).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
-      valid.chain((v) => fc.uint8Array({ minLength: 1, maxLength: 8 }).map((t) => concat(v, t))),
+      valid.chain((v) => fc.uint8Array({ minLength: 1, maxLength: 8 }).map((t) => concatBytes(v, t))),
     );
   const TOPICS: Record<string, { topic: string; frames: () => Uint8Array[] }> = {
     txs: {

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { Chain } from '../../src/chain/chain.js';
 import type { Origin } from '../../src/chain/origin.js';
 import { toHex } from '../../src/consensus/bytes.js';
+import { encodeBlock } from '../../src/consensus/encoding.js';
 import { blockHash } from '../../src/consensus/hash.js';
 import type { Block, Hash } from '../../src/consensus/types.js';
 import { openServices, type Services } from '../../src/node/services.js';
@@ -127,7 +128,9 @@ async function setup(n: number, peers: Record<string, FakePeer>) {
       inFlight.set(peer, now);
       maxInFlight = Math.max(maxInFlight, now);
       try {
-        return await peers[peer]!.blocks(hashes);
+        // As the blocks protocol answers: each block as its bytes (protocols/blocks.ts, ReceivedBlock).
+        const blocks = await peers[peer]!.blocks(hashes);
+        return blocks.map((b) => ({ header: b.header, hash: blockHash(b.header), bytes: encodeBlock(b) }));
       } finally {
         inFlight.set(peer, (inFlight.get(peer) ?? 0) - hashes.length);
       }

@@ -13,10 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Chain } from '../../src/chain/chain.js';
 import { toHex } from '../../src/consensus/bytes.js';
 import { encodeBlock } from '../../src/consensus/encoding.js';
-import { blockHash } from '../../src/consensus/hash.js';
+import { blockHash, txId } from '../../src/consensus/hash.js';
 import type { Block } from '../../src/consensus/types.js';
 import { ChainStore, isCorruptRecord } from '../../src/storage/index.js';
-import { blockRecordProblem, headerRecordProblem } from '../../src/storage/integrity.js';
+import { blockRecordProblem, checkBlockRecord, headerRecordProblem } from '../../src/storage/integrity.js';
 import { BlockBuilder, referenceVerifier, testKey, testParams, transfer } from '../helpers/chain-fixtures.js';
 
 const params = testParams();
@@ -72,6 +72,14 @@ describe('the record checks', () => {
     }
     expect(blockRecordProblem(hash, bytes.subarray(0, bytes.length - 1))).toMatch(/length/);
     expect(blockRecordProblem(params.genesisHash, encodeBlock(params.genesis))).toBeUndefined();
+  });
+
+  it('hand back the tx ids they hashed: the same as txId of each decoded tx', () => {
+    const block = blocks[5]!;
+    const ids = checkBlockRecord(blockHash(block.header), encodeBlock(block));
+    expect(ids).toEqual(block.txs.map(txId));
+    expect(ids).toHaveLength(3);
+    expect(checkBlockRecord(params.genesisHash, encodeBlock(params.genesis))).toEqual([]);
   });
 
   it('check a header entry against its key', () => {

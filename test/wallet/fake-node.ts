@@ -76,6 +76,34 @@ export class FakeNode {
     }
   }
 
+  /** Every confirmed tx of `hash`, newest first (block order within a block: insertion order). */
+  private txsOf(hash: Uint8Array): object[] {
+    const hex = toHex(hash);
+    return [...this.txs.values()]
+      .map((t, position) => ({
+        t,
+        position,
+        out: toHex(addressHash(t.tx.from)) === hex,
+        into: toHex(t.tx.to) === hex,
+      }))
+      .filter(({ t, out, into }) => t.status === 'confirmed' && (out || into))
+      .reverse()
+      .map(({ t, position, out, into }) => ({
+        id: t.id,
+        from: encodeAddress(addressHash(t.tx.from), this.prefix),
+        to: encodeAddress(t.tx.to, this.prefix),
+        amount: t.tx.amount.toString(),
+        fee: t.tx.fee.toString(),
+        nonce: t.tx.nonce.toString(),
+        direction: out && into ? 'self' : out ? 'out' : 'in',
+        height: t.height!,
+        position,
+        blockHash: t.blockHash!,
+        time: 1_700_000_000 + t.height!,
+        confirmations: this.height - t.height! + 1,
+      }));
+  }
+
   async start(): Promise<string> {
     this.server = createServer((req, res) => {
       let body = '';
@@ -113,48 +141,16 @@ export class FakeNode {
         stateDigest: '00'.repeat(32),
       });
     }
-    const txsOf = /^\/accounts\/([^/]+)\/txs$/.exec(url);
-    if (req.method === 'GET' && txsOf) {
-      let hash: Uint8Array;
-      try {
-        hash = decodeAddress(decodeURIComponent(txsOf[1]!), this.prefix);
-      } catch (e) {
-        return error(res, 400, 'BAD_ADDRESS', (e as Error).message);
-      }
-      // Every confirmed tx of the address, newest first (block order within a block: insertion order).
-      const rows = [...this.txs.values()]
-        .map((t, position) => ({ t, position }))
-        .filter(({ t }) => t.status === 'confirmed')
-        .filter(({ t }) => toHex(addressHash(t.tx.from)) === toHex(hash) || toHex(t.tx.to) === toHex(hash))
-        .reverse()
-        .map(({ t, position }) => {
-          const out = toHex(addressHash(t.tx.from)) === toHex(hash);
-          const into = toHex(t.tx.to) === toHex(hash);
-          return {
-            id: t.id,
-            from: encodeAddress(addressHash(t.tx.from), this.prefix),
-            to: encodeAddress(t.tx.to, this.prefix),
-            amount: t.tx.amount.toString(),
-            fee: t.tx.fee.toString(),
-            nonce: t.tx.nonce.toString(),
-            direction: out && into ? 'self' : out ? 'out' : 'in',
-            height: t.height!,
-            position,
-            blockHash: t.blockHash!,
-            time: 1_700_000_000 + t.height!,
-            confirmations: this.height - t.height! + 1,
-          };
-        });
-      return send(res, 200, { address: txsOf[1], txs: rows, next: null });
-    }
-    if (req.method === 'GET' && url.startsWith('/accounts/')) {
-      const text = decodeURIComponent(url.slice('/accounts/'.length));
+    const accounts = /^\/accounts\/(.*?)(\/txs)?$/.exec(url);
+    if (req.method === 'GET' && accounts) {
+      const text = decodeURIComponent(accounts[1]!);
       let hash: Uint8Array;
       try {
         hash = decodeAddress(text, this.prefix);
       } catch (e) {
         return error(res, 400, 'BAD_ADDRESS', (e as Error).message);
       }
+      if (accounts[2]) return send(res, 200, { address: text, txs: this.txsOf(hash), next: null });
       const a = this.account(hash);
       const mine = this.pending().filter((t) => toHex(addressHash(t.tx.from)) === toHex(hash)).length;
       return send(res, 200, {

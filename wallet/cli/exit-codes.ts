@@ -42,8 +42,3 @@ export function describeWalletError(e: unknown): Failure {
 export function debugging(): boolean {
   return Boolean(process.env.CAIRN_DEBUG) || process.env.CAIRN_WALLET_DEBUG === '1';
 }
-
-/** The exit status for an error thrown by a command. */
-export function exitCodeOf(e: unknown): number {
-  return describeWalletError(e).exitCode;
-}

@@ -13,7 +13,7 @@ import { groupedCoins } from '../amount.js';
 import { loadParams } from '../chain.js';
 import { badInput } from '../errors.js';
 import { readPending } from '../tx-builder.js';
-import { readKeystore, readSentLog, walletExists } from '../wallet-dir.js';
+import { readSentLog, walletExists } from '../wallet-dir.js';
 import {
   type ApiOptions,
   apiClient,
@@ -101,6 +101,7 @@ export function registerHistory(program: Command): void {
     const params = loadParams();
     const address = await resolveTarget(g.walletDir, target, params.addressPrefix);
     const hash = parseAddress(address, params.addressPrefix);
+    // For a wallet name, `address` is the one resolveTarget read from its keystore.
     const wallet = (await walletExists(g.walletDir, target)) ? target : null;
     const client = apiClient(opts);
     const status = await client.status();
@@ -151,15 +152,14 @@ export function registerHistory(program: Command): void {
     const unknown: HistoryRow[] = [];
     if (wallet !== null && firstPage) {
       const shown = new Set([...pending, ...confirmed].map((r) => r.id));
-      const from = (await readKeystore(g.walletDir, wallet)).address;
       for (const r of (await readSentLog(g.walletDir, wallet)).reverse()) {
         if (shown.has(r.id) || (r.network !== null && r.network !== status.network)) continue;
         if ((await client.tx(r.id)) !== null) continue; // known to the node: on another page, or just mined
         unknown.push({
           id: r.id,
-          direction: r.to === from ? 'self' : 'out',
+          direction: r.to === address ? 'self' : 'out',
           status: 'unknown',
-          from,
+          from: address,
           to: r.to,
           amount: r.amount,
           fee: r.fee,

@@ -5,14 +5,12 @@
 // blockchain.scripthash.get_history is the nearest.
 import type { FastifyInstance } from 'fastify';
 import { decodeAddress, encodeAddress } from '../../consensus/address.js';
-import { toHex } from '../../consensus/bytes.js';
-import { decodeTx, txBytesAt } from '../../consensus/encoding.js';
-import { sha256 } from '../../consensus/hash.js';
-import { TX_BYTES } from '../../consensus/types.js';
+import { decodeTx } from '../../consensus/encoding.js';
 import { ApiError } from '../errors.js';
 import { ACCOUNT_TXS_DEFAULT, ACCOUNT_TXS_MAX, ROUTES } from '../schemas.js';
 import { type AccountTxView, accountTxView, accountView } from '../views.js';
 import type { RouteContext } from './context.js';
+import { indexedTx } from './txs.js';
 
 export function registerAccountRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.route<{ Params: { address: string } }>({
@@ -61,14 +59,7 @@ async function accountTxs(
   const txs: AccountTxView[] = [];
   for (const { ref, entry } of page.txs) {
     if (!bodies.has(entry.hex)) bodies.set(entry.hex, await chain.getBlockBytes(entry.hash));
-    const raw = bodies.get(entry.hex);
-    const bytes = raw && txBytesAt(raw, ref.position);
-    // The index and the block disagreeing would mean a damaged datadir: fail loudly (500), not wrongly.
-    if (!bytes || bytes.length !== TX_BYTES || toHex(sha256(bytes)) !== toHex(ref.id)) {
-      throw new Error(
-        `the address index points tx ${toHex(ref.id)} at block ${entry.hex}, which does not hold it`,
-      );
-    }
+    const bytes = indexedTx(bodies.get(entry.hex), ref.position, ref.id, entry.hex, 'address index');
     txs.push(accountTxView(decodeTx(bytes), ref.id, address, entry, ref.position, tipHeight, ctx.hrp));
   }
   return {

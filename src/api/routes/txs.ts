@@ -52,11 +52,7 @@ async function confirmedTx(ctx: RouteContext, id: Hash): Promise<TxStatusView | 
   const loc = await chain.findTx(id);
   if (!loc) return undefined;
   const raw = await chain.getBlockBytes(loc.entry.hash);
-  const bytes = raw && txAt(raw, loc.index);
-  // The index and the block disagreeing would mean a damaged datadir: fail loudly (500), not wrongly.
-  if (!bytes || toHex(sha256(bytes)) !== toHex(id)) {
-    throw new Error(`the tx index points ${toHex(id)} at block ${loc.entry.hex}, which does not hold it`);
-  }
+  const bytes = indexedTx(raw, loc.index, id, loc.entry.hex, 'tx index');
   const height = loc.entry.header.height;
   return {
     ...txView(decodeTx(bytes), id, ctx.hrp, bytes),
@@ -67,13 +63,28 @@ async function confirmedTx(ctx: RouteContext, id: Hash): Promise<TxStatusView | 
   };
 }
 
-/** Tx `i` of a stored block, or undefined when the stored bytes are not a block with such a tx. */
-function txAt(block: Uint8Array, i: number): Uint8Array | undefined {
+/**
+ * Tx `i` of a stored block, where an index (the tx index, the address index) says tx `id` is. The index
+ * and the block disagreeing, or stored bytes that are not a block with such a tx, would mean a damaged
+ * datadir: fail loudly (500), not wrongly.
+ */
+export function indexedTx(
+  block: Uint8Array | undefined,
+  i: number,
+  id: Hash,
+  blockHex: string,
+  index: string,
+): Uint8Array {
+  let bytes: Uint8Array | undefined;
   try {
-    return txBytesAt(block, i);
+    bytes = block && txBytesAt(block, i);
   } catch {
-    return undefined;
+    bytes = undefined;
   }
+  if (!bytes || toHex(sha256(bytes)) !== toHex(id)) {
+    throw new Error(`the ${index} points tx ${toHex(id)} at block ${blockHex}, which does not hold it`);
+  }
+  return bytes;
 }
 
 async function submitTx(ctx: RouteContext, rawHex: string): Promise<{ id: string; replaced?: string }> {
@@ -115,10 +126,7 @@ async function submitTxs(ctx: RouteContext, raws: readonly string[]): Promise<{ 
     }
   });
   const origin = originNow('api');
-  const { mempool } = ctx;
-  const settled = mempool.addMany
-    ? await mempool.addMany(txs, origin)
-    : await Promise.allSettled(txs.map((tx) => mempool.add(tx, origin)));
+  const settled = await ctx.mempool.addMany(txs, origin);
   settled.forEach((r, k) => {
     const i = at[k]!;
     if (r.status === 'fulfilled') {

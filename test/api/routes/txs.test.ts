@@ -35,6 +35,7 @@ describe('POST /txs', () => {
         origins.push(origin);
         return pool.add(tx, origin);
       },
+      addMany: (txs, origin) => pool.addMany(txs, origin),
       get: (id) => pool.get(id),
       entries: () => pool.entries(),
       pendingNonce: (a) => pool.pendingNonce(a),

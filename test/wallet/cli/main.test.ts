@@ -441,6 +441,36 @@ describe('cairn-wallet against a (fake) regtest node', { timeout: 180_000 }, () 
     expect(txs[2]!.id).toBe(out.id);
   });
 
+  it('history shows a tx the wallet signed offline and the node never saw: unknown, sent from the wallet', async () => {
+    const signed = await cli([
+      'sign',
+      '--from',
+      'dev1',
+      '--to',
+      texts[3]!,
+      '--amount',
+      '1',
+      '--nonce',
+      '7',
+      '--regtest',
+      '--json',
+    ]);
+    expect(signed.code, signed.stderr).toBe(0);
+    const { id } = JSON.parse(signed.stdout) as { id: string };
+    const hist = await cli(['history', 'dev1', '--api', api, '--json']);
+    expect(hist.code, hist.stderr).toBe(0);
+    const txs = (JSON.parse(hist.stdout) as { txs: { id: string }[] }).txs;
+    expect(txs.find((t) => t.id === id)).toMatchObject({
+      status: 'unknown',
+      direction: 'out',
+      from: texts[1],
+      to: texts[3],
+      amount: COIN.toString(),
+      nonce: '7',
+      height: null,
+    });
+  });
+
   it('balance of an address, grouped; insufficient funds is answered in coins before any password or signing (exit 4)', async () => {
     const bal = await cli(['balance', texts[4]!, '--api', api]);
     expect(bal.code).toBe(0);
