@@ -5,7 +5,7 @@
 // protocol, verifier: CodedError) maps by its outcome kind, never by a list of codes.
 import { ClientError } from '../client/errors.js';
 import { EXIT, exitForKind } from '../client/exit-codes.js';
-import { describeClientError, type Failure, reportFailure } from '../client/report.js';
+import { describeClientError, type Failure, internalFailure, reportFailure } from '../client/report.js';
 import { CodedError } from '../consensus/errors.js';
 import { StorageError } from '../storage/errors.js';
 
@@ -40,12 +40,7 @@ export function describeError(e: unknown): Failure {
   if (err?.code === 'EACCES' || err?.code === 'ENOSPC' || err?.code === 'EROFS') {
     return { code: err.code, message: err.message, exitCode: EXIT.DATADIR };
   }
-  const hint = process.env.CAIRN_DEBUG ? '' : ' (set CAIRN_DEBUG=1 for details)';
-  return {
-    code: 'INTERNAL',
-    message: `unexpected error: ${(e as Error)?.message ?? String(e)}${hint}`,
-    exitCode: EXIT.INTERNAL,
-  };
+  return internalFailure(e, Boolean(process.env.CAIRN_DEBUG));
 }
 
 /** Prints an error the way every command does: one line on stderr, or one JSON document on stdout. */

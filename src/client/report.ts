@@ -5,7 +5,7 @@
 // `error:` is also the prefix commander gives its own usage errors, so every failure starts the same way
 // (bitcoin-cli and cast print "error:" too).
 import type { ClientError } from './errors.js';
-import { exitForClientError } from './exit-codes.js';
+import { EXIT, exitForClientError } from './exit-codes.js';
 
 export interface Failure {
   /** Stable, SCREAMING_SNAKE_CASE: what scripts match on. */
@@ -44,6 +44,16 @@ export function reportFailure(f: Failure, json: boolean, trace?: string): void {
 /** A CommanderError's message ("error: unknown option '--x'") as a Failure of code USAGE. */
 export function usageFailure(message: string, exitCode: number): Failure {
   return { code: 'USAGE', message: message.replace(/^error: /, '').trim(), exitCode };
+}
+
+/** A failure nobody foresaw (a bug): its message, and how to see the stack unless `debug` shows it already. */
+export function internalFailure(e: unknown, debug: boolean): Failure {
+  const hint = debug ? '' : ' (set CAIRN_DEBUG=1 for details)';
+  return {
+    code: 'INTERNAL',
+    message: `unexpected error: ${(e as Error)?.message ?? String(e)}${hint}`,
+    exitCode: EXIT.INTERNAL,
+  };
 }
 
 /**

@@ -20,6 +20,7 @@
 // a handful, one of each kind.
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { seededRandom } from '../../scripts/devnet/link-shape.js';
 import { Chain } from '../../src/chain/chain.js';
 import { checkStoredState } from '../../src/chain/reindex.js';
 import { encodeAddress } from '../../src/consensus/address.js';
@@ -66,18 +67,6 @@ export interface CrashReport {
 const START_DEADLINE_MS = 120_000;
 const params: ChainParams = loadParams({ regtest: true });
 const keys = devKeys(5);
-
-/** mulberry32: a seeded PRNG, so a failing soak can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Status {
   readonly height: number;
@@ -204,7 +193,7 @@ function rssMb(): number {
 
 export async function runCrashRounds(opts: CrashOptions): Promise<CrashReport> {
   const log = opts.log ?? (() => {});
-  const random = prng(opts.seed);
+  const random = seededRandom(opts.seed); // a failing soak can be replayed from its seed
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
   const between = (lo: number, hi: number) => lo + Math.floor(random() * (hi - lo + 1));
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -19,9 +19,10 @@ import {
   pidsMentioning,
   postJson,
   type Spawned,
-  signalGroup,
   spawnShell,
+  stopGroup,
   waitFor,
+  waitForOutput,
 } from './helpers.js';
 
 const run = browserAvailable();
@@ -119,16 +120,7 @@ describe.skipIf(!run)('dashboard on the real devnet (supervisor, aggregator, thr
       CAIRN_DEVNET_DIR: devnetDir,
       CAIRN_DEVNET_BASE_PORT: String(basePort),
     });
-    await waitFor(
-      `the devnet to come up (${devnet.stdout().slice(-600)}${devnet.stderr().slice(-600)})`,
-      () => {
-        if (devnet!.child.exitCode !== null)
-          throw new Error(`devnet exited: ${devnet!.stdout()}${devnet!.stderr()}`);
-        return devnet!.stdout().includes('Ctrl-C stops every node');
-      },
-      120_000,
-      100,
-    );
+    await waitForOutput(devnet, 'Ctrl-C stops every node', 'the devnet to come up', 120_000);
     // The URL as `npm start` prints it: what a learner opens.
     const printed = /Live dashboard: (http:\/\/127\.0\.0\.1:\d+)\//.exec(devnet.stdout());
     expect(printed).not.toBeNull();
@@ -141,10 +133,7 @@ describe.skipIf(!run)('dashboard on the real devnet (supervisor, aggregator, thr
   afterAll(async () => {
     await browser?.close();
     if (devnet && devnet.child.exitCode === null) {
-      signalGroup(devnet, 'SIGINT');
-      const timer = setTimeout(() => signalGroup(devnet!, 'SIGKILL'), 30_000);
-      await devnet.exited;
-      clearTimeout(timer);
+      await stopGroup(devnet, 'SIGINT', 30_000);
     }
     if (tmp) {
       for (const pid of await pidsMentioning(tmp)) {

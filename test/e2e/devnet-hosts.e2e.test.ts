@@ -14,11 +14,21 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sseParser } from '../../scripts/devnet/event-hub.js';
 import { checkHostSupport, destroyHosts, listNamespaces, planHosts } from '../../scripts/devnet/netns.js';
 import { encodeAddress } from '../../src/consensus/address.js';
 import { loadParams } from '../../src/node/params.js';
 import { devKeys } from '../../wallet/dev-keys.js';
-import { freePortRun, runShell, type Spawned, signalGroup, spawnShell, waitFor } from './helpers.js';
+import {
+  freePortRun,
+  runShell,
+  type Spawned,
+  signalGroup,
+  spawnShell,
+  stopGroup,
+  waitFor,
+  waitForOutput,
+} from './helpers.js';
 
 const NODES = 5;
 const reason = await checkHostSupport();
@@ -74,27 +84,14 @@ async function devnet(args: string, timeoutMs = 60_000): Promise<string> {
 async function follow(control: string): Promise<void> {
   stream = new AbortController();
   const res = await fetch(`${control}/devnet/events`, { signal: stream.signal });
-  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  const feed = sseParser((e) => {
+    const parsed = JSON.parse(e.data) as { node: string; data: Record<string, unknown> };
+    events.push({ event: e.event, node: parsed.node, data: parsed.data });
+  });
   void (async () => {
+    const decoder = new TextDecoder();
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += value;
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event && data) {
-            const parsed = JSON.parse(data) as { node: string; data: Record<string, unknown> };
-            events.push({ event, node: parsed.node, data: parsed.data });
-          }
-          end = buffer.indexOf('\n\n');
-        }
-      }
+      for await (const chunk of res.body!) feed(decoder.decode(chunk, { stream: true }));
     } catch {
       // aborted at the end
     }
@@ -190,13 +187,10 @@ describe.skipIf(reason !== undefined)('devnet up --hosts (5 hosts in network nam
       `exec node --import tsx scripts/devnet.ts up --hosts --nodes ${NODES} --miners 0 --regtest`,
       env,
     );
-    await waitFor(
+    await waitForOutput(
+      supervisor,
+      'Ctrl-C stops every node',
       'the devnet to start every node',
-      () => {
-        if (supervisor!.child.exitCode !== null)
-          throw new Error(`up exited: ${supervisor!.stdout()}${supervisor!.stderr()}`);
-        return supervisor!.stdout().includes('Ctrl-C stops every node');
-      },
       120_000,
       200,
     );
@@ -212,10 +206,7 @@ describe.skipIf(reason !== undefined)('devnet up --hosts (5 hosts in network nam
     if (failed) console.log(`the devnet's logs when a step failed:\n${await logTails()}`);
     stream?.abort();
     if (supervisor && supervisor.child.exitCode === null) {
-      signalGroup(supervisor, 'SIGTERM');
-      const timer = setTimeout(() => signalGroup(supervisor!, 'SIGKILL'), 30_000);
-      await supervisor.exited;
-      clearTimeout(timer);
+      await stopGroup(supervisor, 'SIGTERM', 30_000);
     }
     await destroyHosts(plan); // whatever a failed step left
     await rm(dir, { recursive: true, force: true });

@@ -32,7 +32,9 @@ import {
   type Spawned,
   signalGroup,
   spawnShell,
+  stopGroup,
   waitFor,
+  waitForOutput,
 } from './helpers.js';
 
 const NODES = 3;
@@ -318,10 +320,7 @@ async function expectTrueReorg(r: ReorgLine): Promise<void> {
  */
 async function ctrlCStopsCleanly(t: Spawned): Promise<void> {
   const printed = t.stdout().length;
-  signalGroup(t, 'SIGINT');
-  const timer = setTimeout(() => signalGroup(t, 'SIGKILL'), 40_000);
-  const code = await t.exited;
-  clearTimeout(timer);
+  const code = await stopGroup(t, 'SIGINT', 40_000);
   expect([0, 'SIGINT']).toContain(code);
   const said = t.stdout().slice(printed);
   expect(said).toContain('all nodes stopped cleanly');
@@ -344,15 +343,7 @@ async function startDevnet(): Promise<Spawned> {
   // Terminal 1 is one long-running command; the rest of the walkthrough happens beside it.
   expect(terminal1Lines).toHaveLength(1);
   const t = spawnShell(terminal1Lines[0]!, env);
-  await waitFor(
-    `the devnet to come up (stdout: ${t.stdout().slice(-800)} stderr: ${t.stderr().slice(-800)})`,
-    () => {
-      if (t.child.exitCode !== null) throw new Error(`npm start exited early: ${t.stdout()}${t.stderr()}`);
-      return t.stdout().includes('Ctrl-C stops every node');
-    },
-    90_000,
-    100,
-  );
+  await waitForOutput(t, 'Ctrl-C stops every node', 'the devnet to come up (npm start)', 90_000);
   return t;
 }
 

@@ -212,6 +212,47 @@ export function signalGroup(p: Spawned, signal: NodeJS.Signals): void {
   }
 }
 
+/** Signals a `spawnShell` job's whole group and waits for it to end, SIGKILLing the group after `killAfterMs`. */
+export async function stopGroup(
+  p: Spawned,
+  signal: NodeJS.Signals,
+  killAfterMs: number,
+): Promise<number | string> {
+  signalGroup(p, signal);
+  const timer = setTimeout(() => signalGroup(p, 'SIGKILL'), killAfterMs);
+  const code = await p.exited;
+  clearTimeout(timer);
+  return code;
+}
+
+/**
+ * Waits until `p` has printed `text` on stdout (a long-running command saying it is ready). Fails at once
+ * if `p` exits first, and on the deadline with the tail of what it printed.
+ */
+export async function waitForOutput(
+  p: Spawned,
+  text: string,
+  what: string,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<void> {
+  try {
+    await waitFor(
+      what,
+      () => {
+        if (p.child.exitCode !== null) throw new Error(`it exited early: ${p.stdout()}${p.stderr()}`);
+        return p.stdout().includes(text);
+      },
+      timeoutMs,
+      intervalMs,
+    );
+  } catch (e) {
+    throw new Error(
+      `${what}: ${(e as Error).message}\nstdout: ${p.stdout().slice(-800)}\nstderr: ${p.stderr().slice(-800)}`,
+    );
+  }
+}
+
 /** Runs a shell command to completion; past the deadline its whole process group is killed. */
 export async function runShell(
   command: string,

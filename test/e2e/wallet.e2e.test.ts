@@ -21,6 +21,7 @@ import {
   postJson,
   type RunningNode,
   run,
+  type Spawned,
   snapshotDir,
   spawnNode,
   startNode,
@@ -104,6 +105,32 @@ async function mineOne(): Promise<number> {
   return height();
 }
 
+/**
+ * Runs `cairn-wallet send ARGS` (a `--wait`ing send) in the background, since it waits on its own while the
+ * test mines, and hands `body` the process and its transaction once `sender`'s transaction is in the pool.
+ * The send is killed after `killAfterMs`, and in any case when `body` ends.
+ */
+async function whileSendWaits(
+  args: readonly string[],
+  sender: string,
+  killAfterMs: number,
+  body: (send: Spawned, pending: MempoolEntry) => Promise<void>,
+): Promise<void> {
+  const send = spawnNode(walletArgs('--wallet-dir', walletDir, 'send', ...args), walletEnv());
+  const timer = setTimeout(() => send.child.kill('SIGKILL'), killAfterMs);
+  try {
+    const pending = await waitFor(
+      'the send in the mempool',
+      async () => (await mempool()).find((e) => e.from === sender),
+      30_000,
+    );
+    await body(send, pending);
+  } finally {
+    clearTimeout(timer);
+    send.child.kill('SIGKILL');
+  }
+}
+
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cairn-wallet-e2e-'));
   walletDir = join(root, 'wallets');
@@ -152,11 +179,8 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
     const amount = 150_000_000n; // 1.5 coins
     const [dev0Before, dev1Before, minerBefore] = await balancesOf(dev[0]!, dev[1]!, miner);
     // The wallet waits on its own; the test mines as soon as the tx is in the pool.
-    const send = spawnNode(
-      walletArgs(
-        '--wallet-dir',
-        walletDir,
-        'send',
+    await whileSendWaits(
+      [
         '--from',
         'dev0',
         '--to',
@@ -169,32 +193,24 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
         '--timeout',
         '30',
         '--json',
-      ),
-      walletEnv(),
+      ],
+      dev[0]!,
+      40_000,
+      async (send, pending) => {
+        const minedAt = await mineOne();
+        expect(await send.exited, send.stderr()).toBe(0);
+        const out = ok<Record<string, unknown>>({ code: 0, stdout: send.stdout(), stderr: send.stderr() });
+        expect(out).toMatchObject({
+          id: pending.id,
+          status: 'confirmed',
+          height: minedAt,
+          from: dev[0],
+          to: dev[1],
+          amount: amount.toString(),
+          fee: DEFAULT_FEE.toString(),
+        });
+      },
     );
-    const timer = setTimeout(() => send.child.kill('SIGKILL'), 40_000);
-    try {
-      const pending = await waitFor(
-        'the send in the mempool',
-        async () => (await mempool()).find((e) => e.from === dev[0]),
-        30_000,
-      );
-      const minedAt = await mineOne();
-      expect(await send.exited, send.stderr()).toBe(0);
-      const out = ok<Record<string, unknown>>({ code: 0, stdout: send.stdout(), stderr: send.stderr() });
-      expect(out).toMatchObject({
-        id: pending.id,
-        status: 'confirmed',
-        height: minedAt,
-        from: dev[0],
-        to: dev[1],
-        amount: amount.toString(),
-        fee: DEFAULT_FEE.toString(),
-      });
-    } finally {
-      clearTimeout(timer);
-      send.child.kill('SIGKILL');
-    }
     const h = await height();
     expect(await balanceOf(dev[0]!)).toBe(dev0Before - amount - DEFAULT_FEE);
     expect(await balanceOf(dev[1]!)).toBe(dev1Before + amount);
@@ -328,48 +344,48 @@ describe('cairn-wallet against a regtest node (end to end)', () => {
   }, 120_000);
 
   it('send --wait --confirmations 2: each confirmation shown on stderr as blocks come, then the summary', async () => {
-    const send = spawnNode(
-      walletArgs(
-        '--wallet-dir',
-        walletDir,
-        'send',
-        '--from',
-        'dev4',
-        '--to',
-        'alice',
-        '--amount',
-        '1234.5',
-        '--api',
-        node.api,
-        '--wait',
-        '--confirmations',
-        '2',
-        '--timeout',
-        '60',
-      ),
-      walletEnv(),
-    );
-    const timer = setTimeout(() => send.child.kill('SIGKILL'), 90_000);
     try {
-      const pending = await waitFor(
-        'the send in the mempool',
-        async () => (await mempool()).find((e) => e.from === dev[4]),
-        30_000,
-      );
-      await waitFor('the submitted line', () => send.stderr().includes(`submitted ${pending.id}`), 30_000);
-      const first = await mineOne();
-      await waitFor('the first confirmation', () => send.stderr().includes('1 of 2 confirmations'), 30_000);
-      expect(send.child.exitCode).toBeNull(); // one is not enough
-      await mineOne();
-      expect(await send.exited, send.stderr()).toBe(0);
-      expect(send.stderr()).toContain(`in block ${first}: 1 of 2 confirmations`);
-      expect(send.stderr()).toContain(`in block ${first}: 2 of 2 confirmations`);
-      expect(send.stdout()).toBe(
-        `${pending.id}\nconfirmed at height ${first} in block ${(await getJson<{ hash: string }>(`${node.api}/blocks/${first}`)).hash} (2 confirmations): sent 1,234.5 coins to ${alice.address}\n`,
+      await whileSendWaits(
+        [
+          '--from',
+          'dev4',
+          '--to',
+          'alice',
+          '--amount',
+          '1234.5',
+          '--api',
+          node.api,
+          '--wait',
+          '--confirmations',
+          '2',
+          '--timeout',
+          '60',
+        ],
+        dev[4]!,
+        90_000,
+        async (send, pending) => {
+          await waitFor(
+            'the submitted line',
+            () => send.stderr().includes(`submitted ${pending.id}`),
+            30_000,
+          );
+          const first = await mineOne();
+          await waitFor(
+            'the first confirmation',
+            () => send.stderr().includes('1 of 2 confirmations'),
+            30_000,
+          );
+          expect(send.child.exitCode).toBeNull(); // one is not enough
+          await mineOne();
+          expect(await send.exited, send.stderr()).toBe(0);
+          expect(send.stderr()).toContain(`in block ${first}: 1 of 2 confirmations`);
+          expect(send.stderr()).toContain(`in block ${first}: 2 of 2 confirmations`);
+          expect(send.stdout()).toBe(
+            `${pending.id}\nconfirmed at height ${first} in block ${(await getJson<{ hash: string }>(`${node.api}/blocks/${first}`)).hash} (2 confirmations): sent 1,234.5 coins to ${alice.address}\n`,
+          );
+        },
       );
     } finally {
-      clearTimeout(timer);
-      send.child.kill('SIGKILL');
       // Leave the pool empty for the next test, whatever happened here.
       if ((await mempool()).length > 0) await mineOne();
     }

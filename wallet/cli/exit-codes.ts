@@ -5,7 +5,7 @@
 import { CommanderError } from 'commander';
 import { isClientError } from '../../src/client/errors.js';
 import { EXIT } from '../../src/client/exit-codes.js';
-import { describeClientError, type Failure, usageFailure } from '../../src/client/report.js';
+import { describeClientError, type Failure, internalFailure, usageFailure } from '../../src/client/report.js';
 import { isRuleError } from '../../src/consensus/errors.js';
 import { isWalletError, type WalletErrorKind } from '../errors.js';
 
@@ -30,12 +30,7 @@ export function describeWalletError(e: unknown): Failure {
     const ok = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0;
     return usageFailure(e.message, ok ? EXIT.OK : EXIT.USAGE);
   }
-  const hint = debugging() ? '' : ' (set CAIRN_DEBUG=1 for details)';
-  return {
-    code: 'INTERNAL',
-    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}${hint}`,
-    exitCode: EXIT.INTERNAL,
-  };
+  return internalFailure(e, debugging());
 }
 
 /** CAIRN_DEBUG=1 (or the older CAIRN_WALLET_DEBUG=1) prints the stack of an unexpected error. */

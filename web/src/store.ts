@@ -382,26 +382,20 @@ export class Dashboard {
       this.changed();
     };
     for (const name of NODE_EVENTS) {
-      es.addEventListener(name, (e) => {
-        const m = e as MessageEvent<string>;
-        if (m.lastEventId) this.lastEventId = m.lastEventId;
+      this.listen(es, name, (m) => {
         const raw = JSON.parse(m.data) as unknown;
         // From the aggregator: {node, id, data}; from a node: the payload itself.
         const wrapped =
           this.mode === 'devnet' ? (raw as { node: string; id?: string; data: unknown }) : undefined;
         const node = wrapped?.node ?? this.nodes[0]?.name ?? 'node';
         const id = (wrapped ? wrapped.id : m.lastEventId) ?? m.lastEventId;
-        const key = `${node}/${id}`;
-        if (id && this.logIds.has(key)) return; // already applied (a replay overlapping what we had)
-        if (id) this.logIds.add(key);
+        if (!this.firstSeen(node, id)) return;
         this.apply(name, node, id ?? '', (wrapped ? wrapped.data : raw) as never);
         this.changed();
       });
     }
     // The aggregator's own events (devnet): a node's stream came up or went down; a partition.
-    es.addEventListener('node', (e) => {
-      const m = e as MessageEvent<string>;
-      if (m.lastEventId) this.lastEventId = m.lastEventId;
+    this.listen(es, 'node', (m) => {
       const { node, up } = JSON.parse(m.data) as { node: string; up: boolean };
       const n = this.nodeNamed(node);
       if (!n) return;
@@ -411,22 +405,14 @@ export class Dashboard {
       this.changed();
     });
     // An attack scenario's narration (npm run devnet -- attack NAME), one log line per step.
-    es.addEventListener('attack', (e) => {
-      const m = e as MessageEvent<string>;
-      if (m.lastEventId) this.lastEventId = m.lastEventId;
-      const key = `/${m.lastEventId}`;
-      if (m.lastEventId && this.logIds.has(key)) return;
-      if (m.lastEventId) this.logIds.add(key);
+    this.listen(es, 'attack', (m) => {
+      if (!this.firstSeen('', m.lastEventId)) return;
       const a = JSON.parse(m.data) as AttackLogEvent & { at: number };
       this.addLog({ id: m.lastEventId, node: '', event: 'attack', at: a.at, text: attackLogText(a) });
       this.changed();
     });
-    es.addEventListener('partition', (e) => {
-      const m = e as MessageEvent<string>;
-      if (m.lastEventId) this.lastEventId = m.lastEventId;
-      const key = `/${m.lastEventId}`;
-      if (m.lastEventId && this.logIds.has(key)) return;
-      if (m.lastEventId) this.logIds.add(key);
+    this.listen(es, 'partition', (m) => {
+      if (!this.firstSeen('', m.lastEventId)) return;
       const { groups } = JSON.parse(m.data) as { groups: string[][] | null };
       this.partition = groups;
       this.addLog({
@@ -438,6 +424,27 @@ export class Dashboard {
       });
       this.changed();
     });
+  }
+
+  /** Listens for `name`, remembering each event's id first (the resume point for `open`). */
+  private listen(es: EventSource, name: string, fn: (m: MessageEvent<string>) => void): void {
+    es.addEventListener(name, (e) => {
+      const m = e as MessageEvent<string>;
+      if (m.lastEventId) this.lastEventId = m.lastEventId;
+      fn(m);
+    });
+  }
+
+  /**
+   * False when the event `id` from `node` ('' for the aggregator's own) was already applied (a replay
+   * overlapping what we had); otherwise remembers it. An event without an id is always new.
+   */
+  private firstSeen(node: string, id: string | undefined): boolean {
+    if (!id) return true;
+    const key = `${node}/${id}`;
+    if (this.logIds.has(key)) return false;
+    this.logIds.add(key);
+    return true;
   }
 
   private apply(event: (typeof NODE_EVENTS)[number], node: string, id: string, data: never): void {
