@@ -123,9 +123,6 @@ async function delaysToNode4(blocks: number): Promise<number[]> {
   return out;
 }
 
-/** Blocks mined while waiting for a link's shaping to take effect; every later height is that much higher. */
-let warmUp = 0;
-
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function agreeAt(height: number, nodes = [0, 1, 2, 3, 4], timeoutMs = 60_000): Promise<string> {
@@ -243,16 +240,8 @@ describe.skipIf(reason !== undefined)('devnet up --hosts (5 hosts in network nam
     const unshaped = await delaysToNode4(3);
     // Every link of node4: whichever way a block travels to it, it crosses one 200 ms link.
     await devnet('link 4 --delay 200ms');
-    // The host agents pick the new links file up by polling it (every 100 ms), so a block mined at once can
-    // still cross unshaped: mine until one block shows the delay (the later heights count these), then measure.
-    await waitFor(
-      'the 200 ms shaping in effect',
-      async () => {
-        warmUp++;
-        return (await delaysToNode4(1))[0]! >= 199 ? true : undefined;
-      },
-      30_000,
-    );
+    // `link` answers once every host agent has applied the new links (HostNetwork.setLinks waits for each
+    // agent's `links N`), so the very next block already crosses a shaped link.
     const shaped = await delaysToNode4(3);
     await devnet('link 4 --clear');
     console.log(
@@ -263,14 +252,14 @@ describe.skipIf(reason !== undefined)('devnet up --hosts (5 hosts in network nam
     // … and not much later than the configured delay on top of what the same trip costs unshaped (the
     // margin is this machine's scheduling noise; a delay applied twice, or on every hop, would exceed it).
     expect(median(shaped)).toBeLessThanOrEqual(median(unshaped) + 200 + 100);
-    await agreeAt(9 + warmUp);
+    await agreeAt(9);
   }, 60_000);
 
   it('partition cuts bridge ports; each side mines its own branch; a killed host catches up; heal reorgs', async () => {
     // node3 is killed (no clean shutdown) and misses two blocks; its restart runs while the rest goes on.
     await devnet('kill 3');
     await mine(0, 2);
-    await agreeAt(11 + warmUp, [0, 1, 2, 4]);
+    await agreeAt(11, [0, 1, 2, 4]);
     const restart = devnet('start 3', 150_000);
     await devnet('partition 0,1 2,3,4');
     const bridges = bridgesOfPorts();
@@ -279,15 +268,15 @@ describe.skipIf(reason !== undefined)('devnet up --hosts (5 hosts in network nam
     expect(bridges[2]).not.toBe(bridges[0]);
     const lighter = await mine(0, 2);
     const heavier = await mine(2, 3);
-    await agreeAt(13 + warmUp, [0, 1]);
-    await agreeAt(14 + warmUp, [2, 4]);
+    await agreeAt(13, [0, 1]);
+    await agreeAt(14, [2, 4]);
     await restart;
-    // node3 recovered its datadir (height 9 + warmUp when killed) and synced its side's blocks up to 14 + warmUp.
-    await agreeAt(14 + warmUp, [2, 3, 4], 90_000);
+    // node3 recovered its datadir (height 9 when killed) and synced its side's blocks, 10 to 14.
+    await agreeAt(14, [2, 3, 4], 90_000);
     await devnet('status --expect split --wait 30');
     await devnet('heal');
     expect(new Set(bridgesOfPorts()).size).toBe(1);
-    const tip = await agreeAt(14 + warmUp);
+    const tip = await agreeAt(14);
     expect(tip).toBe(heavier[2]);
     expect(await devnet('status')).toMatch(/all 5 running nodes agree/);
     // node0 and node1 dropped their two blocks for the other side's three.
