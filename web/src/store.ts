@@ -6,6 +6,7 @@
 // Events are applied to the tree (keyed by hash, so a replayed event changes nothing) and logged once
 // per (node, event id); a `reset` event or a block whose parent is unknown refetches the tree.
 
+import { type EventMark, isNewer, parseEventId } from './model/event-ids.js';
 import { type AttackLogEvent, attackLogText } from './model/format.js';
 import { addBlock, emptyTree, type TreeState } from './model/tree.js';
 
@@ -134,7 +135,8 @@ export class Dashboard {
   /** The groups of the devnet's partition (from the aggregator), or null. */
   partition: string[][] | null = null;
   log: LogEntry[] = [];
-  private readonly logIds = new Set<string>();
+  /** Per source ('' for the aggregator's own events): the newest event id applied (model/event-ids.ts). */
+  private readonly applied = new Map<string, EventMark>();
   private logSeq = 0;
   banner: { text: string; at: number; node: string; depth: number } | undefined;
   selected: string | undefined;
@@ -437,13 +439,14 @@ export class Dashboard {
 
   /**
    * False when the event `id` from `node` ('' for the aggregator's own) was already applied (a replay
-   * overlapping what we had); otherwise remembers it. An event without an id is always new.
+   * overlapping what we had); otherwise remembers it. An event without an id of the stream's form is
+   * always new.
    */
   private firstSeen(node: string, id: string | undefined): boolean {
-    if (!id) return true;
-    const key = `${node}/${id}`;
-    if (this.logIds.has(key)) return false;
-    this.logIds.add(key);
+    const mark = id ? parseEventId(id) : undefined;
+    if (!mark) return true;
+    if (!isNewer(this.applied.get(node), mark)) return false;
+    this.applied.set(node, mark);
     return true;
   }
 
